@@ -1,0 +1,37 @@
+# The two set-up commands are `make run` and `make test`; both install what they need.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install test test-unit test-integration run lint typecheck clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+test: install  ## the whole suite; starts its own Kafka (Tansu), MongoDB (SecantusDB) and SMTP sink
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test-unit: install
+	$(BIN)/python -m pytest -q tests/unit tests/component $(PYTEST_ARGS)
+
+test-integration: install
+	$(BIN)/python -m pytest -q tests/integration tests/e2e $(PYTEST_ARGS)
+
+run: install  ## the whole local stack: embedded servers + intake, aggregator, notifier
+	$(BIN)/cfamon run
+
+lint: install
+	$(BIN)/ruff check shared services tests
+	$(BIN)/ruff format --check shared services tests
+
+typecheck: install
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache run

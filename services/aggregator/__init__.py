@@ -1,0 +1,1 @@
+"""aggregator: stores every validated event once and keeps the read model."""

@@ -1,0 +1,43 @@
+"""Aggregator's Kafka handler: a batch of validated events in, stored once, then committed."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaBroker, KafkaMessage
+
+from services.aggregator.settings import AggregatorSettings
+from services.aggregator.store import EventStore, event_document
+from shared.clock import Clock
+from shared.dlq import Refused, dead_letter
+from shared.events.codec import decode_event
+from shared.events.models import EventType
+from shared.events.rejections import Rejected
+from shared.kafka import consumer_options, records_of
+from shared.logging import get_logger
+
+log = get_logger("cfa.aggregator")
+
+
+def register_handlers(
+    broker: KafkaBroker, settings: AggregatorSettings, store: EventStore, clock: Clock
+) -> None:
+    topics = settings.topics
+
+    @broker.subscriber(topics.validated, **consumer_options(settings, settings.aggregator_group_id))
+    async def on_validated_events(_: list[bytes], message: KafkaMessage) -> None:
+        """Store the batch; the offsets move only after MongoDB acknowledged the writes."""
+        now = clock()
+        documents, registrations = [], []
+        for record in records_of(message):
+            try:
+                event = decode_event(record)
+            except Rejected as rejected:
+                # Only intake writes this topic; a message that fails here is kept, not lost.
+                refused = Refused(record, rejected.rejection, None)
+                await (await dead_letter(broker, topics.dlq, refused, "aggregator", now))
+                continue
+            documents.append(event_document(event, record, now))
+            if event.type is EventType.PROJECT_REGISTERED:
+                registrations.append(event)
+        stored = await store.append(documents)
+        await store.record_projects(registrations)
+        log.debug("events stored", received=len(documents), new=stored)

@@ -1,0 +1,1 @@
+"""The `cfamon` command."""

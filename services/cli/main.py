@@ -1,0 +1,27 @@
+"""`cfamon`: run the suite or one service, manage the project registry."""
+
+from __future__ import annotations
+
+import typer
+
+from services.cli import projects, run, serve
+
+app = typer.Typer(
+    name="cfamon",
+    help="Call for Action Monitor: follow the Budapest Process Call for Action 2025-2030 as it happens.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("run")(run.run)
+app.command("intake")(serve.intake)
+app.command("aggregator")(serve.aggregator)
+app.command("notifier")(serve.notifier)
+app.add_typer(projects.app, name="projects")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""`cfamon run`: the whole local stack (embedded servers + the three services) until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from services.cli.common import err, fail, out, settings_or_exit
+from shared.settings import CommonSettings
+from shared.stack import EmbeddedStack
+from shared.stack.process import ManagedProcess, port_open
+
+SERVICES = ("intake", "aggregator", "notifier")
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def _check_free(host: str, ports: dict[str, int]) -> None:
+    for what, port in ports.items():
+        if port and port_open(host, port):
+            fail(f"port {port} ({what}) is in use; stop what holds it or choose another with --{what}-port")
+
+
+def _start_services(
+    host: str, ports: dict[str, int], env: dict[str, str], logs: Path
+) -> list[ManagedProcess]:
+    started = []
+    for name in SERVICES:
+        argv = [sys.executable, "-m", "services.cli.main", name, "--host", host, "--port", str(ports[name])]
+        process = ManagedProcess(name, argv, logs / f"{name}.log", env)
+        started.append(process)
+        process.start()
+    for process, name in zip(started, SERVICES, strict=True):
+        process.wait_until(lambda n=name: _answers(f"http://{host}:{ports[n]}/readyz"), timeout=90)
+    return started
+
+
+def run(
+    kafka_port: Annotated[int, typer.Option(help="Kafka (Tansu) port")] = 9092,
+    mongodb_port: Annotated[int, typer.Option(help="MongoDB (SecantusDB) port")] = 27017,
+    smtp_port: Annotated[int, typer.Option(help="SMTP sink port")] = 1025,
+    intake_port: Annotated[int, typer.Option(help="intake HTTP port")] = 8001,
+    aggregator_port: Annotated[int, typer.Option(help="aggregator HTTP port")] = 8002,
+    notifier_port: Annotated[int, typer.Option(help="notifier HTTP port")] = 8003,
+    run_dir: Annotated[Path, typer.Option(help="Data and logs of the local stack")] = Path("run"),
+    fresh: Annotated[bool, typer.Option(help="Start from empty storage")] = False,
+) -> None:
+    """Start Kafka, MongoDB, an SMTP sink and the three services; Ctrl-C stops them all."""
+    settings = settings_or_exit(CommonSettings)
+    host = "127.0.0.1"
+    ports = {
+        "kafka": kafka_port,
+        "mongodb": mongodb_port,
+        "smtp": smtp_port,
+        "intake": intake_port,
+        "aggregator": aggregator_port,
+        "notifier": notifier_port,
+    }
+    _check_free(host, ports)
+    if fresh:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    stack = EmbeddedStack(
+        run_dir.resolve(),
+        kafka_port,
+        mongodb_port,
+        smtp_port,
+        topic_partitions=settings.topic_partitions,
+        topics=settings.topics,
+    )
+    stopping = False
+
+    def stop(signum: int, _: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    services: list[ManagedProcess] = []
+    try:
+        endpoints = stack.start()
+        env = {**os.environ, **endpoints.environment(), "CFA_PUBLIC_READS": "true"}
+        services = _start_services(host, ports, env, run_dir / "logs")
+        out.print("[bold]Call for Action Monitor is running[/bold] (Ctrl-C stops everything)")
+        for name in SERVICES:
+            out.print(f"  {name:<11} http://{host}:{ports[name]}/docs")
+        out.print(f"  kafka       {endpoints.kafka_bootstrap_servers}")
+        out.print(f"  mongodb     {endpoints.mongodb_url}")
+        out.print(
+            f"  smtp sink   {endpoints.smtp_url} (messages in {run_dir / 'run' / 'mail'})".replace(
+                "/run/mail", "/mail"
+            )
+        )
+        out.print(f"  logs        {run_dir / 'logs'}")
+        while not stopping:
+            dead = [p.name for p in services if not p.running()]
+            if dead:
+                err.print(f"cfamon: {', '.join(dead)} stopped unexpectedly; see {run_dir / 'logs'}")
+                break
+            time.sleep(0.5)
+    finally:
+        out.print("stopping…")
+        for process in reversed(services):
+            process.stop()
+        stack.stop()
+        out.print("stopped")

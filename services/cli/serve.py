@@ -1,0 +1,50 @@
+"""`cfamon intake|aggregator|notifier`: one service under uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from services.aggregator.app import create_app as create_aggregator
+from services.aggregator.settings import AggregatorSettings
+from services.cli.common import settings_or_exit
+from services.intake.app import create_app as create_intake
+from services.intake.settings import IntakeSettings
+from services.notifier.app import create_app as create_notifier
+from services.notifier.settings import NotifierSettings
+from shared.logging import configure_logging
+from shared.settings import CommonSettings
+
+Host = Annotated[str | None, typer.Option(help="Address to listen on (CFA_HOST)")]
+Port = Annotated[int | None, typer.Option(help="Port to listen on (CFA_PORT)")]
+
+
+def _serve(app: FastAPI, settings: CommonSettings) -> None:
+    config = uvicorn.Config(
+        app, host=settings.host, port=settings.port, log_config=None, access_log=False, lifespan="on"
+    )
+    uvicorn.Server(config).run()
+
+
+def intake(host: Host = None, port: Port = None) -> None:
+    """Run intake: validates events from bp.events.raw (HTTP :8001)."""
+    settings = settings_or_exit(IntakeSettings, host=host, port=port)
+    configure_logging(settings.log_level, settings.log_json)
+    _serve(create_intake(settings), settings)
+
+
+def aggregator(host: Host = None, port: Port = None) -> None:
+    """Run the aggregator: stores validated events, serves the read API (HTTP :8002)."""
+    settings = settings_or_exit(AggregatorSettings, host=host, port=port)
+    configure_logging(settings.log_level, settings.log_json)
+    _serve(create_aggregator(settings), settings)
+
+
+def notifier(host: Host = None, port: Port = None) -> None:
+    """Run the notifier: alerts the Reference Group and TWGs (HTTP :8003)."""
+    settings = settings_or_exit(NotifierSettings, host=host, port=port)
+    configure_logging(settings.log_level, settings.log_json)
+    _serve(create_notifier(settings), settings)

@@ -1,0 +1,195 @@
+"""The content checks of DESIGN §3, as pure functions of (event, registry entry, now)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+
+from shared.catalog import IMPLEMENTATION_END, IMPLEMENTATION_START, is_action_point
+from shared.events.envelope import Event
+from shared.events.models import (
+    FREE_TEXT_FIELDS,
+    ActivityReported,
+    IndicatorMeasured,
+    MilestoneUpdated,
+    ProjectRegistered,
+)
+from shared.events.rejections import Rejection, RejectionReason
+from shared.personal_data import find_personal_data
+from shared.projects import RegisteredProject
+
+Check = Callable[[Event, RegisteredProject | None, datetime, timedelta], Rejection | None]
+
+
+def source_matches(
+    event: Event, _: RegisteredProject | None, __: datetime, ___: timedelta
+) -> Rejection | None:
+    source_project = event.envelope.source_project_id
+    if source_project != event.project_id:
+        return Rejection.of(
+            RejectionReason.SOURCE_MISMATCH,
+            "data.project_id",
+            f"{event.project_id!r} does not match the source {event.envelope.source!r}",
+        )
+    key = event.envelope.partitionkey
+    if key is not None and key != event.project_id:
+        return Rejection.of(
+            RejectionReason.SOURCE_MISMATCH,
+            "partitionkey",
+            f"the message key {key!r} is not the project id {event.project_id!r}",
+        )
+    return None
+
+
+def project_known(
+    event: Event, project: RegisteredProject | None, _: datetime, __: timedelta
+) -> Rejection | None:
+    if project is None:
+        return Rejection.of(
+            RejectionReason.UNKNOWN_PROJECT,
+            "data.project_id",
+            f"{event.project_id!r} is not registered "
+            "(the Secretariat registers projects with `cfamon projects add`)",
+        )
+    return None
+
+
+def _action_points(event: Event) -> list[tuple[str, str]]:
+    data = event.data
+    if isinstance(data, ProjectRegistered | ActivityReported):
+        return [(f"data.action_points[{i}]", ap) for i, ap in enumerate(data.action_points)]
+    if isinstance(data, MilestoneUpdated):
+        return [("data.action_point", data.action_point)]
+    return []
+
+
+def action_points_known(
+    event: Event, project: RegisteredProject | None, _: datetime, __: timedelta
+) -> Rejection | None:
+    for field, ap in _action_points(event):
+        if not is_action_point(ap):
+            return Rejection.of(
+                RejectionReason.UNKNOWN_ACTION_POINT,
+                field,
+                f"{ap!r} is not an action point of the Call for Action (1.1 .. 6.8)",
+            )
+        if project is not None and ap not in project.action_points:
+            return Rejection.of(
+                RejectionReason.UNKNOWN_ACTION_POINT,
+                field,
+                f"{ap} is not among the action points of project {project.project_id} "
+                f"({', '.join(project.action_points)})",
+            )
+    return None
+
+
+def _dates(event: Event, project: RegisteredProject | None) -> list[tuple[str, date, date, date, str]]:
+    """(field, value, earliest, latest, what the window is) for each dated field."""
+    period = (
+        IMPLEMENTATION_START,
+        IMPLEMENTATION_END,
+        "the implementation period 2025-01-01..2030-12-31",
+    )
+    data = event.data
+    if isinstance(data, ProjectRegistered):
+        return [
+            (
+                "data.end_date",
+                data.end_date,
+                IMPLEMENTATION_START,
+                date.max,
+                "the implementation period (ends before it starts)",
+            ),
+            (
+                "data.start_date",
+                data.start_date,
+                date.min,
+                IMPLEMENTATION_END,
+                "the implementation period (starts after it ends)",
+            ),
+            (
+                "data.end_date",
+                data.end_date,
+                data.start_date,
+                date.max,
+                "the project (ends before start_date)",
+            ),
+        ]
+    if isinstance(data, ActivityReported):
+        start, end = period[0], period[1]
+        what = period[2]
+        if project is not None:
+            start, end = max(start, project.start_date), min(end, project.end_date)
+            what = f"project {project.project_id} within the implementation period ({start}..{end})"
+        checks = [("data.start_date", data.start_date, start, end, what)]
+        if data.end_date is not None:
+            checks.append(("data.end_date", data.end_date, data.start_date, end, f"{what}, from start_date"))
+        return checks
+    if isinstance(data, IndicatorMeasured):
+        return [
+            ("data.period_start", data.period_start, *period),
+            (
+                "data.period_end",
+                data.period_end,
+                data.period_start,
+                IMPLEMENTATION_END,
+                "the period from period_start to 2030-12-31",
+            ),
+        ]
+    if isinstance(data, MilestoneUpdated):
+        return [("data.due_date", data.due_date, *period)]
+    return []
+
+
+def dates_in_range(
+    event: Event, project: RegisteredProject | None, now: datetime, max_skew: timedelta
+) -> Rejection | None:
+    if event.envelope.time > now + max_skew:
+        return Rejection.of(
+            RejectionReason.DATE_OUT_OF_RANGE,
+            "time",
+            f"{event.envelope.time.isoformat()} is in the future",
+        )
+    for field, value, earliest, latest, what in _dates(event, project):
+        if not earliest <= value <= latest:
+            return Rejection.of(RejectionReason.DATE_OUT_OF_RANGE, field, f"{value} is outside {what}")
+    return None
+
+
+def no_personal_data(
+    event: Event, _: RegisteredProject | None, __: datetime, ___: timedelta
+) -> Rejection | None:
+    data = event.data.model_dump(mode="json", exclude_none=True)
+    if event.envelope.subject is not None:
+        data["subject"] = event.envelope.subject
+    found = find_personal_data(data, FREE_TEXT_FIELDS | {"subject"})
+    if found is None:
+        return None
+    field, what = found
+    if field == "data.subject":
+        field = "subject"
+    return Rejection.of(
+        RejectionReason.PERSONAL_DATA,
+        field,
+        f"{what}: events carry aggregates only, never personal data",
+    )
+
+
+# In this order; the first failing check names the reason (duplicate is checked last, by
+# the pipeline, since it needs the store).
+CHECKS: tuple[Check, ...] = (
+    source_matches,
+    project_known,
+    action_points_known,
+    dates_in_range,
+    no_personal_data,
+)
+
+
+def check_event(
+    event: Event, project: RegisteredProject | None, now: datetime, max_skew: timedelta
+) -> Rejection | None:
+    for check in CHECKS:
+        if (rejection := check(event, project, now, max_skew)) is not None:
+            return rejection
+    return None

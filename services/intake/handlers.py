@@ -1,0 +1,23 @@
+"""Intake's Kafka handler: a batch of raw messages in, each routed to v1 or the DLQ."""
+
+from __future__ import annotations
+
+from faststream.kafka import KafkaBroker, KafkaMessage
+
+from services.intake.pipeline import IntakePipeline
+from services.intake.routing import route
+from services.intake.settings import IntakeSettings
+from shared.clock import Clock
+from shared.kafka import consumer_options, records_of
+
+
+def register_handlers(
+    broker: KafkaBroker, settings: IntakeSettings, pipeline: IntakePipeline, clock: Clock
+) -> None:
+    topics = settings.topics
+
+    @broker.subscriber(topics.raw, **consumer_options(settings, settings.intake_group_id))
+    async def on_raw_events(_: list[bytes], message: KafkaMessage) -> None:
+        """Validate project events; offsets are committed only once all are published."""
+        outcomes = await pipeline.process(records_of(message))
+        await route(broker, topics, outcomes, clock())

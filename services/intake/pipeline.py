@@ -1,0 +1,115 @@
+"""Intake's decision for a batch of raw messages: accepted (with its event) or refused (why)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from services.intake.checks import check_event
+from shared.clock import Clock
+from shared.dlq import Refused
+from shared.events.codec import KafkaRecord, decode_event
+from shared.events.envelope import Event
+from shared.events.models import EventType
+from shared.events.rejections import Rejected, Rejection, RejectionReason
+from shared.projects import RegisteredProject
+
+
+@dataclass(frozen=True)
+class Accepted:
+    record: KafkaRecord
+    event: Event
+
+
+Outcome = Accepted | Refused
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A message claiming an event identity; `position` tells a redelivery from a re-send."""
+
+    key: str
+    position: str
+
+
+class ProjectDirectory(Protocol):
+    async def get_many(self, project_ids: Collection[str]) -> dict[str, RegisteredProject]: ...
+
+    def forget(self, project_id: str) -> None: ...
+
+
+class SeenStore(Protocol):
+    async def claim(self, claims: Sequence[Claim]) -> set[str]:
+        """Record the claims; answer the positions whose key another message claimed first."""
+        ...
+
+
+def _key_text(record: KafkaRecord) -> str | None:
+    try:
+        return record.key.decode("utf-8") if record.key else None
+    except UnicodeDecodeError:
+        return None
+
+
+class IntakePipeline:
+    def __init__(
+        self,
+        projects: ProjectDirectory,
+        seen: SeenStore,
+        clock: Clock,
+        max_event_bytes: int,
+        max_clock_skew: timedelta,
+    ) -> None:
+        self._projects = projects
+        self._seen = seen
+        self._clock = clock
+        self._max_bytes = max_event_bytes
+        self._max_skew = max_clock_skew
+
+    async def process(self, records: Sequence[KafkaRecord]) -> list[Outcome]:
+        """One outcome per record, in order; a duplicate within the batch counts as one."""
+        outcomes: list[Outcome] = [self._decode(record) for record in records]
+        events = [o for o in outcomes if isinstance(o, Accepted)]
+        projects = await self._projects.get_many({o.event.project_id for o in events})
+        now = self._clock()
+        checked = [self._check(o, projects.get(o.event.project_id), now) for o in outcomes]
+        passed = [o for o in checked if isinstance(o, Accepted)]
+        seen_before = await self._seen.claim([Claim(o.event.key, o.record.position) for o in passed])
+        final = [self._deduplicated(o, seen_before) for o in checked]
+        for outcome in final:
+            if isinstance(outcome, Accepted) and outcome.event.type is EventType.PROJECT_REGISTERED:
+                self._projects.forget(outcome.event.project_id)
+        return final
+
+    def _decode(self, record: KafkaRecord) -> Outcome:
+        try:
+            return Accepted(record, decode_event(record, self._max_bytes))
+        except Rejected as rejected:
+            return Refused(record, rejected.rejection, _key_text(record))
+
+    def _check(self, outcome: Outcome, project: RegisteredProject | None, now: datetime) -> Outcome:
+        if isinstance(outcome, Refused):
+            return outcome
+        rejection = check_event(outcome.event, project, now, self._max_skew)
+        if rejection is None:
+            return outcome
+        return Refused(outcome.record, rejection, outcome.event.project_id, outcome.event.envelope.id)
+
+    @staticmethod
+    def _deduplicated(outcome: Outcome, seen_before: set[str]) -> Outcome:
+        if isinstance(outcome, Refused) or outcome.record.position not in seen_before:
+            return outcome
+        envelope = outcome.event.envelope
+        return Refused(
+            outcome.record,
+            Rejection.of(
+                RejectionReason.DUPLICATE,
+                "id",
+                f"event {envelope.id!r} of {envelope.source} was accepted before; "
+                "a correction is a new event with a new id",
+            ),
+            outcome.event.project_id,
+            envelope.id,
+        )

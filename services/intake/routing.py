@@ -1,0 +1,29 @@
+"""Where intake's outcomes go: accepted events to bp.events.v1, refused ones to the DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+
+from services.intake.pipeline import Accepted, Outcome
+from shared.dlq import dead_letter
+from shared.events.codec import encode_structured
+from shared.topics import Topics
+
+
+async def route(broker: KafkaBroker, topics: Topics, outcomes: Sequence[Outcome], at: datetime) -> None:
+    """Publish every outcome and wait until the broker has them all (then offsets may move)."""
+    pending: list[asyncio.Future[Any]] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Accepted):
+            key, headers, value = encode_structured(outcome.event)
+            pending.append(
+                await broker.publish(value, topics.validated, key=key, headers=headers, no_confirm=True)
+            )
+        else:
+            pending.append(await dead_letter(broker, topics.dlq, outcome, "intake", at))
+    await asyncio.gather(*pending)

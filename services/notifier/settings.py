@@ -1,0 +1,33 @@
+"""Settings of the notifier service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from shared.settings import CommonSettings
+
+
+class NotifierSettings(CommonSettings):
+    port: int = Field(8003, ge=0, le=65535, description="Port the notifier HTTP server listens on")
+    smtp_url: str = Field(
+        "smtp://localhost:1025", description="SMTP server for alert e-mails, smtp://host:port"
+    )
+    notifier_config: Path | None = Field(
+        None, description="YAML file: Reference Group and TWG recipients, webhooks, intervals (DESIGN §6)"
+    )
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str) -> str:
+        if not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("must be smtp://host:port or smtps://host:port")
+        return value
+
+    @field_validator("notifier_config")
+    @classmethod
+    def _config_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a file")
+        return value

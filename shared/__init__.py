@@ -1,0 +1,1 @@
+"""Common code of the three services: catalog, event contract, topics, settings, logging, local stack."""

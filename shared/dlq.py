@@ -1,0 +1,69 @@
+"""The dead-letter topic: a refused message keeps its original bytes, with why and where from."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+
+from shared.events.codec import KafkaRecord
+from shared.events.rejections import Rejection
+from shared.logging import get_logger
+
+log = get_logger("cfa.dlq")
+
+
+@dataclass(frozen=True)
+class Refused:
+    record: KafkaRecord
+    rejection: Rejection
+    project_id: str | None
+    event_id: str | None = None
+
+
+def dead_letter_headers(refused: Refused, rejected_by: str, at: datetime) -> dict[str, str]:
+    """The original headers, plus why and where from (DESIGN §4: reason/error headers)."""
+    record = refused.record
+    headers = {name: value.decode("utf-8", "replace") for name, value in record.headers}
+    headers.update(
+        {
+            "reason": str(refused.rejection.reason),
+            "error": refused.rejection.message,
+            "field": ",".join(refused.rejection.fields),
+            "rejected_by": rejected_by,
+            "rejected_at": at.isoformat(),
+            "original_topic": record.topic,
+            "original_partition": str(record.partition),
+            "original_offset": str(record.offset),
+        }
+    )
+    if refused.project_id:
+        headers["project_id"] = refused.project_id
+    if refused.event_id:
+        headers["event_id"] = refused.event_id
+    return headers
+
+
+async def dead_letter(
+    broker: KafkaBroker, topic: str, refused: Refused, rejected_by: str, at: datetime
+) -> asyncio.Future[Any]:
+    """Publish to the DLQ without waiting; the caller awaits the future before committing."""
+    log.info(
+        "event rejected",
+        reason=str(refused.rejection.reason),
+        field=",".join(refused.rejection.fields),
+        project_id=refused.project_id,
+        event_id=refused.event_id,
+        at=refused.record.position,
+    )
+    key = refused.project_id.encode("utf-8") if refused.project_id else refused.record.key
+    return await broker.publish(
+        refused.record.value or b"",
+        topic,
+        key=key,
+        headers=dead_letter_headers(refused, rejected_by, at),
+        no_confirm=True,
+    )

@@ -1,0 +1,1 @@
+"""The event contract: CloudEvents envelope, data models of each event type, Kafka codec."""

@@ -1,0 +1,158 @@
+"""Kafka encoding of events: decode binary or structured CloudEvents, encode the canonical form.
+
+Decoding goes through the official CloudEvents SDK, so whatever it produces we read;
+every failure becomes a `schema` rejection that names the field at fault.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cloudevents.core.bindings import kafka as ce_kafka
+from cloudevents.core.exceptions import CloudEventValidationError
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+from dateutil.parser import isoparse
+from pydantic import ValidationError
+
+from shared.events.envelope import Envelope, Event
+from shared.events.models import DATA_MODELS
+from shared.events.rejections import (
+    FieldError,
+    Rejected,
+    Rejection,
+    RejectionReason,
+    schema_rejection,
+)
+
+MAX_EVENT_BYTES = 1024 * 1024
+_FORMAT = JSONFormat()
+
+
+@dataclass(frozen=True)
+class KafkaRecord:
+    """One consumed Kafka message, as bytes, with where it came from."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...]
+
+    @property
+    def position(self) -> str:
+        return f"{self.topic}/{self.partition}/{self.offset}"
+
+
+def _schema(field: str, message: str) -> Rejected:
+    return Rejected(Rejection.of(RejectionReason.SCHEMA, field, message))
+
+
+def _headers(record: KafkaRecord) -> dict[str, bytes]:
+    headers: dict[str, bytes] = {}
+    for name, value in record.headers:
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _schema(f"header {name}", "is not UTF-8") from None
+        headers[name.lower()] = value
+    return headers
+
+
+def _check_time(raw: Any, field: str) -> None:
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8")
+    if not isinstance(raw, str):
+        raise _schema(field, "must be an RFC 3339 timestamp string")
+    try:
+        isoparse(raw)
+    except (ValueError, OverflowError):
+        raise _schema(field, f"{raw[:40]!r} is not an RFC 3339 timestamp") from None
+
+
+def _structured_attributes(value: bytes) -> None:
+    """Check what the SDK's structured reader assumes, to name the field when it is not so."""
+    try:
+        document = json.loads(value)
+    except UnicodeDecodeError:
+        raise _schema("value", "is not UTF-8") from None
+    except ValueError as error:
+        raise _schema("value", f"is not JSON ({error.msg} at position {error.pos})") from None
+    if not isinstance(document, dict):
+        raise _schema("value", "a structured CloudEvent must be a JSON object")
+    if "time" in document:
+        _check_time(document["time"], "time")
+    if "data_base64" in document:
+        raise _schema("data_base64", "event data must be JSON (data), not base64")
+
+
+def _sdk_decode(record: KafkaRecord) -> CloudEvent:
+    headers = _headers(record)
+    binary = any(name.startswith("ce_") for name in headers)
+    value = record.value or b""
+    if binary and "ce_time" in headers:
+        _check_time(headers["ce_time"], "time")
+    if not binary:
+        _structured_attributes(value)
+    message = ce_kafka.KafkaMessage(headers=headers, key=record.key, value=value)
+    try:
+        event = ce_kafka.from_kafka(message, _FORMAT)
+    except CloudEventValidationError as error:
+        errors = tuple(
+            FieldError(attr, "; ".join(str(e) for e in problems)) for attr, problems in error.errors.items()
+        )
+        raise Rejected(Rejection(RejectionReason.SCHEMA, errors)) from None
+    except (ValueError, TypeError, AttributeError, KeyError) as error:
+        raise _schema("value", f"is not a CloudEvent ({error})") from None
+    if not isinstance(event, CloudEvent):
+        raise _schema("specversion", "must be 1.0")
+    return event
+
+
+def decode_event(record: KafkaRecord, max_bytes: int = MAX_EVENT_BYTES) -> Event:
+    """A record of bp.events.raw (or .v1) to a schema-valid Event; raises Rejected."""
+    if record.value is None or not record.value:
+        raise _schema("value", "the message is empty")
+    if len(record.value) > max_bytes:
+        raise _schema("value", f"the message is {len(record.value)} bytes, over the {max_bytes}-byte limit")
+    cloud_event = _sdk_decode(record)
+    attributes = dict(cloud_event.get_attributes())
+    try:
+        envelope = Envelope.model_validate(attributes)
+    except ValidationError as error:
+        raise Rejected(schema_rejection(error, "")) from None
+    data = cloud_event.get_data()
+    if not isinstance(data, dict):
+        raise _schema("data", "must be a JSON object")
+    try:
+        model = DATA_MODELS[envelope.type].model_validate(data)
+    except ValidationError as error:
+        raise Rejected(schema_rejection(error, "data")) from None
+    return Event(envelope=envelope, data=model)
+
+
+def data_json(event: Event) -> dict[str, Any]:
+    return event.data.model_dump(mode="json", exclude_none=True)
+
+
+def encode_structured(event: Event) -> tuple[bytes, dict[str, str], bytes]:
+    """Kafka (key, headers, value) of the canonical structured form published on bp.events.v1."""
+    message = ce_kafka.to_structured(CloudEvent(event.attributes(), data_json(event)), _FORMAT)
+    headers = {name: value.decode("utf-8") for name, value in message.headers.items()}
+    return event.project_id.encode("utf-8"), headers, message.value
+
+
+def record_from(
+    topic: str,
+    partition: int,
+    offset: int,
+    key: bytes | None,
+    value: bytes | None,
+    headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes],
+) -> KafkaRecord:
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    return KafkaRecord(topic, partition, offset, key, value, tuple(items))

@@ -1,0 +1,89 @@
+"""The CloudEvents 1.0 envelope of the contract, and a validated event (envelope + data)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, field_validator
+
+from shared.events.models import EventData, EventType
+
+SOURCE_PATTERN = re.compile(r"^/projects/(?P<project_id>[A-Z0-9][A-Z0-9-]{2,63})$")
+JSON_CONTENT_TYPE = re.compile(r"^application/json\s*(;.*)?$", re.IGNORECASE)
+
+
+class Envelope(BaseModel):
+    """CloudEvents attributes; other extension attributes are tolerated, as the spec asks."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    specversion: Literal["1.0"]
+    id: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    source: str
+    type: EventType
+    time: AwareDatetime
+    datacontenttype: str | None = None
+    subject: Annotated[str, StringConstraints(max_length=256)] | None = None
+    partitionkey: str | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _project_source(cls, value: str) -> str:
+        if not SOURCE_PATTERN.match(value):
+            raise ValueError("must be /projects/<project_id> with a registered project id")
+        return value
+
+    @field_validator("datacontenttype")
+    @classmethod
+    def _json_data(cls, value: str | None) -> str | None:
+        if value is not None and not JSON_CONTENT_TYPE.match(value):
+            raise ValueError("must be application/json")
+        return value
+
+    @property
+    def source_project_id(self) -> str:
+        match = SOURCE_PATTERN.match(self.source)
+        assert match is not None  # checked by the validator
+        return match["project_id"]
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event whose envelope and data passed the schema checks."""
+
+    envelope: Envelope
+    data: EventData
+
+    @property
+    def key(self) -> str:
+        """Unique per event: the contract makes (source, id) the identity."""
+        return event_key(self.envelope.source, self.envelope.id)
+
+    @property
+    def type(self) -> EventType:
+        return self.envelope.type
+
+    @property
+    def project_id(self) -> str:
+        return self.data.project_id
+
+    def attributes(self) -> dict[str, Any]:
+        attrs: dict[str, Any] = {
+            "specversion": "1.0",
+            "id": self.envelope.id,
+            "source": self.envelope.source,
+            "type": str(self.envelope.type),
+            "time": self.envelope.time,
+            "datacontenttype": "application/json",
+            "partitionkey": self.data.project_id,
+        }
+        if self.envelope.subject is not None:
+            attrs["subject"] = self.envelope.subject
+        return attrs
+
+
+def event_key(source: str, event_id: str) -> str:
+    # '#' cannot occur in a source (/projects/<id>), so the split is unambiguous.
+    return f"{source}#{event_id}"

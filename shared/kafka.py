@@ -1,0 +1,77 @@
+"""Kafka plumbing shared by the services: topic creation, broker factory, record conversion."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker, KafkaMessage
+
+from shared.events.codec import KafkaRecord, record_from
+from shared.settings import CommonSettings
+
+TOPIC_ALREADY_EXISTS = 36
+MAX_REQUEST_BYTES = 8 * 1024 * 1024  # room for a rejected over-sized event on its way to the DLQ
+
+
+class TopicCreationError(Exception):
+    pass
+
+
+async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> None:
+    """Create the topics with the given partition count; existing ones are left as they are.
+
+    Tansu would auto-create a topic on first produce with 4 partitions, whatever we want,
+    so every topic is created explicitly before anything uses it.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    await admin.start()
+    try:
+        wanted = [NewTopic(name, partitions, 1) for name in topics]
+        response = await admin.create_topics(wanted)
+        for topic, code, message in (error[:3] for error in response.topic_errors):
+            if code not in (0, TOPIC_ALREADY_EXISTS):
+                raise TopicCreationError(f"cannot create topic {topic}: error {code} {message or ''}")
+    finally:
+        await admin.close()
+
+
+def new_broker(settings: CommonSettings, client_id: str, **options: Any) -> KafkaBroker:
+    return KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=client_id,
+        max_request_size=MAX_REQUEST_BYTES,
+        logger=logging.getLogger(f"cfa.{client_id}.kafka"),
+        log_level=logging.DEBUG,
+        **options,
+    )
+
+
+def consumer_options(settings: CommonSettings, group_id: str) -> dict[str, Any]:
+    """Batch consumption, commit only after the handler's work is durable (DESIGN §10)."""
+    return {
+        "group_id": group_id,
+        "batch": True,
+        "max_records": settings.consumer_max_records,
+        "auto_offset_reset": "earliest",
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+        "session_timeout_ms": settings.kafka_session_timeout_ms,
+        "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
+        "max_partition_fetch_bytes": MAX_REQUEST_BYTES,
+        "decoder": _raw_body,
+    }
+
+
+async def _raw_body(message: KafkaMessage) -> Any:
+    # Bodies are decoded by the contract's codec, not by content type: undecodable bytes
+    # must reach the handler to be dead-lettered, never fail inside the framework.
+    return message.body
+
+
+def records_of(message: KafkaMessage) -> list[KafkaRecord]:
+    raw = message.raw_message
+    batch = raw if isinstance(raw, tuple) else (raw,)
+    return [record_from(r.topic, r.partition, r.offset, r.key, r.value, r.headers or ()) for r in batch]

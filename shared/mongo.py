@@ -1,0 +1,25 @@
+"""MongoDB client (PyMongo's async API) and the collection names of the suite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+REGISTRY = "registry"  # projects as registered by the Secretariat, with token hashes
+INTAKE_SEEN = "intake_seen"  # (source, id) of every accepted event, for `duplicate`
+EVENTS = "events"  # the event log: every accepted event once
+PROJECTS = "projects"  # the projects read model, from project.registered events
+
+DUPLICATE_KEY = 11000
+
+
+def connect(url: str, timeout_ms: int = 5000) -> AsyncMongoClient[dict[str, Any]]:
+    """A client; nothing connects until the first operation."""
+    return AsyncMongoClient(url, serverSelectionTimeoutMS=timeout_ms, tz_aware=True)
+
+
+def only_duplicate_keys(details: dict[str, Any]) -> bool:
+    """True when every error of a bulk write is a duplicate key (a redelivery, not a fault)."""
+    errors = details.get("writeErrors", [])
+    return not details.get("writeConcernErrors") and all(e.get("code") == DUPLICATE_KEY for e in errors)

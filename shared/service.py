@@ -1,0 +1,93 @@
+"""What every service shares: a FastAPI app whose lifespan runs the Kafka broker, and health."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+
+from shared.kafka import ensure_topics
+from shared.logging import get_logger
+from shared.settings import CommonSettings
+
+Startup = Callable[[], Awaitable[None]]
+STARTUP_ATTEMPTS = 30
+
+log = get_logger("cfa.service")
+
+
+async def _with_retries(what: str, step: Startup, attempts: int = STARTUP_ATTEMPTS) -> None:
+    """Servers may come up after the service: wait for them (with backoff) instead of dying."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await step()
+            return
+        except Exception as error:
+            if attempt == attempts:
+                raise
+            log.warning("waiting for a dependency", step=what, attempt=attempt, error=str(error))
+            await asyncio.sleep(min(0.2 * 2**attempt, 5.0))
+
+
+async def readiness(broker: KafkaBroker, mongo: AsyncMongoClient[dict[str, Any]]) -> dict[str, str]:
+    """What is unreachable, by name; empty when all answer."""
+    problems: dict[str, str] = {}
+    if not await broker.ping(timeout=2.0):
+        problems["kafka"] = "unreachable"
+    try:
+        await asyncio.wait_for(mongo.admin.command("ping"), timeout=2.0)
+    except Exception as error:
+        problems["mongodb"] = f"unreachable ({type(error).__name__})"
+    return problems
+
+
+def create_service_app(
+    title: str,
+    settings: CommonSettings,
+    broker: KafkaBroker,
+    mongo: AsyncMongoClient[dict[str, Any]],
+    on_start: Startup | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async def topics() -> None:
+            await ensure_topics(
+                settings.kafka_bootstrap_servers, settings.topics.all(), settings.topic_partitions
+            )
+
+        await _with_retries("create topics", topics)
+        if on_start is not None:
+            await _with_retries("prepare database", on_start)
+        await broker.start()
+        log.info("service started", service=title)
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await mongo.close()
+            log.info("service stopped", service=title)
+
+    app = FastAPI(title=f"Call for Action Monitor — {title}", lifespan=lifespan)
+    app.state.broker = broker
+    app.state.mongo = mongo
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """Alive: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> JSONResponse:
+        """Ready: Kafka and MongoDB both answer; 503 names what does not."""
+        problems = await readiness(broker, mongo)
+        if problems:
+            return JSONResponse({"status": "unavailable", "unreachable": problems}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return app

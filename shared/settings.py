@@ -1,0 +1,81 @@
+"""Settings common to every service (pydantic-settings, prefix CFA_), checked at start."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal, TypeVar
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.topics import Topics
+
+BOOTSTRAP = re.compile(r"^[\w.\-\[\]:]+:\d{1,5}(,[\w.\-\[\]:]+:\d{1,5})*$")
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message is one line naming it and why."""
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CFA_", extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(
+        "localhost:9092", description="Kafka bootstrap servers, host:port[,host:port...]"
+    )
+    mongodb_url: str = Field("mongodb://localhost:27017", description="MongoDB connection URL")
+    mongodb_db: str = Field("cfa", min_length=1, description="MongoDB database name")
+    topic_prefix: str = Field(
+        "",
+        pattern=r"^[A-Za-z0-9._-]*$",
+        description="Prefix of every topic name (shared clusters, tests)",
+    )
+    topic_partitions: int = Field(4, ge=1, le=256, description="Partitions of each topic created at start")
+    kafka_session_timeout_ms: int = Field(
+        10_000,
+        ge=1000,
+        description="Consumer group session timeout: how soon a dead member's partitions move",
+    )
+    kafka_heartbeat_interval_ms: int = Field(3_000, ge=100, description="Consumer heartbeat interval")
+    consumer_max_records: int = Field(500, ge=1, le=10_000, description="Most messages handled in one batch")
+    host: str = Field("127.0.0.1", description="Address the HTTP server listens on")
+    port: int = Field(8000, ge=0, le=65535, description="Port the HTTP server listens on")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level")
+    log_json: bool = Field(True, description="JSON log lines (false: human-readable console lines)")
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _bootstrap(cls, value: str) -> str:
+        if not BOOTSTRAP.match(value):
+            raise ValueError("must be host:port[,host:port...]")
+        return value
+
+    @field_validator("mongodb_url")
+    @classmethod
+    def _mongo(cls, value: str) -> str:
+        if not value.startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @property
+    def topics(self) -> Topics:
+        return Topics.with_prefix(self.topic_prefix)
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(cls: type[S], **overrides: Any) -> S:
+    """Settings from the environment (and overrides); SettingsError with one line if bad."""
+    try:
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "?"
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        got = first.get("input")
+        shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
+        more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        raise SettingsError(
+            f"bad setting {prefix}{name.upper()}: {first['msg'].removeprefix('Value error, ')}{shown}{more}"
+        ) from None
