@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -49,8 +48,8 @@ def dead_letter_headers(refused: Refused, rejected_by: str, at: datetime) -> dic
 
 async def dead_letter(
     broker: KafkaBroker, topic: str, refused: Refused, rejected_by: str, at: datetime
-) -> asyncio.Future[Any]:
-    """Publish to the DLQ without waiting; the caller awaits the future before committing."""
+) -> Any:
+    """Publish to the DLQ; returns once the broker has it (then the offset may move)."""
     log.info(
         "event rejected",
         reason=str(refused.rejection.reason),
@@ -65,5 +64,4 @@ async def dead_letter(
         topic,
         key=key,
         headers=dead_letter_headers(refused, rejected_by, at),
-        no_confirm=True,
     )

@@ -9,6 +9,7 @@ from typing import Any
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka.subscriber.usecase import BatchSubscriber
 
 from shared.events.codec import KafkaRecord, record_from
 from shared.settings import CommonSettings
@@ -50,19 +51,23 @@ def new_broker(settings: CommonSettings, client_id: str, **options: Any) -> Kafk
     )
 
 
-def consumer_options(settings: CommonSettings, group_id: str) -> dict[str, Any]:
-    """Batch consumption, commit only after the handler's work is durable (DESIGN §10)."""
-    return {
-        "group_id": group_id,
-        "batch": True,
-        "max_records": settings.consumer_max_records,
-        "auto_offset_reset": "earliest",
-        "ack_policy": AckPolicy.NACK_ON_ERROR,
-        "session_timeout_ms": settings.kafka_session_timeout_ms,
-        "heartbeat_interval_ms": settings.kafka_heartbeat_interval_ms,
-        "max_partition_fetch_bytes": MAX_REQUEST_BYTES,
-        "decoder": _raw_body,
-    }
+def batch_subscriber(
+    broker: KafkaBroker, topic: str, settings: CommonSettings, group_id: str
+) -> BatchSubscriber:
+    """Batches of raw messages; offsets are committed only after the handler returned, i.e.
+    after its work is durable, and rewound when it raised (DESIGN §10)."""
+    return broker.subscriber(
+        topic,
+        group_id=group_id,
+        batch=True,
+        max_records=settings.consumer_max_records,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        max_partition_fetch_bytes=MAX_REQUEST_BYTES,
+        decoder=_raw_body,
+    )
 
 
 async def _raw_body(message: KafkaMessage) -> Any:
@@ -73,5 +78,5 @@ async def _raw_body(message: KafkaMessage) -> Any:
 
 def records_of(message: KafkaMessage) -> list[KafkaRecord]:
     raw = message.raw_message
-    batch = raw if isinstance(raw, tuple) else (raw,)
+    batch = raw if isinstance(raw, tuple | list) else (raw,)  # TestKafkaBroker gives a list
     return [record_from(r.topic, r.partition, r.offset, r.key, r.value, r.headers or ()) for r in batch]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -19,7 +20,7 @@ def connect(url: str, timeout_ms: int = 5000) -> AsyncMongoClient[dict[str, Any]
     return AsyncMongoClient(url, serverSelectionTimeoutMS=timeout_ms, tz_aware=True)
 
 
-def only_duplicate_keys(details: dict[str, Any]) -> bool:
+def only_duplicate_keys(details: Mapping[str, Any]) -> bool:
     """True when every error of a bulk write is a duplicate key (a redelivery, not a fault)."""
     errors = details.get("writeErrors", [])
     return not details.get("writeConcernErrors") and all(e.get("code") == DUPLICATE_KEY for e in errors)

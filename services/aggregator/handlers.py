@@ -11,7 +11,7 @@ from shared.dlq import Refused, dead_letter
 from shared.events.codec import decode_event
 from shared.events.models import EventType
 from shared.events.rejections import Rejected
-from shared.kafka import consumer_options, records_of
+from shared.kafka import MAX_REQUEST_BYTES, batch_subscriber, records_of
 from shared.logging import get_logger
 
 log = get_logger("cfa.aggregator")
@@ -22,18 +22,18 @@ def register_handlers(
 ) -> None:
     topics = settings.topics
 
-    @broker.subscriber(topics.validated, **consumer_options(settings, settings.aggregator_group_id))
+    @batch_subscriber(broker, topics.validated, settings, settings.aggregator_group_id)
     async def on_validated_events(_: list[bytes], message: KafkaMessage) -> None:
         """Store the batch; the offsets move only after MongoDB acknowledged the writes."""
         now = clock()
         documents, registrations = [], []
         for record in records_of(message):
             try:
-                event = decode_event(record)
+                event = decode_event(record, max_bytes=MAX_REQUEST_BYTES)  # sized by intake already
             except Rejected as rejected:
                 # Only intake writes this topic; a message that fails here is kept, not lost.
                 refused = Refused(record, rejected.rejection, None)
-                await (await dead_letter(broker, topics.dlq, refused, "aggregator", now))
+                await dead_letter(broker, topics.dlq, refused, "aggregator", now)
                 continue
             documents.append(event_document(event, record, now))
             if event.type is EventType.PROJECT_REGISTERED:

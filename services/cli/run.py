@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 import urllib.request
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -15,9 +16,8 @@ from typing import Annotated
 import typer
 
 from services.cli.common import err, fail, out, settings_or_exit
+from shared.processes import ManagedProcess, port_open
 from shared.settings import CommonSettings
-from shared.stack import EmbeddedStack
-from shared.stack.process import ManagedProcess, port_open
 
 SERVICES = ("intake", "aggregator", "notifier")
 
@@ -46,7 +46,8 @@ def _start_services(
         started.append(process)
         process.start()
     for process, name in zip(started, SERVICES, strict=True):
-        process.wait_until(lambda n=name: _answers(f"http://{host}:{ports[n]}/readyz"), timeout=90)
+        ready_url = f"http://{host}:{ports[name]}/readyz"
+        process.wait_until(partial(_answers, ready_url), timeout=90)
     return started
 
 
@@ -62,6 +63,13 @@ def run(
 ) -> None:
     """Start Kafka, MongoDB, an SMTP sink and the three services; Ctrl-C stops them all."""
     settings = settings_or_exit(CommonSettings)
+    try:
+        from shared.stack import EmbeddedStack
+    except ImportError as error:
+        fail(
+            f"the local stack needs the 'local' extra ({error.name} is missing): "
+            "pip install 'cfa-monitor[local]'"
+        )
     host = "127.0.0.1"
     ports = {
         "kafka": kafka_port,
@@ -94,18 +102,14 @@ def run(
     services: list[ManagedProcess] = []
     try:
         endpoints = stack.start()
-        env = {**os.environ, **endpoints.environment(), "CFA_PUBLIC_READS": "true"}
+        env = {**os.environ, **endpoints.environment()}
         services = _start_services(host, ports, env, run_dir / "logs")
         out.print("[bold]Call for Action Monitor is running[/bold] (Ctrl-C stops everything)")
         for name in SERVICES:
             out.print(f"  {name:<11} http://{host}:{ports[name]}/docs")
         out.print(f"  kafka       {endpoints.kafka_bootstrap_servers}")
         out.print(f"  mongodb     {endpoints.mongodb_url}")
-        out.print(
-            f"  smtp sink   {endpoints.smtp_url} (messages in {run_dir / 'run' / 'mail'})".replace(
-                "/run/mail", "/mail"
-            )
-        )
+        out.print(f"  smtp sink   {endpoints.smtp_url} (messages kept in {run_dir / 'mail'})")
         out.print(f"  logs        {run_dir / 'logs'}")
         while not stopping:
             dead = [p.name for p in services if not p.running()]

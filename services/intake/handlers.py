@@ -8,7 +8,7 @@ from services.intake.pipeline import IntakePipeline
 from services.intake.routing import route
 from services.intake.settings import IntakeSettings
 from shared.clock import Clock
-from shared.kafka import consumer_options, records_of
+from shared.kafka import batch_subscriber, records_of
 
 
 def register_handlers(
@@ -16,7 +16,7 @@ def register_handlers(
 ) -> None:
     topics = settings.topics
 
-    @broker.subscriber(topics.raw, **consumer_options(settings, settings.intake_group_id))
+    @batch_subscriber(broker, topics.raw, settings, settings.intake_group_id)
     async def on_raw_events(_: list[bytes], message: KafkaMessage) -> None:
         """Validate project events; offsets are committed only once all are published."""
         outcomes = await pipeline.process(records_of(message))

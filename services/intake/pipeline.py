@@ -74,7 +74,7 @@ class IntakePipeline:
         events = [o for o in outcomes if isinstance(o, Accepted)]
         projects = await self._projects.get_many({o.event.project_id for o in events})
         now = self._clock()
-        checked = [self._check(o, projects.get(o.event.project_id), now) for o in outcomes]
+        checked = [self._check(o, projects, now) for o in outcomes]
         passed = [o for o in checked if isinstance(o, Accepted)]
         seen_before = await self._seen.claim([Claim(o.event.key, o.record.position) for o in passed])
         final = [self._deduplicated(o, seen_before) for o in checked]
@@ -89,9 +89,10 @@ class IntakePipeline:
         except Rejected as rejected:
             return Refused(record, rejected.rejection, _key_text(record))
 
-    def _check(self, outcome: Outcome, project: RegisteredProject | None, now: datetime) -> Outcome:
+    def _check(self, outcome: Outcome, projects: dict[str, RegisteredProject], now: datetime) -> Outcome:
         if isinstance(outcome, Refused):
             return outcome
+        project = projects.get(outcome.event.project_id)
         rejection = check_event(outcome.event, project, now, self._max_skew)
         if rejection is None:
             return outcome

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,13 +17,12 @@ from shared.topics import Topics
 
 async def route(broker: KafkaBroker, topics: Topics, outcomes: Sequence[Outcome], at: datetime) -> None:
     """Publish every outcome and wait until the broker has them all (then offsets may move)."""
-    pending: list[asyncio.Future[Any]] = []
+    # Sent concurrently, so the producer batches them; gather returns when all are confirmed.
+    pending: list[Awaitable[Any]] = []
     for outcome in outcomes:
         if isinstance(outcome, Accepted):
             key, headers, value = encode_structured(outcome.event)
-            pending.append(
-                await broker.publish(value, topics.validated, key=key, headers=headers, no_confirm=True)
-            )
+            pending.append(broker.publish(value, topics.validated, key=key, headers=headers))
         else:
-            pending.append(await dead_letter(broker, topics.dlq, outcome, "intake", at))
+            pending.append(dead_letter(broker, topics.dlq, outcome, "intake", at))
     await asyncio.gather(*pending)

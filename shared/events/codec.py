@@ -29,6 +29,9 @@ from shared.events.rejections import (
 )
 
 MAX_EVENT_BYTES = 1024 * 1024
+# The SDK makes up an id, a time and a specversion when they are missing; the contract
+# needs the sender's own (identity, corrections), so their absence is a rejection.
+REQUIRED_ATTRIBUTES = ("specversion", "id", "source", "type", "time")
 _FORMAT = JSONFormat()
 
 
@@ -74,16 +77,25 @@ def _check_time(raw: Any, field: str) -> None:
         raise _schema(field, f"{raw[:40]!r} is not an RFC 3339 timestamp") from None
 
 
+def _require(present: Iterable[str]) -> None:
+    names = set(present)
+    missing = [name for name in REQUIRED_ATTRIBUTES if name not in names]
+    if missing:
+        errors = tuple(FieldError(name, "is required") for name in missing)
+        raise Rejected(Rejection(RejectionReason.SCHEMA, errors))
+
+
 def _structured_attributes(value: bytes) -> None:
     """Check what the SDK's structured reader assumes, to name the field when it is not so."""
     try:
-        document = json.loads(value)
+        document = json.loads(value.decode("utf-8"))
     except UnicodeDecodeError:
         raise _schema("value", "is not UTF-8") from None
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         raise _schema("value", f"is not JSON ({error.msg} at position {error.pos})") from None
     if not isinstance(document, dict):
         raise _schema("value", "a structured CloudEvent must be a JSON object")
+    _require(document)
     if "time" in document:
         _check_time(document["time"], "time")
     if "data_base64" in document:
@@ -94,7 +106,8 @@ def _sdk_decode(record: KafkaRecord) -> CloudEvent:
     headers = _headers(record)
     binary = any(name.startswith("ce_") for name in headers)
     value = record.value or b""
-    if binary and "ce_time" in headers:
+    if binary:
+        _require(name.removeprefix("ce_") for name in headers)
         _check_time(headers["ce_time"], "time")
     if not binary:
         _structured_attributes(value)

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from shared.stack.process import free_port
+from shared.processes import free_port
 
 
 class _Keeper:

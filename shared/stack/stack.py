@@ -15,7 +15,7 @@ from types import TracebackType
 from pymongo import MongoClient
 
 from shared.kafka import ensure_topics
-from shared.stack.process import ManagedProcess, free_port, port_open
+from shared.processes import ManagedProcess, free_port, port_open
 from shared.stack.smtp import SmtpSink
 from shared.topics import Topics
 

@@ -1,4 +1,4 @@
-"""A server process in its own process group: started, waited for, and always stopped."""
+"""Server processes in their own process groups: started, waited for, always stopped; free ports."""
 
 from __future__ import annotations
 

@@ -1,0 +1,178 @@
+"""`cfamon run` as a user runs it: everything up, `cfamon projects add` prints a token, an event
+reported with it is stored, Ctrl-C stops every process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pymongo import MongoClient
+
+from shared.events.models import EventType
+from shared.mongo import EVENTS
+from shared.processes import free_port
+from tests.factories import activity_data
+from tests.kafka_helpers import binary, produce, sdk_event
+
+pytestmark = pytest.mark.e2e
+CFAMON = [sys.executable, "-m", "services.cli.main"]
+
+
+@dataclass
+class LocalStack:
+    process: subprocess.Popen[str]
+    env: dict[str, str]
+    ports: dict[str, int]
+    output: Path
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def local_stack(tmp_path: Path) -> Iterator[LocalStack]:
+    ports = {n: free_port() for n in ("kafka", "mongodb", "smtp", "intake", "aggregator", "notifier")}
+    env = {
+        **os.environ,
+        "CFA_KAFKA_SESSION_TIMEOUT_MS": "2000",
+        "CFA_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+        "CFA_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{ports['kafka']}",
+        "CFA_MONGODB_URL": f"mongodb://127.0.0.1:{ports['mongodb']}/?directConnection=true",
+    }
+    argv = [*CFAMON, "run", "--run-dir", str(tmp_path / "run")]
+    argv += [arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]
+    output = tmp_path / "cfamon-run.out"
+    with output.open("w") as out:
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while "is running" not in output.read_text():
+            assert process.poll() is None, output.read_text()
+            assert time.monotonic() < deadline, output.read_text()
+            time.sleep(0.2)
+        yield LocalStack(process, env, ports, output)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_make_run_stack_registers_a_project_and_stores_its_events(local_stack: LocalStack) -> None:
+    text = local_stack.output.read_text()
+    for name in ("intake", "aggregator", "notifier"):
+        assert f"http://127.0.0.1:{local_stack.ports[name]}/docs" in text
+
+    added = subprocess.run(
+        [
+            *CFAMON,
+            "projects",
+            "add",
+            "--id",
+            "PK-REINT-01",
+            "--title",
+            "Reintegration support",
+            "--implementer",
+            "ICMPD",
+            "--countries",
+            "PAK,AFG",
+            "--action-points",
+            "3.1,3.2",
+            "--start",
+            "2025-01-01",
+            "--end",
+            "2027-12-31",
+        ],
+        env=local_stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip().splitlines()[-1]
+    assert token.startswith("cfa_") and len(token) >= 43
+
+    again = subprocess.run(
+        [
+            *CFAMON,
+            "projects",
+            "add",
+            "--id",
+            "PK-REINT-02",
+            "--title",
+            "x",
+            "--implementer",
+            "ICMPD",
+            "--countries",
+            "PAK,ZZZ",
+            "--action-points",
+            "3.1",
+            "--start",
+            "2025-01-01",
+            "--end",
+            "2027-12-31",
+        ],
+        env=local_stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert again.returncode != 0
+    assert again.stderr.strip().count("\n") == 0 and "'ZZZ'" in again.stderr
+
+    event = sdk_event(
+        EventType.ACTIVITY_REPORTED,
+        activity_data("PK-REINT-01", start_date="2025-06-02", end_date="2025-06-06"),
+        "e2e-1",
+    )
+    asyncio.run(produce(local_stack.env["CFA_KAFKA_BOOTSTRAP_SERVERS"], "bp.events.raw", [binary(event)]))
+    client: MongoClient[dict[str, object]] = MongoClient(local_stack.env["CFA_MONGODB_URL"])
+    try:
+        deadline = time.monotonic() + 60
+        stored: dict[object, object] = {}
+        while len(stored) < 2 and time.monotonic() < deadline:
+            stored = {d["type"]: d["id"] for d in client.cfa[EVENTS].find({"project_id": "PK-REINT-01"})}
+            time.sleep(0.2)
+        assert set(stored) == {str(EventType.PROJECT_REGISTERED), str(EventType.ACTIVITY_REPORTED)}
+        assert stored[str(EventType.ACTIVITY_REPORTED)] == "e2e-1"
+    finally:
+        client.close()
+
+
+def test_ctrl_c_stops_every_process(local_stack: LocalStack) -> None:
+    children = _children(local_stack.process.pid)
+    assert len(children) >= 5  # tansu, secantus, intake, aggregator, notifier
+    local_stack.process.send_signal(signal.SIGINT)
+    assert local_stack.process.wait(timeout=60) == 0
+    assert "stopped" in local_stack.output.read_text()
+    alive = {pid for pid in children if Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)}
+    assert alive == set()
+
+
+def _state(pid: int) -> str:
+    try:
+        return (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

@@ -1,0 +1,162 @@
+"""intake -> aggregator on the real embedded Tansu and SecantusDB, events made by the SDK."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from services.aggregator.app import create_app as create_aggregator
+from services.aggregator.settings import AggregatorSettings
+from services.intake.app import create_app as create_intake
+from services.intake.settings import IntakeSettings
+from shared.clock import fixed_clock
+from shared.events.models import EventType
+from shared.mongo import EVENTS, PROJECTS, connect
+from shared.registry import ProjectRegistry
+from shared.stack import StackEndpoints
+from tests.conftest import service_settings
+from tests.factories import (
+    NOW,
+    activity_data,
+    measurement_data,
+    milestone_data,
+    project_id,
+    registered,
+    registration_data,
+)
+from tests.integration.helpers import eventually, running
+from tests.kafka_helpers import Message, binary, header, produce, read_topic, sdk_event, structured
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Spine:
+    settings: IntakeSettings
+    mongo: AsyncMongoClient[dict[str, Any]]
+    pid: str
+
+    @property
+    def db(self) -> Any:
+        return self.mongo[self.settings.mongodb_db]
+
+    async def send(self, *messages: Message) -> None:
+        await produce(self.settings.kafka_bootstrap_servers, self.settings.topics.raw, messages)
+
+    async def stored(self) -> list[dict[str, Any]]:
+        return await self.db[EVENTS].find({"project_id": self.pid}).to_list(None)
+
+    async def dead_letters(self, count: int) -> list[Any]:
+        return await read_topic(
+            self.settings.kafka_bootstrap_servers, self.settings.topics.dlq, lambda r: len(r) >= count
+        )
+
+
+@pytest.fixture
+async def spine(stack: StackEndpoints, isolation: dict[str, str]) -> AsyncIterator[Spine]:
+    clock = fixed_clock(NOW + timedelta(days=1))
+    intake = service_settings(IntakeSettings, stack, isolation)
+    aggregator = service_settings(AggregatorSettings, stack, isolation)
+    mongo = connect(stack.mongodb_url)
+    pid = project_id()
+    await ProjectRegistry(mongo[intake.mongodb_db]).add(registered(pid))
+    async with running(create_intake(intake, clock), create_aggregator(aggregator, clock)):
+        yield Spine(intake, mongo, pid)
+    await mongo.drop_database(intake.mongodb_db)
+    await mongo.close()
+
+
+async def test_binary_and_structured_events_are_stored_exactly_once(spine: Spine) -> None:
+    pid = spine.pid
+    first = sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, "A-1"), "evt-binary")
+    second = sdk_event(EventType.INDICATOR_MEASURED, measurement_data(pid), "evt-structured")
+    registration = sdk_event(EventType.PROJECT_REGISTERED, registration_data(pid), "evt-registered")
+    await spine.send(binary(registration), binary(first), structured(second), binary(first))
+
+    async def all_stored() -> bool:
+        return len(await spine.stored()) >= 3
+
+    await eventually(all_stored, what="three events in MongoDB")
+    [duplicate] = await spine.dead_letters(1)
+    stored = {doc["id"]: doc for doc in await spine.stored()}
+    assert sorted(stored) == ["evt-binary", "evt-registered", "evt-structured"]
+    assert stored["evt-binary"]["data"]["participants"] == {"total": 24, "women": 9, "men": 15}
+    assert stored["evt-structured"]["type"] == str(EventType.INDICATOR_MEASURED)
+    assert stored["evt-structured"]["time"] == NOW
+    assert header(duplicate, "reason") == "duplicate"
+    assert duplicate.value == binary(first)[2]  # the original bytes
+    project = await spine.db[PROJECTS].find_one({"_id": pid})
+    assert project is not None and project["action_points"] == ["3.1", "3.2", "1.2"]
+
+
+async def test_every_rejection_reason_lands_in_the_dlq(spine: Spine) -> None:
+    pid = spine.pid
+    valid = sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, "A-ok"), "ok-1")
+    cases: dict[str, Message] = {
+        "not json": (
+            pid.encode(),
+            [("content-type", b"application/cloudevents+json")],
+            b"{{{ definitely not json",
+        ),
+        "bad field": binary(
+            sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, kind="party"), "r-schema")
+        ),
+        "unknown action point": binary(
+            sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, action_points=["7.1"]), "r-ap")
+        ),
+        "unknown project": binary(
+            sdk_event(EventType.ACTIVITY_REPORTED, activity_data("NOBODY-1"), "r-project")
+        ),
+        "source mismatch": structured(
+            sdk_event(
+                EventType.MILESTONE_UPDATED, milestone_data(pid), "r-source", source="/projects/OTHER-1"
+            )
+        ),
+        "date out of range": binary(
+            sdk_event(EventType.INDICATOR_MEASURED, measurement_data(pid, period_end="2031-03-31"), "r-date")
+        ),
+        "personal data": binary(
+            sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, notes="ask amina@example.org"), "r-pii")
+        ),
+    }
+    await spine.send(binary(valid), *cases.values(), binary(valid))
+    records = await spine.dead_letters(len(cases) + 1)
+    by_reason = {header(r, "reason"): r for r in records}
+    assert set(by_reason) == {
+        "schema",
+        "unknown_action_point",
+        "unknown_project",
+        "source_mismatch",
+        "date_out_of_range",
+        "personal_data",
+        "duplicate",
+    }
+    assert [header(r, "reason") for r in records].count("schema") == 2
+    not_json = next(r for r in records if r.value == cases["not json"][2])
+    assert header(not_json, "field") == "value" and "not JSON" in (header(not_json, "error") or "")
+    assert header(by_reason["unknown_action_point"], "field") == "data.action_points[0]"
+    assert header(by_reason["personal_data"], "field") == "data.notes"
+    assert header(by_reason["date_out_of_range"], "event_id") == "r-date"
+    for record in records:  # every DLQ record keeps the bytes it came with, keyed by project
+        assert record.value in {m[2] for m in cases.values()} | {binary(valid)[2]}
+        assert header(record, "error")
+
+    async def valid_one_stored() -> bool:
+        return len(await spine.stored()) >= 1
+
+    await eventually(valid_one_stored, what="the valid event in MongoDB")
+    assert [doc["id"] for doc in await spine.stored()] == ["ok-1"]
+
+
+async def test_dead_letters_name_their_origin(spine: Spine) -> None:
+    await spine.send((None, [], b"\x00\xff"))
+    [record] = await spine.dead_letters(1)
+    assert header(record, "original_topic") == spine.settings.topics.raw
+    assert header(record, "rejected_by") == "intake"
+    assert json.loads(json.dumps(header(record, "rejected_at")))

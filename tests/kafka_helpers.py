@@ -1,0 +1,88 @@
+"""Producing with the official CloudEvents SDK and reading topics back, on a real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from cloudevents.core.bindings import kafka as ce_kafka
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+
+from shared.events.models import EventType
+from shared.events.produce import cloud_event
+from tests.factories import NOW
+
+Message = tuple[bytes | None, list[tuple[str, bytes]], bytes]
+
+
+def sdk_event(
+    event_type: EventType, data: dict[str, Any], event_id: str | None = None, source: str | None = None
+) -> CloudEvent:
+    event = cloud_event(event_type, data, NOW, event_id)
+    if source is None:
+        return event
+    return CloudEvent({**event.get_attributes(), "source": source}, event.get_data())
+
+
+def binary(event: CloudEvent) -> Message:
+    m = ce_kafka.to_binary(event, JSONFormat())
+    key = m.key.encode() if isinstance(m.key, str) else m.key
+    return key, list(m.headers.items()), m.value
+
+
+def structured(event: CloudEvent) -> Message:
+    m = ce_kafka.to_structured(event, JSONFormat())
+    key = m.key.encode() if isinstance(m.key, str) else m.key
+    return key, list(m.headers.items()), m.value
+
+
+async def produce(bootstrap: str, topic: str, messages: Sequence[Message]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=8 * 1024 * 1024)
+    await producer.start()
+    try:
+        batch = [
+            await producer.send(topic, value, key=key, headers=headers) for key, headers, value in messages
+        ]
+        await asyncio.gather(*batch)
+    finally:
+        await producer.stop()
+
+
+async def read_topic(
+    bootstrap: str,
+    topic: str,
+    until: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
+    timeout: float = 30.0,
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of `topic` from the start, polling until `until(records)` or the timeout."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = [
+                TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])
+            ]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        records: list[ConsumerRecord[bytes, bytes]] = []
+        deadline = time.monotonic() + timeout
+        while not until(records) and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=200)
+            for part in batches.values():
+                records.extend(part)
+        return records
+    finally:
+        await consumer.stop()
+
+
+def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
+    for key, value in record.headers or ():
+        if key == name:
+            return value.decode("utf-8")
+    return None

@@ -1,0 +1,132 @@
+"""Decoding CloudEvents from Kafka messages built by the official SDK, and every way to fail."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared.events.codec import KafkaRecord, decode_event, encode_structured
+from shared.events.models import ActivityReported, EventType
+from shared.events.rejections import Rejected, RejectionReason
+from tests.factories import NOW, activity_data
+from tests.kafka_helpers import Message, binary, sdk_event, structured
+
+PID = "PK-RETURN-01"
+
+
+def record(message: Message) -> KafkaRecord:
+    key, headers, value = message
+    return KafkaRecord("bp.events.raw", 0, 7, key, value, tuple(headers))
+
+
+def rejection_of(rec: KafkaRecord) -> tuple[RejectionReason, tuple[str, ...], str]:
+    with pytest.raises(Rejected) as caught:
+        decode_event(rec)
+    r = caught.value.rejection
+    return r.reason, r.fields, r.message
+
+
+@pytest.mark.parametrize("mode", [binary, structured])
+def test_sdk_messages_decode_in_both_modes(mode: object) -> None:
+    ce = sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID), "evt-1")
+    event = decode_event(record(mode(ce)))  # type: ignore[operator]
+    assert event.key == f"/projects/{PID}#evt-1"
+    assert event.envelope.time == NOW
+    assert event.envelope.partitionkey == PID
+    assert isinstance(event.data, ActivityReported)
+    assert event.data.participants is not None and event.data.participants.women == 9
+
+
+def test_canonical_form_round_trips() -> None:
+    event = decode_event(record(binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID)))))
+    key, headers, value = encode_structured(event)
+    again = decode_event(
+        KafkaRecord("v1", 0, 0, key, value, tuple((k, v.encode()) for k, v in headers.items()))
+    )
+    assert again == event
+    assert headers["content-type"] == "application/cloudevents+json"
+    assert key == PID.encode()
+
+
+@pytest.mark.parametrize(
+    ("value", "field", "words"),
+    [
+        (b"\xff\xfe\x00garbage", "value", "not UTF-8"),
+        (b"this is not json", "value", "not JSON"),
+        (b"[1, 2, 3]", "value", "JSON object"),
+        (b"", "value", "empty"),
+    ],
+)
+def test_undecodable_structured_values(value: bytes, field: str, words: str) -> None:
+    reason, fields, message = rejection_of(KafkaRecord("raw", 0, 0, None, value, ()))
+    assert (reason, fields) == (RejectionReason.SCHEMA, (field,))
+    assert words in message
+
+
+def test_missing_envelope_attributes_are_all_named() -> None:
+    reason, fields, _ = rejection_of(KafkaRecord("raw", 0, 0, None, b'{"data": {}}', ()))
+    assert reason is RejectionReason.SCHEMA
+    assert {"id", "source", "type", "specversion"} <= set(fields)
+
+
+def test_unknown_type_and_bad_source() -> None:
+    ce = sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID))
+    key, headers, value = binary(ce)
+    headers = [(k, b"org.example.other" if k == "ce_type" else v) for k, v in headers]
+    headers = [(k, b"/somewhere/else" if k == "ce_source" else v) for k, v in headers]
+    reason, fields, message = rejection_of(record((key, headers, value)))
+    assert reason is RejectionReason.SCHEMA
+    assert set(fields) == {"type", "source"}
+    assert "/projects/<project_id>" in message
+
+
+def test_bad_time_is_named() -> None:
+    key, headers, value = binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID)))
+    headers = [(k, b"yesterday" if k == "ce_time" else v) for k, v in headers]
+    assert rejection_of(record((key, headers, value)))[:2] == (RejectionReason.SCHEMA, ("time",))
+
+
+def test_time_is_required() -> None:
+    key, headers, value = binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID)))
+    headers = [(k, v) for k, v in headers if k != "ce_time"]
+    assert rejection_of(record((key, headers, value)))[:2] == (RejectionReason.SCHEMA, ("time",))
+
+
+def test_non_utf8_header_is_named() -> None:
+    key, headers, value = binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID)))
+    reason, fields, _ = rejection_of(record((key, [*headers, ("ce_subject", b"\xff")], value)))
+    assert (reason, fields) == (RejectionReason.SCHEMA, ("header ce_subject",))
+
+
+def test_binary_data_that_is_not_json() -> None:
+    key, headers, _ = binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID)))
+    reason, fields, _ = rejection_of(record((key, headers, b"not json at all")))
+    assert (reason, fields) == (RejectionReason.SCHEMA, ("data",))
+
+
+def test_every_data_error_is_named_with_its_path() -> None:
+    data = activity_data(
+        PID, kind="party", colour="blue", countries=[{"code": "XXX"}], participants={"total": -1}
+    )
+    reason, fields, message = rejection_of(record(binary(sdk_event(EventType.ACTIVITY_REPORTED, data))))
+    assert reason is RejectionReason.SCHEMA
+    assert set(fields) == {"data.kind", "data.colour", "data.countries[0].code", "data.participants.total"}
+    assert "'XXX' is not an ISO 3166-1 alpha-3 country code" in message
+
+
+def test_over_sized_message() -> None:
+    data = activity_data(PID, notes="x" * 900)
+    rec = record(structured(sdk_event(EventType.ACTIVITY_REPORTED, data)))
+    with pytest.raises(Rejected) as caught:
+        decode_event(rec, max_bytes=1024)
+    assert caught.value.rejection.fields == ("value",)
+    assert "over the 1024-byte limit" in caught.value.rejection.message
+
+
+def test_base64_data_is_refused_in_structured_mode() -> None:
+    doc = json.loads(structured(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID)))[2])
+    doc.pop("data")
+    doc["data_base64"] = "e30="
+    reason, fields, _ = rejection_of(KafkaRecord("raw", 0, 0, None, json.dumps(doc).encode(), ()))
+    assert (reason, fields) == (RejectionReason.SCHEMA, ("data_base64",))

@@ -1,0 +1,64 @@
+"""Settings: CFA_ environment, every field described, one clear line when bad."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.aggregator.settings import AggregatorSettings
+from services.intake.settings import IntakeSettings
+from services.notifier.settings import NotifierSettings
+from shared.settings import CommonSettings, SettingsError, load_settings
+
+ALL = [CommonSettings, IntakeSettings, AggregatorSettings, NotifierSettings]
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_every_field_is_described(cls: type[CommonSettings]) -> None:
+    undocumented = [name for name, f in cls.model_fields.items() if not f.description]
+    assert undocumented == []
+
+
+def test_defaults_of_the_design(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CFA_KAFKA_BOOTSTRAP_SERVERS", "CFA_MONGODB_URL", "CFA_MONGODB_DB", "CFA_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    s = load_settings(IntakeSettings)
+    assert (s.kafka_bootstrap_servers, s.mongodb_url, s.mongodb_db) == (
+        "localhost:9092",
+        "mongodb://localhost:27017",
+        "cfa",
+    )
+    assert (s.port, load_settings(AggregatorSettings).port, load_settings(NotifierSettings).port) == (
+        8001,
+        8002,
+        8003,
+    )
+    assert s.topics.raw == "bp.events.raw"
+
+
+def test_environment_is_read_with_the_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CFA_KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092")
+    monkeypatch.setenv("CFA_TOPIC_PREFIX", "staging.")
+    s = load_settings(CommonSettings)
+    assert s.kafka_bootstrap_servers == "kafka-1:9092,kafka-2:9092"
+    assert s.topics.dlq == "staging.bp.events.dlq"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("CFA_KAFKA_BOOTSTRAP_SERVERS", "not a host", "CFA_KAFKA_BOOTSTRAP_SERVERS: must be host:port"),
+        ("CFA_MONGODB_URL", "postgres://x", "CFA_MONGODB_URL: must start with mongodb://"),
+        ("CFA_TOPIC_PARTITIONS", "0", "CFA_TOPIC_PARTITIONS: Input should be greater than or equal to 1"),
+        ("CFA_LOG_LEVEL", "LOUD", "CFA_LOG_LEVEL: Input should be"),
+        ("CFA_SMTP_URL", "mail.example.org", "CFA_SMTP_URL: must be smtp://"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, words: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(NotifierSettings)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("bad setting ") and words in message
