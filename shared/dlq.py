@@ -50,13 +50,16 @@ async def dead_letter(
     broker: KafkaBroker, topic: str, refused: Refused, rejected_by: str, at: datetime
 ) -> Any:
     """Publish to the DLQ; returns once the broker has it (then the offset may move)."""
-    log.info(
+    record = refused.record
+    log.info(  # never the message body: it may hold the very personal data refused
         "event rejected",
         reason=str(refused.rejection.reason),
         field=",".join(refused.rejection.fields),
-        project_id=refused.project_id,
         event_id=refused.event_id,
-        at=refused.record.position,
+        project_id=refused.project_id,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
     )
     key = refused.project_id.encode("utf-8") if refused.project_id else refused.record.key
     return await broker.publish(

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
 
 import structlog
+
+if TYPE_CHECKING:
+    from shared.events.codec import KafkaRecord
 
 _SHARED: list[Any] = [
     structlog.contextvars.merge_contextvars,
@@ -16,7 +20,7 @@ _SHARED: list[Any] = [
 ]
 
 
-def configure_logging(level: str = "INFO", json: bool = True) -> None:
+def configure_logging(level: str = "INFO", json: bool = True, stream: TextIO | None = None) -> None:
     """Route structlog and the standard library (FastStream, uvicorn) through one renderer."""
     renderer: Any = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
@@ -25,7 +29,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         processors=[*_SHARED, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=False,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=_SHARED,
@@ -35,7 +39,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -49,7 +53,14 @@ def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     return logger
 
 
-def bind_record(topic: str, partition: int, offset: int, **more: Any) -> None:
-    """Bind the per-message context every log line of this message carries."""
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(topic=topic, partition=partition, offset=offset, **more)
+def batch_context(records: Sequence[KafkaRecord]) -> dict[str, Any]:
+    """Where a batch came from: topic, and per partition the first and last offset."""
+    spans: dict[int, list[int]] = {}
+    for record in records:
+        span = spans.setdefault(record.partition, [record.offset, record.offset])
+        span[0], span[1] = min(span[0], record.offset), max(span[1], record.offset)
+    return {
+        "topic": records[0].topic if records else None,
+        "offsets": {str(p): f"{a}-{b}" for p, (a, b) in sorted(spans.items())},
+        "messages": len(records),
+    }

@@ -12,7 +12,7 @@ from shared.events.codec import decode_event
 from shared.events.models import EventType
 from shared.events.rejections import Rejected
 from shared.kafka import MAX_REQUEST_BYTES, batch_subscriber, records_of
-from shared.logging import get_logger
+from shared.logging import batch_context, get_logger
 
 log = get_logger("cfa.aggregator")
 
@@ -27,7 +27,8 @@ def register_handlers(
         """Store the batch; the offsets move only after MongoDB acknowledged the writes."""
         now = clock()
         documents, registrations = [], []
-        for record in records_of(message):
+        records = records_of(message)
+        for record in records:
             try:
                 event = decode_event(record, max_bytes=MAX_REQUEST_BYTES)  # sized by intake already
             except Rejected as rejected:
@@ -40,4 +41,4 @@ def register_handlers(
                 registrations.append(event)
         stored = await store.append(documents)
         await store.record_projects(registrations)
-        log.debug("events stored", received=len(documents), new=stored)
+        log.debug("events stored", new=stored, **batch_context(records))

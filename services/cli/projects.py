@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from pymongo.errors import PyMongoError
 from rich.table import Table
 
 from services.cli.common import fail, out, settings_or_exit
@@ -26,6 +30,14 @@ from shared.settings import CommonSettings
 app = typer.Typer(
     help="The project registry: register projects, list them, rotate tokens.", no_args_is_help=True
 )
+
+
+@app.callback()
+def _quiet_libraries() -> None:
+    # These commands report failures themselves, in one line; library loggers would add
+    # their own tracebacks and retries to stderr.
+    logging.disable(logging.ERROR)
+
 
 OPTION_OF = {
     "project_id": "--id",
@@ -68,30 +80,44 @@ def _check_like_intake(data: ProjectRegistered, project: RegisteredProject) -> N
         fail(f"bad {_option(error.field)}: {error.message} ({rejection.reason})")
 
 
-async def _register(settings: CommonSettings, project: RegisteredProject, data: ProjectRegistered) -> None:
+def _short(error: BaseException) -> str:
+    text = str(error).split(" (configured timeouts")[0][:200]
+    name = type(error).__name__
+    return text if text.startswith(name) else f"{name}: {text}"
+
+
+@asynccontextmanager
+async def open_registry(settings: CommonSettings) -> AsyncIterator[ProjectRegistry]:
     mongo = connect(settings.mongodb_url)
-    registry = ProjectRegistry(mongo[settings.mongodb_db])
     try:
-        await registry.add(project)
-    except ProjectExistsError:
-        fail(
-            f"project {project.project_id} is registered already "
-            f"(to issue a new token: cfamon projects token {project.project_id})"
-        )
-    try:
-        await ensure_topics(
-            settings.kafka_bootstrap_servers, settings.topics.all(), settings.topic_partitions
-        )
-        key, headers, value = kafka_binary(
-            cloud_event(EventType.PROJECT_REGISTERED, data, project.registered_at)
-        )
-        async with new_broker(settings, "cfamon") as broker:
-            await broker.publish(value, settings.topics.raw, key=key, headers=headers)
-    except Exception as error:
-        await registry.remove(project.project_id)  # nothing half-registered
-        fail(f"cannot publish project.registered to Kafka at {settings.kafka_bootstrap_servers}: {error}")
+        yield ProjectRegistry(mongo[settings.mongodb_db])
+    except PyMongoError as error:
+        fail(f"cannot use the registry in MongoDB at {settings.mongodb_url}: {_short(error)}")
     finally:
         await mongo.close()
+
+
+async def _publish_registration(settings: CommonSettings, data: ProjectRegistered, at: datetime) -> None:
+    await ensure_topics(settings.kafka_bootstrap_servers, settings.topics.all(), settings.topic_partitions)
+    key, headers, value = kafka_binary(cloud_event(EventType.PROJECT_REGISTERED, data, at))
+    async with new_broker(settings, "cfamon") as broker:
+        await broker.publish(value, settings.topics.raw, key=key, headers=headers)
+
+
+async def _register(settings: CommonSettings, project: RegisteredProject, data: ProjectRegistered) -> None:
+    async with open_registry(settings) as registry:
+        try:
+            await registry.add(project)
+        except ProjectExistsError:
+            fail(
+                f"project {project.project_id} is registered already "
+                f"(to issue a new token: cfamon projects token {project.project_id})"
+            )
+        try:
+            await _publish_registration(settings, data, project.registered_at)
+        except Exception as error:
+            await registry.remove(project.project_id)  # nothing half-registered
+            fail(f"cannot publish to Kafka at {settings.kafka_bootstrap_servers}: {_short(error)}")
 
 
 @app.command("add")
@@ -128,10 +154,7 @@ def add(
         {**data.model_dump(), "token_sha256": hash_token(token), "registered_at": utc_now()}
     )
     _check_like_intake(data, project)
-    try:
-        asyncio.run(_register(settings, project, data))
-    except TimeoutError as error:
-        fail(f"cannot reach MongoDB at {settings.mongodb_url}: {error}")
+    asyncio.run(_register(settings, project, data))
     out.print(
         f"Registered {project.project_id}: {project.title} ({', '.join(project.countries)}; "
         f"action points {', '.join(project.action_points)}; {project.start_date}..{project.end_date})"
@@ -146,17 +169,21 @@ def list_projects() -> None:
     settings = settings_or_exit(CommonSettings)
 
     async def load() -> list[RegisteredProject]:
-        mongo = connect(settings.mongodb_url)
-        try:
-            return await ProjectRegistry(mongo[settings.mongodb_db]).all()
-        finally:
-            await mongo.close()
+        async with open_registry(settings) as registry:
+            projects: list[RegisteredProject] = await registry.all()
+            return projects
 
-    try:
-        projects = asyncio.run(load())
-    except Exception as error:
-        fail(f"cannot read the registry at {settings.mongodb_url}: {error}")
-    table = Table("id", "title", "implementer", "countries", "action points", "period", "cadence")
+    projects = asyncio.run(load())
+    table = Table(title=f"{len(projects)} registered projects")
+    # Ids, codes and dates are copied into other commands: they are never cut or wrapped.
+    widest_id = max((len(p.project_id) for p in projects), default=2)
+    table.add_column("id", no_wrap=True, min_width=widest_id)
+    table.add_column("title", overflow="fold")
+    table.add_column("implementer", overflow="fold")
+    table.add_column("countries", overflow="fold")
+    table.add_column("action points", overflow="fold")
+    table.add_column("period", no_wrap=True)
+    table.add_column("cadence", no_wrap=True)
     for p in projects:
         table.add_row(
             p.project_id,
@@ -179,13 +206,9 @@ def rotate_token(
     token = new_token()
 
     async def store() -> bool:
-        mongo = connect(settings.mongodb_url)
-        try:
-            return await ProjectRegistry(mongo[settings.mongodb_db]).set_token_hash(
-                project_id, hash_token(token)
-            )
-        finally:
-            await mongo.close()
+        async with open_registry(settings) as registry:
+            stored: bool = await registry.set_token_hash(project_id, hash_token(token))
+            return stored
 
     if not asyncio.run(store()):
         fail(f"project {project_id} is not registered")

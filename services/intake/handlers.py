@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from faststream.kafka import KafkaBroker, KafkaMessage
 
-from services.intake.pipeline import IntakePipeline
+from services.intake.pipeline import Accepted, IntakePipeline
 from services.intake.routing import route
 from services.intake.settings import IntakeSettings
 from shared.clock import Clock
 from shared.kafka import batch_subscriber, records_of
+from shared.logging import batch_context, get_logger
+
+log = get_logger("cfa.intake")
 
 
 def register_handlers(
@@ -19,5 +22,10 @@ def register_handlers(
     @batch_subscriber(broker, topics.raw, settings, settings.intake_group_id)
     async def on_raw_events(_: list[bytes], message: KafkaMessage) -> None:
         """Validate project events; offsets are committed only once all are published."""
-        outcomes = await pipeline.process(records_of(message))
+        records = records_of(message)
+        outcomes = await pipeline.process(records)
         await route(broker, topics, outcomes, clock())
+        accepted = sum(isinstance(o, Accepted) for o in outcomes)
+        log.debug(
+            "batch routed", accepted=accepted, rejected=len(outcomes) - accepted, **batch_context(records)
+        )

@@ -127,7 +127,19 @@ def _sdk_decode(record: KafkaRecord) -> CloudEvent:
 
 
 def decode_event(record: KafkaRecord, max_bytes: int = MAX_EVENT_BYTES) -> Event:
-    """A record of bp.events.raw (or .v1) to a schema-valid Event; raises Rejected."""
+    """A record of bp.events.raw (or .v1) to a schema-valid Event; raises Rejected, and only
+    Rejected, whatever the bytes: a consumer must never stop on one message."""
+    try:
+        return _decode(record, max_bytes)
+    except Rejected:
+        raise
+    except RecursionError:
+        raise _schema("value", "is nested too deeply") from None
+    except Exception as error:
+        raise _schema("value", f"cannot be decoded ({type(error).__name__})") from None
+
+
+def _decode(record: KafkaRecord, max_bytes: int) -> Event:
     if record.value is None or not record.value:
         raise _schema("value", "the message is empty")
     if len(record.value) > max_bytes:

@@ -142,6 +142,44 @@ def test_make_run_stack_registers_a_project_and_stores_its_events(local_stack: L
     assert again.returncode != 0
     assert again.stderr.strip().count("\n") == 0 and "'ZZZ'" in again.stderr
 
+    no_kafka = subprocess.run(
+        [
+            *CFAMON,
+            "projects",
+            "add",
+            "--id",
+            "PK-REINT-03",
+            "--title",
+            "x",
+            "--implementer",
+            "ICMPD",
+            "--countries",
+            "PAK",
+            "--action-points",
+            "3.1",
+            "--start",
+            "2025-01-01",
+            "--end",
+            "2027-12-31",
+        ],
+        env={**local_stack.env, "CFA_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert no_kafka.returncode == 1 and "cannot publish to Kafka" in no_kafka.stderr
+    assert len(no_kafka.stderr.strip().splitlines()) == 1
+    listed = subprocess.run(
+        [*CFAMON, "projects", "list"],
+        env=local_stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "PK-REINT-01" in listed.stdout and "PK-REINT-03" not in listed.stdout  # nothing half-registered
+
     event = sdk_event(
         EventType.ACTIVITY_REPORTED,
         activity_data("PK-REINT-01", start_date="2025-06-02", end_date="2025-06-06"),
