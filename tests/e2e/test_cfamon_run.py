@@ -7,7 +7,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,11 +18,11 @@ from pymongo import MongoClient
 from shared.events.models import EventType
 from shared.mongo import EVENTS
 from shared.processes import free_port
+from tests.cli import CFAMON, cfamon, projects_add_args
 from tests.factories import activity_data
 from tests.kafka_helpers import binary, produce, sdk_event
 
 pytestmark = pytest.mark.e2e
-CFAMON = [sys.executable, "-m", "services.cli.main"]
 
 
 @dataclass
@@ -83,101 +82,20 @@ def test_make_run_stack_registers_a_project_and_stores_its_events(local_stack: L
     for name in ("intake", "aggregator", "notifier"):
         assert f"http://127.0.0.1:{local_stack.ports[name]}/docs" in text
 
-    added = subprocess.run(
-        [
-            *CFAMON,
-            "projects",
-            "add",
-            "--id",
-            "PK-REINT-01",
-            "--title",
-            "Reintegration support",
-            "--implementer",
-            "ICMPD",
-            "--countries",
-            "PAK,AFG",
-            "--action-points",
-            "3.1,3.2",
-            "--start",
-            "2025-01-01",
-            "--end",
-            "2027-12-31",
-        ],
-        env=local_stack.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    added = cfamon(*projects_add_args(id="PK-REINT-01"), env=local_stack.env)
     assert added.returncode == 0, added.stderr
     token = added.stdout.strip().splitlines()[-1]
     assert token.startswith("cfa_") and len(token) >= 43
 
-    again = subprocess.run(
-        [
-            *CFAMON,
-            "projects",
-            "add",
-            "--id",
-            "PK-REINT-02",
-            "--title",
-            "x",
-            "--implementer",
-            "ICMPD",
-            "--countries",
-            "PAK,ZZZ",
-            "--action-points",
-            "3.1",
-            "--start",
-            "2025-01-01",
-            "--end",
-            "2027-12-31",
-        ],
-        env=local_stack.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert again.returncode != 0
-    assert again.stderr.strip().count("\n") == 0 and "'ZZZ'" in again.stderr
+    bad_country = cfamon(*projects_add_args(id="PK-REINT-02", countries="PAK,ZZZ"), env=local_stack.env)
+    assert bad_country.returncode == 1
+    assert len(bad_country.stderr.strip().splitlines()) == 1 and "'ZZZ'" in bad_country.stderr
 
-    no_kafka = subprocess.run(
-        [
-            *CFAMON,
-            "projects",
-            "add",
-            "--id",
-            "PK-REINT-03",
-            "--title",
-            "x",
-            "--implementer",
-            "ICMPD",
-            "--countries",
-            "PAK",
-            "--action-points",
-            "3.1",
-            "--start",
-            "2025-01-01",
-            "--end",
-            "2027-12-31",
-        ],
-        env={**local_stack.env, "CFA_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    no_kafka_env = {**local_stack.env, "CFA_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
+    no_kafka = cfamon(*projects_add_args(id="PK-REINT-03"), env=no_kafka_env, timeout=120)
     assert no_kafka.returncode == 1 and "cannot publish to Kafka" in no_kafka.stderr
     assert len(no_kafka.stderr.strip().splitlines()) == 1
-    listed = subprocess.run(
-        [*CFAMON, "projects", "list"],
-        env=local_stack.env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    listed = cfamon("projects", "list", env=local_stack.env)
     assert "PK-REINT-01" in listed.stdout and "PK-REINT-03" not in listed.stdout  # nothing half-registered
 
     event = sdk_event(
