@@ -91,15 +91,10 @@ def run(
         topic_partitions=settings.topic_partitions,
         topics=settings.topics,
     )
-    stopping = False
-
-    def stop(signum: int, _: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
+    # SIGTERM stops it as Ctrl-C does, also while it is still starting.
+    signal.signal(signal.SIGTERM, _interrupt)
     services: list[ManagedProcess] = []
+    failed = False
     try:
         endpoints = stack.start()
         env = {**os.environ, **endpoints.environment()}
@@ -111,15 +106,21 @@ def run(
         out.print(f"  mongodb     {endpoints.mongodb_url}")
         out.print(f"  smtp sink   {endpoints.smtp_url} (messages kept in {run_dir / 'mail'})")
         out.print(f"  logs        {run_dir / 'logs'}")
-        while not stopping:
-            dead = [p.name for p in services if not p.running()]
-            if dead:
-                err.print(f"cfamon: {', '.join(dead)} stopped unexpectedly; see {run_dir / 'logs'}")
-                break
+        while not (dead := [p.name for p in services if not p.running()]):
             time.sleep(0.5)
+        err.print(f"cfamon: {', '.join(dead)} stopped unexpectedly; see {run_dir / 'logs'}")
+        failed = True
+    except KeyboardInterrupt:
+        pass
     finally:
         out.print("stopping…")
         for process in reversed(services):
             process.stop()
         stack.stop()
         out.print("stopped")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _interrupt(signum: int, _: FrameType | None) -> None:
+    raise KeyboardInterrupt
