@@ -5,6 +5,7 @@ The same functions serve the read API, the rebuild and the notifier.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ def expected_value(indicator: Indicator, as_of: date) -> float:
     ]
     if as_of <= points[0][0]:
         return indicator.baseline
-    for (start, low), (end, high) in zip(points, points[1:], strict=False):
+    for (start, low), (end, high) in itertools.pairwise(points):
         if as_of <= end:
             return low + (high - low) * (as_of - start).days / (end - start).days
     return indicator.target
