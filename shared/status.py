@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -40,6 +41,7 @@ class Measurement:
     value: float
     period_start: date
     period_end: date
+    project_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,19 +56,54 @@ class IndicatorFigures:
     projected_late: bool
 
 
-def counted(measurements: Sequence[Measurement], as_of: date) -> list[Measurement]:
-    """The measurements that count as of a date: their period ended by then, oldest first."""
-    return sorted((m for m in measurements if m.period_end <= as_of), key=lambda m: m.period_end)
+def running_actual(measurements: Iterable[Measurement], aggregation: str) -> Iterator[tuple[date, float]]:
+    """(period_end, actual as of that day), in date order.
+
+    sum: all values added up. latest: each project's most recent value, added up across
+    projects (each project reports its own stock; one project's report does not erase
+    another's)."""
+    ordered = sorted(measurements, key=lambda m: (m.period_end, m.period_start))
+    total = 0.0
+    latest: dict[str, float] = {}
+    for n, m in enumerate(ordered):
+        if aggregation == "latest":
+            total += m.value - latest.get(m.project_id, 0.0)
+            latest[m.project_id] = m.value
+        else:
+            total += m.value
+        if n + 1 == len(ordered) or ordered[n + 1].period_end != m.period_end:
+            yield m.period_end, total
+
+
+@dataclass(frozen=True)
+class Series:
+    """An indicator's actual over time, computed once, read for any `as_of` in O(log n)."""
+
+    days: tuple[date, ...]
+    values: tuple[float, ...]
+
+    @classmethod
+    def of(cls, measurements: Iterable[Measurement], aggregation: str) -> Series:
+        points = list(running_actual(measurements, aggregation))
+        return cls(tuple(d for d, _ in points), tuple(v for _, v in points))
+
+    def actual(self, as_of: date) -> float | None:
+        """The actual from the measurements whose period ended by `as_of`."""
+        n = bisect_right(self.days, as_of)
+        return self.values[n - 1] if n else None
+
+    def reached_on(self, target: float, as_of: date) -> date | None:
+        """The day the actual first reached `target`, if it did by `as_of`."""
+        for day, value in zip(self.days, self.values, strict=True):
+            if day > as_of:
+                return None
+            if value >= target:
+                return day
+        return None
 
 
 def actual_value(measurements: Sequence[Measurement], aggregation: str, as_of: date) -> float | None:
-    """Sum of the measurements, or the latest one, among those whose period ended by `as_of`."""
-    usable = counted(measurements, as_of)
-    if not usable:
-        return None
-    if aggregation == "latest":
-        return usable[-1].value
-    return math.fsum(m.value for m in usable)
+    return Series.of(measurements, aggregation).actual(as_of)
 
 
 def progress_share(actual: float, indicator: Indicator) -> float:
@@ -103,25 +140,13 @@ def indicator_status(progress: float | None, expected: float, thresholds: Thresh
     return Status.AT_RISK if ratio >= thresholds.at_risk else Status.BEHIND
 
 
-def reached_on(measurements: Sequence[Measurement], indicator: Indicator, as_of: date) -> date | None:
-    """When the target was reached, if it was by `as_of`."""
-    usable = counted(measurements, as_of)
-    for n, m in enumerate(usable):
-        value = m.value if indicator.aggregation == "latest" else math.fsum(x.value for x in usable[: n + 1])
-        if value >= indicator.target:
-            return m.period_end
-    return None
-
-
-def projected_completion(
-    measurements: Sequence[Measurement], indicator: Indicator, as_of: date
-) -> date | None:
+def projected_completion(series: Series, indicator: Indicator, as_of: date) -> date | None:
     """The date the target is reached at the pace observed from 2025-01-01 to `as_of`;
     None when nothing was measured or no progress was made (never, at that pace)."""
-    done = reached_on(measurements, indicator, as_of)
+    done = series.reached_on(indicator.target, as_of)
     if done is not None:
         return done
-    actual = actual_value(measurements, indicator.aggregation, as_of)
+    actual = series.actual(as_of)
     elapsed = (as_of - IMPLEMENTATION_START).days
     if actual is None or elapsed <= 0 or actual <= indicator.baseline:
         return None
@@ -134,12 +159,12 @@ def projected_completion(
 
 
 def evaluate_indicator(
-    indicator: Indicator, measurements: Sequence[Measurement], as_of: date, thresholds: Thresholds
+    indicator: Indicator, series: Series, as_of: date, thresholds: Thresholds
 ) -> IndicatorFigures:
-    actual = actual_value(measurements, indicator.aggregation, as_of)
+    actual = series.actual(as_of)
     progress = None if actual is None else progress_share(actual, indicator)
     expected = expected_share(indicator, as_of)
-    completion = projected_completion(measurements, indicator, as_of)
+    completion = projected_completion(series, indicator, as_of)
     reached = actual is not None and actual >= indicator.target
     late = actual is not None and not reached and (completion is None or completion > indicator.target_date)
     return IndicatorFigures(

@@ -14,6 +14,7 @@ import pytest
 from shared.framework import Indicator, Milestone
 from shared.status import (
     Measurement,
+    Series,
     Status,
     Thresholds,
     action_point_status,
@@ -52,6 +53,10 @@ def measured(*points: tuple[float, int]) -> list[Measurement]:
     return [Measurement(value, day(end - 30), day(end)) for value, end in points]
 
 
+def series(aggregation: str = "sum", *points: tuple[float, int]) -> Series:
+    return Series.of(measured(*points), aggregation)
+
+
 # Linear: expected on day 100 = 100/400 of the way = 0.25.
 @pytest.mark.parametrize(
     ("points", "actual", "progress", "ratio", "status"),
@@ -73,7 +78,7 @@ def measured(*points: tuple[float, int]) -> list[Measurement]:
 def test_linear_expectation_and_status(
     points: list[tuple[float, int]], actual: float, progress: float, ratio: float, status: Status
 ) -> None:
-    figures = evaluate_indicator(indicator(), measured(*points), day(100), T)
+    figures = evaluate_indicator(indicator(), series("sum", *points), day(100), T)
     assert figures.expected == pytest.approx(0.25)
     assert figures.actual == pytest.approx(actual)
     assert figures.progress == pytest.approx(progress)
@@ -85,12 +90,25 @@ def test_latest_with_a_baseline() -> None:
     # baseline 2, target 10; as of day 100 the latest counted value is 5 (the 9 ends on day 200):
     # progress (5-2)/(10-2) = 0.375; expected 0.25; ratio 1.5.
     ind = indicator(aggregation="latest", baseline=2, target=10)
-    figures = evaluate_indicator(ind, measured((4, 30), (5, 80), (9, 200)), day(100), T)
+    figures = evaluate_indicator(ind, series("latest", (4, 30), (5, 80), (9, 200)), day(100), T)
     assert (figures.actual, figures.progress, figures.ratio) == (5, 0.375, 1.5)
     assert figures.status is S.ON_TRACK
     # Pace (5-2)/100 days = 0.03 a day; 5 to go -> 166.7, so 167 days -> day 267, before day 400.
     assert figures.projected_completion == day(267)
     assert figures.projected_late is False
+
+
+def test_latest_adds_up_each_projects_latest_value() -> None:
+    a, b = "PROJECT-A", "PROJECT-B"
+    points = [
+        Measurement(3, day(0), day(30), a),
+        Measurement(2, day(0), day(40), b),
+        Measurement(4, day(30), day(60), a),  # replaces A's 3, keeps B's 2
+    ]
+    assert actual_value(points, "latest", day(35)) == 3
+    assert actual_value(points, "latest", day(45)) == 5
+    assert actual_value(points, "latest", day(60)) == 6
+    assert actual_value(points, "sum", day(60)) == 9
 
 
 def test_sum_versus_latest_of_the_same_measurements() -> None:
@@ -117,31 +135,31 @@ def test_expectation_through_milestones(as_of: int, share: float) -> None:
 
 
 def test_no_data_only_while_something_is_expected() -> None:
-    assert evaluate_indicator(indicator(), [], day(100), T).status is S.NO_DATA
-    assert evaluate_indicator(indicator(), [], day(0), T).status is S.ON_TRACK
-    assert evaluate_indicator(indicator(), measured((5, 200)), day(100), T).status is S.NO_DATA
+    assert evaluate_indicator(indicator(), series(), day(100), T).status is S.NO_DATA
+    assert evaluate_indicator(indicator(), series(), day(0), T).status is S.ON_TRACK
+    assert evaluate_indicator(indicator(), series("sum", (5, 200)), day(100), T).status is S.NO_DATA
 
 
 def test_forecast_late_when_the_pace_is_too_slow() -> None:
     # 70 in 100 days = 0.7 a day; 330 to go -> 471.4, so 472 days -> day 572, after day 400.
-    figures = evaluate_indicator(indicator(), measured((30, 50), (40, 90)), day(100), T)
+    figures = evaluate_indicator(indicator(), series("sum", (30, 50), (40, 90)), day(100), T)
     assert figures.projected_completion == day(572)
     assert figures.projected_late is True
 
 
 def test_forecast_of_a_reached_target_is_the_day_it_was_reached() -> None:
-    figures = evaluate_indicator(indicator(), measured((250, 60), (200, 90)), day(100), T)
+    figures = evaluate_indicator(indicator(), series("sum", (250, 60), (200, 90)), day(100), T)
     assert figures.projected_completion == day(90)
     assert figures.projected_late is False
 
 
 def test_forecast_without_progress_is_never() -> None:
     figures = evaluate_indicator(
-        indicator(aggregation="latest", baseline=2, target=10), measured((2, 50)), day(100), T
+        indicator(aggregation="latest", baseline=2, target=10), series("latest", (2, 50)), day(100), T
     )
     assert figures.projected_completion is None
     assert figures.projected_late is True
-    nothing = evaluate_indicator(indicator(), [], day(100), T)
+    nothing = evaluate_indicator(indicator(), series(), day(100), T)
     assert (nothing.projected_completion, nothing.projected_late) == (None, False)
 
 
@@ -184,5 +202,5 @@ def test_the_one_third_rule_for_priorities(statuses: list[Status], expected: Sta
 
 def test_thresholds_are_settings() -> None:
     strict = Thresholds(on_track=0.95, at_risk=0.8)
-    figures = evaluate_indicator(indicator(), measured((30, 50), (40, 90), (20, 100)), day(100), strict)
+    figures = evaluate_indicator(indicator(), series("sum", (30, 50), (40, 90), (20, 100)), day(100), strict)
     assert figures.status is S.AT_RISK  # ratio 0.9
