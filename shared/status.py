@@ -209,3 +209,23 @@ def priority_status(action_point_statuses: Sequence[Status]) -> Status:
     if any(s in (Status.AT_RISK, Status.BEHIND) for s in action_point_statuses):
         return Status.AT_RISK
     return Status.ON_TRACK
+
+
+def project_status(
+    last_report: date | None,
+    start: date,
+    cadence_days: int,
+    as_of: date,
+    milestone_trouble: bool = False,
+) -> Status:
+    """From reporting: on track within one cadence of the last report (or of the start),
+    at risk up to 1.5 cadences, behind (silent) beyond; a missed or overdue milestone makes
+    it at least at risk."""
+    silence = (as_of - (last_report or start)).days
+    if silence <= cadence_days:
+        status = Status.ON_TRACK
+    elif silence <= 1.5 * cadence_days:
+        status = Status.AT_RISK
+    else:
+        status = Status.BEHIND
+    return worst([status, Status.AT_RISK]) if milestone_trouble else status

@@ -1,0 +1,276 @@
+"""The read model the Reference Group reads: priorities, action points, indicators, projects,
+countries, each with progress against targets and a status, as of any date."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from shared import catalog
+from shared.countries import country_name
+from shared.factset import ActivityRecord, FactSet, Indexes
+from shared.framework import ResultsFramework
+from shared.status import (
+    Status,
+    Thresholds,
+    action_point_status,
+    evaluate_indicator,
+    is_stale,
+    priority_status,
+    project_status,
+)
+
+
+class IndicatorView(BaseModel):
+    id: str
+    name: str
+    unit: str
+    aggregation: str
+    baseline: float
+    target: float
+    target_date: date
+    actual: float | None
+    progress: float | None
+    expected: float
+    ratio: float | None
+    status: Status
+    projected_completion: date | None
+    projected_late: bool
+
+
+class ActionPointView(BaseModel):
+    id: str
+    priority: int
+    text: str
+    status: Status
+    stale: bool
+    last_activity_at: date | None
+    projects: list[str]
+    countries: list[str]
+    activity_count: int
+    indicators: list[IndicatorView]
+
+
+class ActionPointSummary(BaseModel):
+    id: str
+    text: str
+    status: Status
+    stale: bool
+    activity_count: int
+    last_activity_at: date | None
+
+
+class PriorityView(BaseModel):
+    id: int
+    title: str
+    twg: str | None
+    status: Status
+    action_points: list[ActionPointSummary]
+
+
+class Participants(BaseModel):
+    total: int = 0
+    women: int = 0
+    men: int = 0
+
+
+class MilestoneView(BaseModel):
+    id: str
+    action_point: str
+    title: str
+    due_date: date
+    status: str
+    overdue: bool
+
+
+class ProjectView(BaseModel):
+    id: str
+    title: str
+    implementer: str
+    countries: list[str]
+    action_points: list[str]
+    start_date: date
+    end_date: date
+    reporting_cadence_days: int
+    budget_eur: float | None
+    registered_at: datetime
+    last_report_at: datetime | None
+    activity_count: int
+    participants: Participants
+    status: Status
+    milestones: list[MilestoneView]
+
+
+class CountryView(BaseModel):
+    code: str
+    name: str
+    silk_routes: bool
+    projects: list[str]
+    action_points: dict[str, int]  # action point -> activities there
+    activity_count: int
+    participants: Participants
+
+
+class ReadModel(BaseModel):
+    as_of: date
+    priorities: list[PriorityView]
+    action_points: dict[str, ActionPointView]
+    projects: dict[str, ProjectView]
+    countries: dict[str, CountryView]
+
+
+def _participants(records: list[ActivityRecord]) -> Participants:
+    totals: Counter[str] = Counter()
+    for record in records:
+        totals.update({k: int(v or 0) for k, v in record.participants.items()})
+    return Participants(total=totals["total"], women=totals["women"], men=totals["men"])
+
+
+def _action_point(
+    ix: Indexes, framework: ResultsFramework, ap: catalog.ActionPoint, as_of: date, thresholds: Thresholds
+) -> ActionPointView:
+    done = [r for r in ix.activities.get(ap.id, ()) if r.took_place(as_of)]
+    last = max((r.last_day(as_of) for r in done), default=None)
+    indicators = [
+        evaluate_indicator(i, ix.series(i.id, i.aggregation), as_of, thresholds)
+        for i in framework.by_action_point.get(ap.id, ())
+    ]
+    registered = {pid for pid, p in ix.projects.items() if ap.id in p["action_points"]}
+    countries = {c for r in done for c in r.countries} | {
+        c for pid in registered for c in ix.projects[pid]["countries"]
+    }
+    return ActionPointView(
+        id=ap.id,
+        priority=ap.priority,
+        text=ap.text,
+        status=action_point_status([f.status for f in indicators], last, as_of, thresholds),
+        stale=is_stale(last, as_of, thresholds),
+        last_activity_at=last,
+        projects=sorted(registered | {r.project_id for r in done}),
+        countries=sorted(countries),
+        activity_count=len(done),
+        indicators=[
+            IndicatorView(
+                **f.indicator.model_dump(
+                    include={"id", "name", "unit", "aggregation", "baseline", "target", "target_date"}
+                ),
+                actual=f.actual,
+                progress=f.progress,
+                expected=f.expected,
+                ratio=f.ratio,
+                status=f.status,
+                projected_completion=f.projected_completion,
+                projected_late=f.projected_late,
+            )
+            for f in indicators
+        ],
+    )
+
+
+def _milestones(raw: list[Any], as_of: date) -> list[MilestoneView]:
+    views = []
+    for m in sorted(raw, key=lambda m: (m["due_date"], m["milestone_id"])):
+        due = date.fromisoformat(m["due_date"])
+        views.append(
+            MilestoneView(
+                id=m["milestone_id"],
+                action_point=m["action_point"],
+                title=m["title"],
+                due_date=due,
+                status=m["status"],
+                overdue=m["status"] == "pending" and due < as_of,
+            )
+        )
+    return views
+
+
+def _project(ix: Indexes, pid: str, as_of: date) -> ProjectView:
+    p = ix.projects[pid]
+    last_report = max((t for t in ix.report_times.get(pid, ()) if t.date() <= as_of), default=None)
+    done = [r for r in ix.project_activities.get(pid, ()) if r.took_place(as_of)]
+    milestones = _milestones(ix.milestones.get(pid, []), as_of)
+    start = date.fromisoformat(p["start_date"])
+    cadence = int(p.get("reporting_cadence_days", 90))
+    trouble = any(m.status == "missed" or m.overdue for m in milestones)
+    return ProjectView(
+        id=pid,
+        title=p["title"],
+        implementer=p["implementer"],
+        countries=list(p["countries"]),
+        action_points=list(p["action_points"]),
+        start_date=start,
+        end_date=date.fromisoformat(p["end_date"]),
+        reporting_cadence_days=cadence,
+        budget_eur=p.get("budget_eur"),
+        registered_at=ix.registered_at[pid],
+        last_report_at=last_report,
+        activity_count=len(done),
+        participants=_participants(done),
+        status=project_status(last_report.date() if last_report else None, start, cadence, as_of, trouble),
+        milestones=milestones,
+    )
+
+
+def _countries(ix: Indexes, as_of: date) -> dict[str, CountryView]:
+    records: dict[str, list[ActivityRecord]] = defaultdict(list)
+    for project_records in ix.project_activities.values():
+        for record in project_records:
+            if record.took_place(as_of):
+                for code in record.countries:
+                    records[code].append(record)
+    registered: dict[str, set[str]] = defaultdict(set)
+    for pid, p in ix.projects.items():
+        for code in p["countries"]:
+            registered[code].add(pid)
+    views = {}
+    for code in sorted(records.keys() | registered.keys()):
+        here = records.get(code, [])
+        views[code] = CountryView(
+            code=code,
+            name=country_name(code),
+            silk_routes=code in catalog.SILK_ROUTES_COUNTRIES,
+            projects=sorted(registered.get(code, set()) | {r.project_id for r in here}),
+            action_points=dict(sorted(Counter(ap for r in here for ap in r.action_points).items())),
+            activity_count=len(here),
+            participants=_participants(here),
+        )
+    return views
+
+
+def build_read_model(
+    facts: FactSet, framework: ResultsFramework, as_of: date, thresholds: Thresholds
+) -> ReadModel:
+    """Every figure of every read, as of a date, from the current facts alone."""
+    ix = facts.indexes
+    action_points = {
+        ap.id: _action_point(ix, framework, ap, as_of, thresholds)
+        for p in catalog.priorities()
+        for ap in p.action_points
+    }
+    priorities = [
+        PriorityView(
+            id=p.id,
+            title=p.title,
+            twg=p.twg,
+            status=priority_status([action_points[ap.id].status for ap in p.action_points]),
+            action_points=[
+                ActionPointSummary(
+                    **action_points[ap.id].model_dump(
+                        include={"id", "text", "status", "stale", "activity_count", "last_activity_at"}
+                    )
+                )
+                for ap in p.action_points
+            ],
+        )
+        for p in catalog.priorities()
+    ]
+    return ReadModel(
+        as_of=as_of,
+        priorities=priorities,
+        action_points=action_points,
+        projects={pid: _project(ix, pid, as_of) for pid in sorted(ix.projects)},
+        countries=_countries(ix, as_of),
+    )

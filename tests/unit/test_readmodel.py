@@ -1,0 +1,157 @@
+"""The read model from facts: corrections, withdrawals, and the figures a reader sees."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from shared.events.models import EventType
+from shared.facts import fact_of, fold
+from shared.factset import FactSet
+from shared.framework import Indicator, ResultsFramework
+from shared.readmodel import build_read_model
+from shared.status import Status, Thresholds
+from tests.factories import activity_data, measurement_data, milestone_data, registration_data
+
+PID = "PK-REINT-01"
+T0 = datetime(2026, 1, 10, tzinfo=UTC)
+FRAMEWORK = ResultsFramework(
+    indicators=(
+        Indicator(
+            id="ind-3.1-returnees-supported",
+            action_point="3.1",
+            name="Returnees supported",
+            unit="returnees",
+            aggregation="sum",
+            target=1000,
+            target_date=date(2026, 12, 31),
+        ),
+    )
+)
+
+
+def fact(kind: EventType, data: dict[str, Any], minutes: int, event_id: str) -> Any:
+    return fact_of(str(kind), data, T0 + timedelta(minutes=minutes), event_id)
+
+
+def base_facts() -> list[Any]:
+    return [
+        fact(EventType.PROJECT_REGISTERED, registration_data(PID), 0, "r1"),
+        fact(
+            EventType.ACTIVITY_REPORTED,
+            activity_data(PID, "A-1", start_date="2026-03-02", end_date="2026-03-06"),
+            1,
+            "a1",
+        ),
+        fact(
+            EventType.ACTIVITY_REPORTED,
+            activity_data(PID, "A-2", start_date="2026-05-10", end_date=None, status="ongoing"),
+            2,
+            "a2",
+        ),
+        fact(
+            EventType.INDICATOR_MEASURED,
+            measurement_data(PID, value=120, period_start="2026-01-01", period_end="2026-03-31"),
+            3,
+            "m1",
+        ),
+        fact(
+            EventType.INDICATOR_MEASURED,
+            measurement_data(PID, value=200, period_start="2026-04-01", period_end="2026-06-30"),
+            4,
+            "m2",
+        ),
+    ]
+
+
+def model(facts: list[Any], as_of: date) -> Any:
+    return build_read_model(FactSet(facts), FRAMEWORK, as_of, Thresholds())
+
+
+def test_figures_as_of_two_dates() -> None:
+    # 2026-07-01: both measurements count, 320 of 1000; expected = (2026-07-01 - 2025-01-01) /
+    # (2026-12-31 - 2025-01-01) = 546/729 = 0.749; ratio 0.427 -> behind.
+    july = model(base_facts(), date(2026, 7, 1)).action_points["3.1"]
+    [indicator] = july.indicators
+    assert indicator.actual == 320 and indicator.progress == 0.32
+    assert round(indicator.expected, 3) == 0.749 and indicator.status is Status.BEHIND
+    assert july.status is Status.BEHIND and july.activity_count == 2
+    assert july.last_activity_at == date(2026, 5, 10) and july.stale is False
+    assert july.projects == [PID] and july.countries == ["AFG", "PAK"]
+    # 2026-04-15: only the first quarter counts; A-2 has not started yet.
+    april = model(base_facts(), date(2026, 4, 15)).action_points["3.1"]
+    assert april.indicators[0].actual == 120 and april.activity_count == 1
+    assert april.last_activity_at == date(2026, 3, 6)
+
+
+def test_a_later_correction_replaces_and_an_earlier_one_arriving_late_does_not() -> None:
+    corrected = fact(
+        EventType.INDICATOR_MEASURED,
+        measurement_data(PID, value=150, period_start="2026-01-01", period_end="2026-03-31"),
+        10,
+        "m1-fix",
+    )
+    stale_copy = fact(
+        EventType.INDICATOR_MEASURED,
+        measurement_data(PID, value=999, period_start="2026-01-01", period_end="2026-03-31"),
+        -5,
+        "m1-old",
+    )
+    as_of = date(2026, 7, 1)
+    assert (
+        model([*base_facts(), corrected, stale_copy], as_of).action_points["3.1"].indicators[0].actual == 350
+    )
+    assert (
+        model([stale_copy, corrected, *base_facts()], as_of).action_points["3.1"].indicators[0].actual == 350
+    )
+
+
+def test_a_withdrawal_takes_a_report_out_and_a_later_report_brings_it_back() -> None:
+    withdraw = fact(
+        EventType.REPORT_WITHDRAWN, {"project_id": PID, "activity_id": "A-2", "reason": "duplicate"}, 20, "w1"
+    )
+    withdraw_m = fact(
+        EventType.REPORT_WITHDRAWN,
+        {
+            "project_id": PID,
+            "indicator_id": "ind-3.1-returnees-supported",
+            "period_start": "2026-04-01",
+            "period_end": "2026-06-30",
+            "reason": "x",
+        },
+        21,
+        "w2",
+    )
+    view = model([*base_facts(), withdraw, withdraw_m], date(2026, 7, 1)).action_points["3.1"]
+    assert view.activity_count == 1 and view.indicators[0].actual == 120
+    again = fact(
+        EventType.ACTIVITY_REPORTED, activity_data(PID, "A-2", start_date="2026-05-10"), 30, "a2-again"
+    )
+    assert model([*base_facts(), withdraw, again], date(2026, 7, 1)).action_points["3.1"].activity_count == 2
+
+
+def test_priorities_projects_and_countries() -> None:
+    facts = [
+        *base_facts(),
+        fact(EventType.MILESTONE_UPDATED, milestone_data(PID, due_date="2026-03-01"), 5, "ms1"),
+    ]
+    rm = model(facts, date(2026, 7, 1))
+    assert [p.id for p in rm.priorities] == [1, 2, 3, 4, 5, 6]
+    p3 = rm.priorities[2]
+    assert p3.twg == "return_reintegration" and len(p3.action_points) == 6
+    # 3.1 behind; 3.2..3.6 have no indicators here and no activity: no_data -> a third or more.
+    assert p3.status is Status.BEHIND
+    project = rm.projects[PID]
+    assert project.activity_count == 2 and project.participants.total == 48
+    # Last report on 2026-01-10; 172 days of silence by 2026-07-01 > 1.5 x 90: behind.
+    assert project.last_report_at == T0 + timedelta(minutes=5) and project.status is Status.BEHIND
+    # On 2026-03-15 it reported 64 days ago (on track) but a milestone is overdue: at risk.
+    march = model(facts, date(2026, 3, 15)).projects[PID]
+    assert march.milestones[0].overdue is True and march.status is Status.AT_RISK
+    assert rm.countries["PAK"].silk_routes is True and rm.countries["PAK"].action_points == {"3.1": 2}
+    assert rm.countries["PAK"].name == "Pakistan"
+
+
+def test_incremental_equals_fold_in_any_order() -> None:
+    facts = base_facts()
+    assert FactSet(reversed(facts)).facts == fold(facts)
