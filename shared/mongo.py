@@ -11,6 +11,7 @@ REGISTRY = "registry"  # projects as registered by the Secretariat, with token h
 INTAKE_SEEN = "intake_seen"  # (source, id) of every accepted event, for `duplicate`
 EVENTS = "events"  # the event log: every accepted event once
 PROJECTS = "projects"  # the projects read model, from project.registered events
+READ_MODEL = "read_model"  # status snapshots as of today: priorities, action points, projects
 
 DUPLICATE_KEY = 11000
 

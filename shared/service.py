@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,6 +14,7 @@ from pymongo import AsyncMongoClient
 
 from shared.kafka import ensure_topics
 from shared.logging import get_logger
+from shared.problems import install_problem_handlers
 from shared.settings import CommonSettings
 
 Startup = Callable[[], Awaitable[None]]
@@ -53,7 +54,13 @@ def create_service_app(
     broker: KafkaBroker,
     mongo: AsyncMongoClient[dict[str, Any]],
     on_start: Startup | None = None,
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
+    not_ready: Callable[[], dict[str, str]] = dict,
 ) -> FastAPI:
+    """The service's HTTP app; its lifespan creates the topics, runs `on_start`, starts the
+    broker and the `background` tasks, and stops them all in reverse. `not_ready` names
+    what, besides Kafka and MongoDB, keeps the service from being ready."""
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async def topics() -> None:
@@ -65,15 +72,20 @@ def create_service_app(
         if on_start is not None:
             await _with_retries("prepare database", on_start)
         await broker.start()
+        tasks = [asyncio.create_task(job(), name=job.__name__) for job in background]
         log.info("service started", service=title)
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await broker.stop()
             await mongo.close()
             log.info("service stopped", service=title)
 
     app = FastAPI(title=f"Call for Action Monitor — {title}", lifespan=lifespan)
+    install_problem_handlers(app)
     app.state.broker = broker
     app.state.mongo = mongo
 
@@ -85,7 +97,7 @@ def create_service_app(
     @app.get("/readyz", tags=["health"])
     async def readyz() -> JSONResponse:
         """Ready: Kafka and MongoDB both answer; 503 names what does not."""
-        problems = await readiness(broker, mongo)
+        problems = {**await readiness(broker, mongo), **not_ready()}
         if problems:
             return JSONResponse({"status": "unavailable", "unreachable": problems}, status_code=503)
         return JSONResponse({"status": "ready"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from pydantic import Field, ValidationError, field_validator
@@ -40,6 +41,14 @@ class CommonSettings(BaseSettings):
     consumer_max_records: int = Field(500, ge=1, le=10_000, description="Most messages handled in one batch")
     host: str = Field("127.0.0.1", description="Address the HTTP server listens on")
     port: int = Field(8000, ge=0, le=65535, description="Port the HTTP server listens on")
+    results_framework: Path | None = Field(
+        None,
+        description="Results framework YAML used until one is loaded with `cfamon framework load` "
+        "(default: deploy/config/results-framework.yaml)",
+    )
+    config_refresh_seconds: float = Field(
+        10.0, gt=0, description="How often a service looks for a newly loaded results framework"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level")
     log_json: bool = Field(True, description="JSON log lines (false: human-readable console lines)")
 
@@ -57,6 +66,13 @@ class CommonSettings(BaseSettings):
             raise ValueError("must start with mongodb:// or mongodb+srv://")
         return value
 
+    @field_validator("results_framework")
+    @classmethod
+    def _framework_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a file")
+        return value
+
     @property
     def topics(self) -> Topics:
         return Topics.with_prefix(self.topic_prefix)
@@ -71,11 +87,12 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
         return cls(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as error:
         first = error.errors()[0]
-        name = str(first["loc"][0]) if first["loc"] else "?"
         prefix = str(cls.model_config.get("env_prefix", ""))
+        message = first["msg"].removeprefix("Value error, ")
+        more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
+        if not first["loc"]:  # a rule across settings
+            raise SettingsError(f"bad settings: {message}{more}") from None
         got = first.get("input")
         shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
-        more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
-        raise SettingsError(
-            f"bad setting {prefix}{name.upper()}: {first['msg'].removeprefix('Value error, ')}{shown}{more}"
-        ) from None
+        name = f"{prefix}{str(first['loc'][0]).upper()}"
+        raise SettingsError(f"bad setting {name}: {message}{shown}{more}") from None

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.aggregator.api import create_router
+from services.aggregator.follow import follow_event_log
 from services.aggregator.handlers import register_handlers
+from services.aggregator.progress import ProgressChange, ProgressTracker
 from services.aggregator.settings import AggregatorSettings
-from services.aggregator.store import MongoEventStore
+from services.aggregator.store import MongoEventStore, MongoReadModelStore
+from services.aggregator.view import LiveView
 from shared.clock import Clock, utc_now
+from shared.framework import ResultsFramework, load_framework
+from shared.framework_store import FrameworkSource
 from shared.kafka import new_broker
 from shared.mongo import connect
 from shared.service import create_service_app
@@ -16,6 +22,54 @@ from shared.service import create_service_app
 def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
     broker = new_broker(settings, "aggregator")
     mongo = connect(settings.mongodb_url)
-    store = MongoEventStore(mongo[settings.mongodb_db])
-    register_handlers(broker, settings, store, clock)
-    return create_service_app("aggregator", settings, broker, mongo, on_start=store.prepare)
+    db = mongo[settings.mongodb_db]
+    store, snapshots = MongoEventStore(db), MongoReadModelStore(db)
+    frameworks = FrameworkSource(db, settings.results_framework)
+    view = LiveView(load_framework(settings.results_framework), settings.thresholds)
+
+    async def publish(change: ProgressChange) -> None:
+        await broker.publish(
+            change.model_dump_json().encode(),
+            settings.topics.progress,
+            key=change.subject.encode(),
+            headers={"content-type": "application/json"},
+        )
+
+    progress = ProgressTracker(
+        view,
+        snapshots,
+        publish,
+        clock,
+        settings.progress_min_interval_seconds,
+        settings.progress_refresh_seconds,
+    )
+    register_handlers(broker, settings, store, view, progress.mark_dirty, clock)
+
+    async def prepare() -> None:
+        await store.prepare()
+        view.set_framework(await frameworks.current())
+        await progress.start()
+
+    async def follow_log() -> None:
+        await follow_event_log(snapshots, view)
+
+    async def follow_framework() -> None:
+        def apply(framework: ResultsFramework) -> None:
+            view.set_framework(framework)
+            progress.mark_dirty()
+
+        await frameworks.follow(apply, settings.config_refresh_seconds)
+
+    app = create_service_app(
+        "aggregator",
+        settings,
+        broker,
+        mongo,
+        on_start=prepare,
+        background=[follow_log, follow_framework, progress.run],
+        not_ready=lambda: {} if view.ready.is_set() else {"read_model": "loading the event log"},
+    )
+    app.state.view = view
+    app.state.progress = progress
+    app.include_router(create_router(clock))
+    return app

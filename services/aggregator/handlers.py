@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import EventStore, event_document
+from services.aggregator.view import LiveView
 from shared.clock import Clock
 from shared.dlq import Refused, dead_letter
 from shared.events.codec import decode_event
@@ -18,7 +21,12 @@ log = get_logger("cfa.aggregator")
 
 
 def register_handlers(
-    broker: KafkaBroker, settings: AggregatorSettings, store: EventStore, clock: Clock
+    broker: KafkaBroker,
+    settings: AggregatorSettings,
+    store: EventStore,
+    view: LiveView,
+    changed: Callable[[], None],
+    clock: Clock,
 ) -> None:
     topics = settings.topics
 
@@ -41,4 +49,7 @@ def register_handlers(
                 registrations.append(event)
         stored = await store.append(documents)
         await store.record_projects(registrations)
+        # Visible to this replica's reads at once; the change stream brings them to the others.
+        if view.apply_documents(documents):
+            changed()
         log.debug("events stored", new=stored, **batch_context(records))

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from pymongo import UpdateOne
+from pymongo import ReplaceOne, UpdateOne
+from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from shared.events.codec import KafkaRecord, data_json
 from shared.events.envelope import Event
 from shared.events.models import EventType
-from shared.mongo import EVENTS, PROJECTS, only_duplicate_keys
+from shared.mongo import EVENTS, PROJECTS, READ_MODEL, only_duplicate_keys
+
+EVENT_FIELDS = {"type": 1, "data": 1, "time": 1, "id": 1}
 
 
 class EventStore(Protocol):
@@ -82,3 +85,39 @@ class MongoEventStore:
             # A newer registration is stored: the upsert's insert collides with it. Keep it.
             if not only_duplicate_keys(error.details):
                 raise
+
+
+class MongoReadModelStore:
+    """The event log as the live view reads it, and the read-model snapshots it writes."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._events = db[EVENTS]
+        self._snapshots = db[READ_MODEL]
+
+    async def event_batches(self, size: int = 5000) -> AsyncIterator[list[dict[str, Any]]]:
+        batch: list[dict[str, Any]] = []
+        async for doc in self._events.find({}, EVENT_FIELDS, batch_size=size):
+            batch.append(doc)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    async def watch_inserts(self) -> AsyncChangeStream[dict[str, Any]]:
+        """New events, from the moment it is opened (open it before loading the log)."""
+        return await self._events.watch([{"$match": {"operationType": "insert"}}])
+
+    async def snapshots(self) -> dict[str, dict[str, Any]]:
+        return {doc["_id"]: doc async for doc in self._snapshots.find()}
+
+    async def write_snapshots(self, docs: Mapping[str, dict[str, Any]]) -> None:
+        if docs:
+            await self._snapshots.bulk_write(
+                [ReplaceOne({"_id": key}, doc, upsert=True) for key, doc in docs.items()], ordered=False
+            )
+
+    async def delete_snapshots(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
+        if keys:
+            await self._snapshots.delete_many({"_id": {"$in": keys}})

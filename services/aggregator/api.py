@@ -1,0 +1,145 @@
+"""The read API of DESIGN §7: priorities, action points, projects, countries, the report.
+
+Every read takes `as_of` (default: today) and every list pages with `limit` and `cursor`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from services.aggregator.view import LiveView
+from shared.clock import Clock
+from shared.paging import MAX_LIMIT, Page, page
+from shared.problems import Problem
+from shared.readmodel import ActionPointView, CountryView, PriorityView, ProjectView, ReadModel
+from shared.status import Status
+
+AsOf = Annotated[date | None, Query(description="The date the figures are as of (YYYY-MM-DD); default today")]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most items in the page")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+
+
+class LateIndicator(BaseModel):
+    action_point: str
+    indicator: str
+    name: str
+    projected_completion: date | None
+    target_date: date
+
+
+class Report(BaseModel):
+    as_of: date
+    priorities: list[PriorityView]
+    action_point_status: dict[Status, int]
+    stale_action_points: list[str]
+    projected_late: list[LateIndicator]
+    projects_by_status: dict[Status, list[str]]
+
+
+def _not_found(what: str, key: str) -> Problem:
+    return Problem(404, "Not Found", f"no {what} {key!r}")
+
+
+def create_router(clock: Clock) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["read model"])
+
+    def model(request: Request, as_of: AsOf = None) -> ReadModel:
+        view: LiveView = request.app.state.view
+        if not view.ready.is_set():
+            raise Problem(503, "Service Unavailable", "the read model is still loading the event log")
+        return view.read_model(as_of or clock().date())
+
+    Model = Annotated[ReadModel, Depends(model)]
+
+    @router.get("/priorities")
+    async def priorities(rm: Model, limit: Limit = 50, cursor: Cursor = None) -> Page[PriorityView]:
+        """The six priority goals with their status and action points."""
+        return page(rm.priorities, lambda p: str(p.id), limit, cursor)
+
+    @router.get("/priorities/{priority_id}")
+    async def priority(priority_id: int, rm: Model) -> PriorityView:
+        found = next((p for p in rm.priorities if p.id == priority_id), None)
+        if found is None:
+            raise _not_found("priority", str(priority_id))
+        return found
+
+    @router.get("/action-points")
+    async def action_points(
+        rm: Model,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        priority: Annotated[int | None, Query(ge=1, le=6)] = None,
+        status: Status | None = None,
+    ) -> Page[ActionPointView]:
+        """The 37 action points with indicators, activity and status; filter by priority or status."""
+        chosen = [
+            ap
+            for ap in rm.action_points.values()
+            if (priority is None or ap.priority == priority) and (status is None or ap.status == status)
+        ]
+        return page(chosen, lambda ap: f"{ap.priority}.{int(ap.id.split('.')[1]):02d}", limit, cursor)
+
+    @router.get("/action-points/{action_point_id}")
+    async def action_point(action_point_id: str, rm: Model) -> ActionPointView:
+        found = rm.action_points.get(action_point_id)
+        if found is None:
+            raise _not_found("action point", action_point_id)
+        return found
+
+    @router.get("/projects")
+    async def projects(
+        rm: Model, limit: Limit = 50, cursor: Cursor = None, status: Status | None = None
+    ) -> Page[ProjectView]:
+        chosen = [p for p in rm.projects.values() if status is None or p.status == status]
+        return page(chosen, lambda p: p.id, limit, cursor)
+
+    @router.get("/projects/{project_id}")
+    async def project(project_id: str, rm: Model) -> ProjectView:
+        found = rm.projects.get(project_id)
+        if found is None:
+            raise _not_found("project", project_id)
+        return found
+
+    @router.get("/countries")
+    async def countries(rm: Model, limit: Limit = 50, cursor: Cursor = None) -> Page[CountryView]:
+        return page(list(rm.countries.values()), lambda c: c.code, limit, cursor)
+
+    @router.get("/countries/{code}")
+    async def country(code: str, rm: Model) -> CountryView:
+        found = rm.countries.get(code.upper())
+        if found is None:
+            raise _not_found("country with projects or activities", code)
+        return found
+
+    @router.get("/report")
+    async def report(rm: Model) -> Report:
+        """Everything the Reference Group reads at a meeting, as of a date."""
+        aps = rm.action_points.values()
+        by_status: dict[Status, list[str]] = {s: [] for s in Status}
+        for p in rm.projects.values():
+            by_status[p.status].append(p.id)
+        return Report(
+            as_of=rm.as_of,
+            priorities=rm.priorities,
+            action_point_status={s: Counter(ap.status for ap in aps)[s] for s in Status},
+            stale_action_points=[ap.id for ap in aps if ap.stale],
+            projected_late=[
+                LateIndicator(
+                    action_point=ap.id,
+                    indicator=i.id,
+                    name=i.name,
+                    projected_completion=i.projected_completion,
+                    target_date=i.target_date,
+                )
+                for ap in aps
+                for i in ap.indicators
+                if i.projected_late
+            ],
+            projects_by_status=by_status,
+        )
+
+    return router

@@ -1,0 +1,58 @@
+"""The live view: every aggregator replica folds the whole event log into facts in memory,
+then follows new events through a MongoDB change stream (events of every partition, not
+only its own), and answers reads as of any date from memory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from shared.facts import fact_of_document
+from shared.factset import FactSet
+from shared.framework import ResultsFramework
+from shared.logging import get_logger
+from shared.readmodel import ReadModel, build_read_model
+from shared.status import Thresholds
+
+log = get_logger("cfa.aggregator.view")
+CACHED_DATES = 64
+
+
+class LiveView:
+    def __init__(self, framework: ResultsFramework, thresholds: Thresholds) -> None:
+        self.facts = FactSet()
+        self._framework = framework
+        self._framework_version = 0
+        self.thresholds = thresholds
+        self._cache: OrderedDict[tuple[int, int, date], ReadModel] = OrderedDict()
+        self.ready = asyncio.Event()
+
+    @property
+    def framework(self) -> ResultsFramework:
+        return self._framework
+
+    def set_framework(self, framework: ResultsFramework) -> None:
+        if framework != self._framework:
+            self._framework = framework
+            self._framework_version += 1
+            self.facts.indexes.series_cache.clear()
+
+    def apply_documents(self, documents: Iterable[Mapping[str, Any]]) -> int:
+        """Fold stored event documents in; answers how many changed a fact."""
+        return sum(self.facts.apply(fact_of_document(doc)) for doc in documents)
+
+    def read_model(self, as_of: date) -> ReadModel:
+        """Every figure as of a date; computed once per version of the facts and framework."""
+        key = (self.facts.version, self._framework_version, as_of)
+        model = self._cache.get(key)
+        if model is None:
+            model = build_read_model(self.facts, self._framework, as_of, self.thresholds)
+            self._cache[key] = model
+            while len(self._cache) > CACHED_DATES:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return model

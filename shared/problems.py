@@ -1,0 +1,62 @@
+"""RFC 9457 problem details for every HTTP error, naming each field at fault."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from shared.events.rejections import field_path
+from shared.logging import get_logger
+
+PROBLEM_JSON = "application/problem+json"
+log = get_logger("cfa.http")
+
+
+def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+class Problem(HTTPException):
+    """An HTTP error with a title and the fields at fault."""
+
+    def __init__(
+        self, status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None
+    ) -> None:
+        super().__init__(status, detail)
+        self.title = title
+        self.errors = errors or []
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, error: Problem) -> JSONResponse:
+        extra = {"errors": error.errors} if error.errors else {}
+        return problem(error.status_code, error.title, str(error.detail), request, **extra)
+
+    @app.exception_handler(HTTPException)
+    async def on_http(request: Request, error: HTTPException) -> JSONResponse:
+        title = {404: "Not Found", 405: "Method Not Allowed"}.get(error.status_code, "HTTP error")
+        return problem(error.status_code, title, str(error.detail), request)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = [{"field": field_path("", tuple(e["loc"])), "message": e["msg"]} for e in error.errors()]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(400, "Invalid request", detail, request, errors=errors)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("request failed", path=request.url.path)
+        return problem(500, "Internal Server Error", "the server failed; the error is logged", request)
