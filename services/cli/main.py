@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from services.cli import projects, run, serve
+from services.cli import maintenance, projects, run, serve
 
 app = typer.Typer(
     name="cfamon",
@@ -17,6 +17,8 @@ app.command("intake")(serve.intake)
 app.command("aggregator")(serve.aggregator)
 app.command("notifier")(serve.notifier)
 app.add_typer(projects.app, name="projects")
+app.add_typer(maintenance.framework_app, name="framework")
+app.command("rebuild")(maintenance.rebuild)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from pymongo.errors import PyMongoError
 from rich.table import Table
 
 from services.cli.common import fail, out, settings_or_exit
-from services.intake.checks import check_event
+from services.intake.checks import Context, check_event
 from shared.clock import utc_now
 from shared.events.envelope import Envelope, Event
 from shared.events.models import EventType, ProjectRegistered
@@ -74,7 +74,7 @@ def _check_like_intake(data: ProjectRegistered, project: RegisteredProject) -> N
     """The same checks intake runs on project.registered, so what is registered is accepted."""
     ce = cloud_event(EventType.PROJECT_REGISTERED, data, project.registered_at)
     event = Event(Envelope.model_validate(ce.get_attributes()), data)
-    rejection = check_event(event, project, utc_now(), timedelta(minutes=5))
+    rejection = check_event(event, Context(project, utc_now(), timedelta(minutes=5)))
     if rejection is not None:
         error = rejection.errors[0]
         fail(f"bad {_option(error.field)}: {error.message} ({rejection.reason})")

@@ -11,6 +11,8 @@ from services.intake.pipeline import IntakePipeline
 from services.intake.settings import IntakeSettings
 from services.intake.store import CachedProjectDirectory, MongoSeenStore
 from shared.clock import Clock, utc_now
+from shared.framework import ResultsFramework, load_framework
+from shared.framework_store import FrameworkSource
 from shared.kafka import new_broker
 from shared.mongo import connect
 from shared.registry import ProjectRegistry
@@ -24,12 +26,37 @@ def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
     directory = CachedProjectDirectory(
         ProjectRegistry(db), timedelta(seconds=settings.registry_cache_seconds), clock
     )
+    frameworks = FrameworkSource(db, settings.results_framework)
+    known = KnownIndicators(load_framework(settings.results_framework))
     pipeline = IntakePipeline(
         directory,
         MongoSeenStore(db, clock),
         clock,
         settings.max_event_bytes,
         timedelta(seconds=settings.max_clock_skew_seconds),
+        known.ids,
     )
     register_handlers(broker, settings, pipeline, clock)
-    return create_service_app("intake", settings, broker, mongo)
+
+    async def prepare() -> None:
+        known.update(await frameworks.current())
+
+    async def follow_framework() -> None:
+        await frameworks.follow(known.update, settings.config_refresh_seconds)
+
+    return create_service_app(
+        "intake", settings, broker, mongo, on_start=prepare, background=[follow_framework]
+    )
+
+
+class KnownIndicators:
+    """The indicator ids of the current results framework (for `unknown_indicator`)."""
+
+    def __init__(self, framework: ResultsFramework) -> None:
+        self._ids = frozenset(framework.by_id)
+
+    def update(self, framework: ResultsFramework) -> None:
+        self._ids = frozenset(framework.by_id)
+
+    def ids(self) -> frozenset[str]:
+        return self._ids

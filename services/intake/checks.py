@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from shared.catalog import IMPLEMENTATION_END, IMPLEMENTATION_START, is_action_point
@@ -18,12 +19,21 @@ from shared.events.rejections import Rejection, RejectionReason
 from shared.personal_data import find_personal_data
 from shared.projects import RegisteredProject
 
-Check = Callable[[Event, RegisteredProject | None, datetime, timedelta], Rejection | None]
+
+@dataclass(frozen=True)
+class Context:
+    """What the checks of one event need besides the event."""
+
+    project: RegisteredProject | None
+    now: datetime
+    max_skew: timedelta
+    indicators: frozenset[str] | None = None  # None: the framework is not known here
 
 
-def source_matches(
-    event: Event, _: RegisteredProject | None, __: datetime, ___: timedelta
-) -> Rejection | None:
+Check = Callable[[Event, Context], Rejection | None]
+
+
+def source_matches(event: Event, _: Context) -> Rejection | None:
     source_project = event.envelope.source_project_id
     if source_project != event.project_id:
         return Rejection.of(
@@ -41,10 +51,8 @@ def source_matches(
     return None
 
 
-def project_known(
-    event: Event, project: RegisteredProject | None, _: datetime, __: timedelta
-) -> Rejection | None:
-    if project is None:
+def project_known(event: Event, context: Context) -> Rejection | None:
+    if context.project is None:
         return Rejection.of(
             RejectionReason.UNKNOWN_PROJECT,
             "data.project_id",
@@ -63,9 +71,8 @@ def _action_points(event: Event) -> list[tuple[str, str]]:
     return []
 
 
-def action_points_known(
-    event: Event, project: RegisteredProject | None, _: datetime, __: timedelta
-) -> Rejection | None:
+def action_points_known(event: Event, context: Context) -> Rejection | None:
+    project = context.project
     for field, ap in _action_points(event):
         if not is_action_point(ap):
             return Rejection.of(
@@ -141,24 +148,33 @@ def _dates(event: Event, project: RegisteredProject | None) -> list[tuple[str, d
     return []
 
 
-def dates_in_range(
-    event: Event, project: RegisteredProject | None, now: datetime, max_skew: timedelta
-) -> Rejection | None:
-    if event.envelope.time > now + max_skew:
+def indicator_known(event: Event, context: Context) -> Rejection | None:
+    data = event.data
+    if not isinstance(data, IndicatorMeasured) or context.indicators is None:
+        return None
+    if data.indicator_id not in context.indicators:
+        return Rejection.of(
+            RejectionReason.UNKNOWN_INDICATOR,
+            "data.indicator_id",
+            f"{data.indicator_id!r} is not an indicator of the results framework",
+        )
+    return None
+
+
+def dates_in_range(event: Event, context: Context) -> Rejection | None:
+    if event.envelope.time > context.now + context.max_skew:
         return Rejection.of(
             RejectionReason.DATE_OUT_OF_RANGE,
             "time",
             f"{event.envelope.time.isoformat()} is in the future",
         )
-    for field, value, earliest, latest, what in _dates(event, project):
+    for field, value, earliest, latest, what in _dates(event, context.project):
         if not earliest <= value <= latest:
             return Rejection.of(RejectionReason.DATE_OUT_OF_RANGE, field, f"{value} is outside {what}")
     return None
 
 
-def no_personal_data(
-    event: Event, _: RegisteredProject | None, __: datetime, ___: timedelta
-) -> Rejection | None:
+def no_personal_data(event: Event, _: Context) -> Rejection | None:
     data = event.data.model_dump(mode="json", exclude_none=True)
     if event.envelope.subject is not None:
         data["subject"] = event.envelope.subject
@@ -181,15 +197,14 @@ CHECKS: tuple[Check, ...] = (
     source_matches,
     project_known,
     action_points_known,
+    indicator_known,
     dates_in_range,
     no_personal_data,
 )
 
 
-def check_event(
-    event: Event, project: RegisteredProject | None, now: datetime, max_skew: timedelta
-) -> Rejection | None:
+def check_event(event: Event, context: Context) -> Rejection | None:
     for check in CHECKS:
-        if (rejection := check(event, project, now, max_skew)) is not None:
+        if (rejection := check(event, context)) is not None:
             return rejection
     return None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from services.intake.checks import check_event
+from services.intake.checks import Context, check_event
 from shared.clock import Clock
 from shared.dlq import Refused
 from shared.events.codec import KafkaRecord, decode_event
@@ -61,20 +61,22 @@ class IntakePipeline:
         clock: Clock,
         max_event_bytes: int,
         max_clock_skew: timedelta,
+        indicators: Callable[[], frozenset[str] | None] = lambda: None,
     ) -> None:
         self._projects = projects
         self._seen = seen
         self._clock = clock
         self._max_bytes = max_event_bytes
         self._max_skew = max_clock_skew
+        self._indicators = indicators
 
     async def process(self, records: Sequence[KafkaRecord]) -> list[Outcome]:
         """One outcome per record, in order; a duplicate within the batch counts as one."""
         outcomes: list[Outcome] = [self._decode(record) for record in records]
         events = [o for o in outcomes if isinstance(o, Accepted)]
         projects = await self._projects.get_many({o.event.project_id for o in events})
-        now = self._clock()
-        checked = [self._check(o, projects, now) for o in outcomes]
+        now, indicators = self._clock(), self._indicators()
+        checked = [self._check(o, projects, now, indicators) for o in outcomes]
         passed = [o for o in checked if isinstance(o, Accepted)]
         seen_before = await self._seen.claim([Claim(o.event.key, o.record.position) for o in passed])
         final = [self._deduplicated(o, seen_before) for o in checked]
@@ -89,11 +91,17 @@ class IntakePipeline:
         except Rejected as rejected:
             return Refused(record, rejected.rejection, _key_text(record))
 
-    def _check(self, outcome: Outcome, projects: dict[str, RegisteredProject], now: datetime) -> Outcome:
+    def _check(
+        self,
+        outcome: Outcome,
+        projects: dict[str, RegisteredProject],
+        now: datetime,
+        indicators: frozenset[str] | None,
+    ) -> Outcome:
         if isinstance(outcome, Refused):
             return outcome
-        project = projects.get(outcome.event.project_id)
-        rejection = check_event(outcome.event, project, now, self._max_skew)
+        context = Context(projects.get(outcome.event.project_id), now, self._max_skew, indicators)
+        rejection = check_event(outcome.event, context)
         if rejection is None:
             return outcome
         return Refused(outcome.record, rejection, outcome.event.project_id, outcome.event.envelope.id)

@@ -34,6 +34,7 @@ from tests.integration.helpers import eventually, running
 from tests.kafka_helpers import Message, binary, header, produce, read_topic, sdk_event, structured
 
 pytestmark = pytest.mark.integration
+OFFICERS = "ind-1.2-officers-trained"  # an indicator of the shipped results framework
 
 
 @dataclass
@@ -75,7 +76,7 @@ async def spine(stack: StackEndpoints, isolation: dict[str, str]) -> AsyncIterat
 async def test_binary_and_structured_events_are_stored_exactly_once(spine: Spine) -> None:
     pid = spine.pid
     first = sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, "A-1"), "evt-binary")
-    second = sdk_event(EventType.INDICATOR_MEASURED, measurement_data(pid), "evt-structured")
+    second = sdk_event(EventType.INDICATOR_MEASURED, measurement_data(pid, indicator_id=OFFICERS), "evt-structured")
     registration = sdk_event(EventType.PROJECT_REGISTERED, registration_data(pid), "evt-registered")
     await spine.send(binary(registration), binary(first), structured(second), binary(first))
 
@@ -119,7 +120,14 @@ async def test_every_rejection_reason_lands_in_the_dlq(spine: Spine) -> None:
             )
         ),
         "date out of range": binary(
-            sdk_event(EventType.INDICATOR_MEASURED, measurement_data(pid, period_end="2031-03-31"), "r-date")
+            sdk_event(
+                EventType.INDICATOR_MEASURED,
+                measurement_data(pid, indicator_id=OFFICERS, period_end="2031-03-31"),
+                "r-date",
+            )
+        ),
+        "unknown indicator": binary(
+            sdk_event(EventType.INDICATOR_MEASURED, measurement_data(pid, indicator_id="ind-9.9-none"), "r-ind")
         ),
         "personal data": binary(
             sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, notes="ask amina@example.org"), "r-pii")
@@ -131,6 +139,7 @@ async def test_every_rejection_reason_lands_in_the_dlq(spine: Spine) -> None:
     assert set(by_reason) == {
         "schema",
         "unknown_action_point",
+        "unknown_indicator",
         "unknown_project",
         "source_mismatch",
         "date_out_of_range",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from services.intake.checks import check_event
+from services.intake.checks import Context, check_event
 from shared.events.envelope import Envelope, Event
 from shared.events.models import DATA_MODELS, EventType
 from shared.events.rejections import RejectionReason
@@ -31,8 +31,11 @@ def event(event_type: EventType, data: dict[str, Any], **envelope: Any) -> Event
     return Event(Envelope.model_validate(attributes), DATA_MODELS[event_type].model_validate(data))
 
 
+INDICATORS = frozenset({"ind-3.1-returnees-supported"})
+
+
 def verdict(e: Event, project: RegisteredProject | None) -> tuple[RejectionReason, str] | None:
-    rejection = check_event(e, project, NOW, SKEW)
+    rejection = check_event(e, Context(project, NOW, SKEW, INDICATORS))
     return None if rejection is None else (rejection.reason, rejection.fields[0])
 
 
@@ -148,6 +151,13 @@ def test_refusals(
 ) -> None:
     data = {k: v for k, v in {**SAMPLES[event_type](PID), **changes}.items() if v is not None}
     assert verdict(event(event_type, data, **envelope), registered(PID)) == expected, case
+
+
+def test_unknown_indicator() -> None:
+    data = {**SAMPLES[EventType.INDICATOR_MEASURED](PID), "indicator_id": "ind-9.9-nothing"}
+    assert verdict(event(EventType.INDICATOR_MEASURED, data), registered(PID)) == (R.UNKNOWN_INDICATOR, "data.indicator_id")
+    # Without a framework at hand (the CLI), indicators are not checked.
+    assert check_event(event(EventType.INDICATOR_MEASURED, data), Context(registered(PID), NOW, SKEW)) is None
 
 
 def test_unregistered_project() -> None:

@@ -1,0 +1,113 @@
+"""`cfamon framework load` and `cfamon rebuild`: the Secretariat's and the operators' upkeep."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pymongo.errors import PyMongoError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from services.aggregator.rebuild import rebuild as rebuild_read_model
+from services.aggregator.settings import AggregatorSettings
+from services.aggregator.store import MongoReadModelStore
+from services.cli.common import err, fail, out, settings_or_exit
+from shared.clock import utc_now
+from shared.framework import FrameworkError, parse_framework
+from shared.framework_store import FrameworkSource
+from shared.mongo import EVENTS, connect
+
+framework_app = typer.Typer(
+    help="The results framework: indicators, baselines, targets.", no_args_is_help=True
+)
+
+
+@framework_app.callback()
+def _quiet() -> None:
+    logging.disable(logging.ERROR)
+
+
+@framework_app.command("load")
+def load(file: Annotated[Path, typer.Argument(help="Results framework YAML", exists=False)]) -> None:
+    """Check FILE and make it the framework of every service; stored events are kept."""
+    settings = settings_or_exit(AggregatorSettings)
+    try:
+        text = file.read_text(encoding="utf-8")
+        framework = parse_framework(text, str(file))
+    except OSError as error:
+        fail(f"cannot read {file}: {error.strerror}")
+    except FrameworkError as error:
+        for problem in error.problems:
+            err.print(f"cfamon: {problem}", markup=False)
+        raise typer.Exit(1) from None
+
+    async def store() -> None:
+        mongo = connect(settings.mongodb_url)
+        try:
+            await FrameworkSource(mongo[settings.mongodb_db], None).save(text, str(file), utc_now())
+        finally:
+            await mongo.close()
+
+    try:
+        asyncio.run(store())
+    except PyMongoError as error:
+        fail(f"cannot store the framework in MongoDB at {settings.mongodb_url}: {type(error).__name__}")
+    covered = len(framework.by_action_point)
+    out.print(
+        f"Loaded {len(framework.indicators)} indicators covering {covered} of 37 action points from {file}; "
+        f"the services use it within {settings.config_refresh_seconds:g} s."
+    )
+
+
+def rebuild(
+    as_of: Annotated[
+        str | None, typer.Option(help="Date of the snapshots, YYYY-MM-DD (default today)")
+    ] = None,
+) -> None:
+    """Rebuild the read model from the events collection and compare it with the maintained one."""
+    logging.disable(logging.ERROR)
+    settings = settings_or_exit(AggregatorSettings)
+    try:
+        day = date.fromisoformat(as_of) if as_of else utc_now().date()
+    except ValueError:
+        fail(f"bad --as-of: {as_of!r} is not a date (YYYY-MM-DD)")
+
+    async def run() -> None:
+        mongo = connect(settings.mongodb_url)
+        db = mongo[settings.mongodb_db]
+        try:
+            framework = await FrameworkSource(db, settings.results_framework).current()
+            total = await db[EVENTS].estimated_document_count()
+            columns = (TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+            with Progress(*columns, console=err, transient=False) as bar:
+                task = bar.add_task("events", total=total)
+                result = await rebuild_read_model(
+                    MongoReadModelStore(db),
+                    framework,
+                    settings.thresholds,
+                    day,
+                    lambda n: bar.advance(task, n),
+                )
+        finally:
+            await mongo.close()
+        out.print(
+            f"{result.events} events -> {result.facts} facts -> {result.snapshots} snapshots as of {day}"
+        )
+        if result.compared:
+            verdict = (
+                "identical"
+                if not result.differing
+                else f"{len(result.differing)} differed: {', '.join(result.differing[:10])}"
+            )
+            out.print(f"compared with the {result.compared} maintained snapshots of that day: {verdict}")
+        if result.differing:
+            raise typer.Exit(3)
+
+    try:
+        asyncio.run(run())
+    except PyMongoError as error:
+        fail(f"cannot rebuild from MongoDB at {settings.mongodb_url}: {type(error).__name__}")
