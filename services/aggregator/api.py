@@ -44,16 +44,21 @@ def _not_found(what: str, key: str) -> Problem:
     return Problem(404, "Not Found", f"no {what} {key!r}")
 
 
-def create_router(clock: Clock) -> APIRouter:
+def current_model(request: Request, as_of: AsOf = None) -> ReadModel:
+    """The read model as of the date asked (default today, by the app's clock)."""
+    view: LiveView = request.app.state.view
+    clock: Clock = request.app.state.clock
+    if not view.ready.is_set():
+        raise Problem(503, "Service Unavailable", "the read model is still loading the event log")
+    return view.read_model(as_of or clock().date())
+
+
+Model = Annotated[ReadModel, Depends(current_model)]
+
+
+def create_router() -> APIRouter:
+    """Needs `app.state.view` (a LiveView) and `app.state.clock`."""
     router = APIRouter(prefix="/v1", tags=["read model"])
-
-    def model(request: Request, as_of: AsOf = None) -> ReadModel:
-        view: LiveView = request.app.state.view
-        if not view.ready.is_set():
-            raise Problem(503, "Service Unavailable", "the read model is still loading the event log")
-        return view.read_model(as_of or clock().date())
-
-    Model = Annotated[ReadModel, Depends(model)]
 
     @router.get("/priorities")
     async def priorities(rm: Model, limit: Limit = 50, cursor: Cursor = None) -> Page[PriorityView]:

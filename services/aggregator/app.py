@@ -70,6 +70,7 @@ def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
         not_ready=lambda: {} if view.ready.is_set() else {"read_model": "loading the event log"},
     )
     app.state.view = view
+    app.state.clock = clock
     app.state.progress = progress
-    app.include_router(create_router(clock))
+    app.include_router(create_router())
     return app

@@ -76,7 +76,9 @@ async def spine(stack: StackEndpoints, isolation: dict[str, str]) -> AsyncIterat
 async def test_binary_and_structured_events_are_stored_exactly_once(spine: Spine) -> None:
     pid = spine.pid
     first = sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, "A-1"), "evt-binary")
-    second = sdk_event(EventType.INDICATOR_MEASURED, measurement_data(pid, indicator_id=OFFICERS), "evt-structured")
+    second = sdk_event(
+        EventType.INDICATOR_MEASURED, measurement_data(pid, indicator_id=OFFICERS), "evt-structured"
+    )
     registration = sdk_event(EventType.PROJECT_REGISTERED, registration_data(pid), "evt-registered")
     await spine.send(binary(registration), binary(first), structured(second), binary(first))
 
@@ -127,7 +129,9 @@ async def test_every_rejection_reason_lands_in_the_dlq(spine: Spine) -> None:
             )
         ),
         "unknown indicator": binary(
-            sdk_event(EventType.INDICATOR_MEASURED, measurement_data(pid, indicator_id="ind-9.9-none"), "r-ind")
+            sdk_event(
+                EventType.INDICATOR_MEASURED, measurement_data(pid, indicator_id="ind-9.9-none"), "r-ind"
+            )
         ),
         "personal data": binary(
             sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, notes="ask amina@example.org"), "r-pii")

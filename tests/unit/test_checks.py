@@ -155,7 +155,10 @@ def test_refusals(
 
 def test_unknown_indicator() -> None:
     data = {**SAMPLES[EventType.INDICATOR_MEASURED](PID), "indicator_id": "ind-9.9-nothing"}
-    assert verdict(event(EventType.INDICATOR_MEASURED, data), registered(PID)) == (R.UNKNOWN_INDICATOR, "data.indicator_id")
+    assert verdict(event(EventType.INDICATOR_MEASURED, data), registered(PID)) == (
+        R.UNKNOWN_INDICATOR,
+        "data.indicator_id",
+    )
     # Without a framework at hand (the CLI), indicators are not checked.
     assert check_event(event(EventType.INDICATOR_MEASURED, data), Context(registered(PID), NOW, SKEW)) is None
 

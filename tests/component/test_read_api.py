@@ -1,0 +1,137 @@
+"""The read API over a live view fed by hand: fields, paging, as_of, problem details."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from services.aggregator.api import create_router
+from services.aggregator.view import LiveView
+from shared.clock import fixed_clock
+from shared.problems import install_problem_handlers
+from shared.status import Thresholds
+from tests.unit.test_readmodel import FRAMEWORK, PID, base_facts
+
+TODAY = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    view = LiveView(FRAMEWORK, Thresholds())
+    for fact in base_facts():
+        view.facts.apply(fact)
+    view.ready.set()
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.state.view = view
+    app.state.clock = fixed_clock(TODAY)
+    app.include_router(create_router())
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_action_point_has_the_fields_clients_rely_on(client: TestClient) -> None:
+    body = client.get("/v1/action-points/3.1").json()
+    assert {
+        "id",
+        "priority",
+        "text",
+        "status",
+        "stale",
+        "last_activity_at",
+        "projects",
+        "countries",
+        "activity_count",
+        "indicators",
+    } <= body.keys()
+    [indicator] = body["indicators"]
+    assert {
+        "id",
+        "name",
+        "unit",
+        "baseline",
+        "target",
+        "actual",
+        "progress",
+        "expected",
+        "ratio",
+        "status",
+        "projected_completion",
+        "projected_late",
+    } <= indicator.keys()
+    assert (indicator["actual"], body["activity_count"], body["status"]) == (320, 2, "behind")
+
+
+def test_as_of_changes_the_figures(client: TestClient) -> None:
+    april = client.get("/v1/action-points/3.1", params={"as_of": "2026-04-15"}).json()
+    assert april["indicators"][0]["actual"] == 120 and april["activity_count"] == 1
+    assert client.get("/v1/action-points/3.1").json()["indicators"][0]["actual"] == 320  # today = 2026-07-01
+
+
+def test_lists_page_with_limit_and_cursor(client: TestClient) -> None:
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 10, **({"cursor": cursor} if cursor else {})}
+        body = client.get("/v1/action-points", params=params).json()
+        seen += [ap["id"] for ap in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == 37 and seen[:2] == ["1.1", "1.2"] and seen[-1] == "6.8"
+    assert len(set(seen)) == 37
+    priorities = client.get("/v1/priorities").json()
+    assert [p["id"] for p in priorities["items"]] == [1, 2, 3, 4, 5, 6] and priorities["next_cursor"] is None
+    assert {"id", "title", "status", "action_points"} <= priorities["items"][0].keys()
+
+
+def test_filters(client: TestClient) -> None:
+    third = client.get("/v1/action-points", params={"priority": 3}).json()["items"]
+    assert [ap["id"] for ap in third] == ["3.1", "3.2", "3.3", "3.4", "3.5", "3.6"]
+    behind = client.get("/v1/action-points", params={"status": "behind"}).json()["items"]
+    assert [ap["id"] for ap in behind] == ["3.1"]
+
+
+def test_projects_countries_and_report(client: TestClient) -> None:
+    assert client.get(f"/v1/projects/{PID}").json()["activity_count"] == 2
+    assert client.get("/v1/countries/pak").json()["name"] == "Pakistan"
+    report = client.get("/v1/report", params={"as_of": "2026-07-01"}).json()
+    assert report["as_of"] == "2026-07-01"
+    assert report["action_point_status"]["behind"] == 1
+    assert [late["indicator"] for late in report["projected_late"]] == ["ind-3.1-returnees-supported"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "field"),
+    [
+        ("/v1/action-points/9.9", {}, 404, None),
+        ("/v1/projects/NOPE-1", {}, 404, None),
+        ("/v1/priorities", {"as_of": "yesterday"}, 400, "query.as_of"),
+        ("/v1/priorities", {"limit": 0}, 400, "query.limit"),
+        ("/v1/priorities", {"cursor": "%%%"}, 400, "query.cursor"),
+        ("/v1/action-points", {"status": "fine"}, 400, "query.status"),
+    ],
+)
+def test_errors_are_problem_details(
+    client: TestClient, path: str, params: dict[str, object], status: int, field: str | None
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["detail"] and body["instance"] == path
+    if field:
+        assert field in [e["field"] for e in body["errors"]]
+
+
+def test_openapi_describes_the_read_api(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/v1/priorities", "/v1/action-points/{action_point_id}", "/v1/report"} <= paths.keys()
+
+
+def test_dates_in_the_past_are_answered(client: TestClient) -> None:
+    body = client.get("/v1/priorities/3", params={"as_of": date(2025, 2, 1).isoformat()}).json()
+    assert body["id"] == 3 and body["status"] in {"on_track", "at_risk", "behind", "no_data"}
