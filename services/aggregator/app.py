@@ -12,7 +12,7 @@ from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import MongoEventStore, MongoReadModelStore
 from services.aggregator.view import LiveView
 from shared.clock import Clock, utc_now
-from shared.framework import ResultsFramework, load_framework
+from shared.framework import load_framework
 from shared.framework_store import FrameworkSource
 from shared.kafka import new_broker
 from shared.mongo import connect
@@ -43,7 +43,8 @@ def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
         settings.progress_min_interval_seconds,
         settings.progress_refresh_seconds,
     )
-    register_handlers(broker, settings, store, view, progress.mark_dirty, clock)
+    view.on_change(progress.mark_dirty)
+    register_handlers(broker, settings, store, view, clock)
 
     async def prepare() -> None:
         await store.prepare()
@@ -54,11 +55,7 @@ def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
         await follow_event_log(snapshots, view)
 
     async def follow_framework() -> None:
-        def apply(framework: ResultsFramework) -> None:
-            view.set_framework(framework)
-            progress.mark_dirty()
-
-        await frameworks.follow(apply, settings.config_refresh_seconds)
+        await frameworks.follow(view.set_framework, settings.config_refresh_seconds)
 
     app = create_service_app(
         "aggregator",

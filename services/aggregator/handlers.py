@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from services.aggregator.settings import AggregatorSettings
@@ -25,7 +23,6 @@ def register_handlers(
     settings: AggregatorSettings,
     store: EventStore,
     view: LiveView,
-    changed: Callable[[], None],
     clock: Clock,
 ) -> None:
     topics = settings.topics
@@ -50,6 +47,5 @@ def register_handlers(
         stored = await store.append(documents)
         await store.record_projects(registrations)
         # Visible to this replica's reads at once; the change stream brings them to the others.
-        if view.apply_documents(documents):
-            changed()
+        view.apply_documents(documents)
         log.debug("events stored", new=stored, **batch_context(records))

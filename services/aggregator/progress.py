@@ -137,6 +137,7 @@ class ProgressTracker:
     async def run(self) -> None:
         """Refresh when marked dirty (at most once per min_interval) and every `every` seconds."""
         await self._view.ready.wait()  # statuses of a half-loaded log would be false alarms
+        self._dirty.set()  # a first refresh at once, even of an empty log
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._dirty.wait(), timeout=self._every)

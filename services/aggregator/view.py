@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -29,6 +29,15 @@ class LiveView:
         self.thresholds = thresholds
         self._cache: OrderedDict[tuple[int, int, date], ReadModel] = OrderedDict()
         self.ready = asyncio.Event()
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` whenever a fact or the framework changes (whoever applied it)."""
+        self._listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._listeners:
+            listener()
 
     @property
     def framework(self) -> ResultsFramework:
@@ -39,10 +48,14 @@ class LiveView:
             self._framework = framework
             self._framework_version += 1
             self.facts.indexes.series_cache.clear()
+            self._changed()
 
     def apply_documents(self, documents: Iterable[Mapping[str, Any]]) -> int:
         """Fold stored event documents in; answers how many changed a fact."""
-        return sum(self.facts.apply(fact_of_document(doc)) for doc in documents)
+        changed = sum(self.facts.apply(fact_of_document(doc)) for doc in documents)
+        if changed:
+            self._changed()
+        return changed
 
     def read_model(self, as_of: date) -> ReadModel:
         """Every figure as of a date; computed once per version of the facts and framework."""

@@ -117,6 +117,28 @@ def test_make_run_stack_registers_a_project_and_stores_its_events(local_stack: L
         client.close()
 
 
+def test_framework_load_and_rebuild_against_the_running_stack(
+    local_stack: LocalStack, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        'indicators:\n  - {id: ind-x, action_point: "9.9", name: n, unit: u, aggregation: sum, target: 0}\n'
+    )
+    refused = cfamon("framework", "load", str(broken), env=local_stack.env)
+    assert refused.returncode == 1
+    assert "indicator ind-x: action_point: '9.9' is not an action point" in refused.stderr
+    assert "indicator ind-x: target: 0 is not above the baseline 0" in refused.stderr
+
+    loaded = cfamon("framework", "load", "deploy/config/results-framework.yaml", env=local_stack.env)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "covering 37 of 37 action points" in loaded.stdout
+
+    rebuilt = cfamon("rebuild", env=local_stack.env)
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert "snapshots as of" in rebuilt.stdout
+    assert "maintained snapshots of that day: identical" in rebuilt.stdout
+
+
 def test_ctrl_c_stops_every_process(local_stack: LocalStack) -> None:
     children = _children(local_stack.process.pid)
     assert len(children) >= 5  # tansu, secantus, intake, aggregator, notifier
