@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test test-unit test-integration run lint typecheck clean
+.PHONY: install test test-unit test-integration run bench lint typecheck clean
 
 install: $(STAMP)
 
@@ -26,9 +26,12 @@ test-integration: install
 run: install  ## the whole local stack: embedded servers + intake, aggregator, notifier
 	$(BIN)/cfamon run
 
+bench: install  ## benchmarks against same-run baselines; BENCH_ARGS=--quick for a 10x smaller run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 lint: install
-	$(BIN)/ruff check shared services tests
-	$(BIN)/ruff format --check shared services tests
+	$(BIN)/ruff check shared services tests bench
+	$(BIN)/ruff format --check shared services tests bench
 
 typecheck: install
 	$(BIN)/mypy

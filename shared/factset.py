@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 from shared.facts import Fact, FactKind
@@ -21,13 +24,92 @@ class ActivityRecord:
     start: date
     end: date | None
     countries: tuple[str, ...]
-    participants: Mapping[str, int]
+    participants: tuple[int, int, int]  # total, women, men
 
-    def took_place(self, as_of: date) -> bool:
-        return self.start <= as_of
 
-    def last_day(self, as_of: date) -> date:
-        return min(self.end or self.start, as_of)
+def activity_record(data: Mapping[str, Any], project_id: str) -> ActivityRecord:
+    end = data.get("end_date")
+    people = data.get("participants") or {}
+    return ActivityRecord(
+        project_id=project_id,
+        action_points=tuple(data["action_points"]),
+        start=date.fromisoformat(data["start_date"]),
+        end=date.fromisoformat(end) if end else None,
+        countries=tuple(c["code"] for c in data.get("countries", ())),
+        participants=(
+            int(people.get("total") or 0),
+            int(people.get("women") or 0),
+            int(people.get("men") or 0),
+        ),
+    )
+
+
+class ActivityIndex:
+    """A group of activities (of an action point, a project, a country) read as of any date
+    in O(log n): sorted start dates with running maxima and sums, first appearances."""
+
+    def __init__(self, records: Iterable[ActivityRecord]) -> None:
+        self._ordered = sorted(records, key=attrgetter("start"))
+        self.starts = [r.start for r in self._ordered]
+        self._last = list(itertools.accumulate([r.end or r.start for r in self._ordered], max))
+        people = list(zip(*(r.participants for r in self._ordered), strict=True)) or [(), (), ()]
+        self._totals = [list(itertools.accumulate(column)) for column in people]
+        self._first_country: dict[str, date] | None = None
+        self._first_project: dict[str, date] | None = None
+
+    def count(self, as_of: date) -> int:
+        return bisect_right(self.starts, as_of)
+
+    def last_day(self, as_of: date) -> date | None:
+        """The latest day on which one of them took place, as of a date."""
+        n = self.count(as_of)
+        return min(self._last[n - 1], as_of) if n else None
+
+    def participants(self, as_of: date) -> tuple[int, int, int]:
+        n = self.count(as_of)
+        if not n:
+            return (0, 0, 0)
+        return (self._totals[0][n - 1], self._totals[1][n - 1], self._totals[2][n - 1])
+
+    def countries(self, as_of: date) -> set[str]:
+        if self._first_country is None:  # reversed: the earliest start is written last
+            self._first_country = {c: r.start for r in reversed(self._ordered) for c in r.countries}
+        return {c for c, first in self._first_country.items() if first <= as_of}
+
+    def projects(self, as_of: date) -> set[str]:
+        if self._first_project is None:
+            self._first_project = {r.project_id: r.start for r in reversed(self._ordered)}
+        return {p for p, first in self._first_project.items() if first <= as_of}
+
+
+EMPTY = ActivityIndex(())
+
+
+class Groups:
+    """Activities grouped by a key; each group's index is built when first read."""
+
+    def __init__(
+        self,
+        records: Iterable[ActivityRecord] = (),
+        keys: Callable[[ActivityRecord], Iterable[Any]] = lambda r: (),
+    ) -> None:
+        self._records: dict[Any, list[ActivityRecord]] = defaultdict(list)
+        for record in records:
+            for key in keys(record):
+                self._records[key].append(record)
+        self._built: dict[Any, ActivityIndex] = {}
+
+    def get(self, key: Any) -> ActivityIndex:
+        index = self._built.get(key)
+        if index is None:
+            records = self._records.get(key)
+            if not records:
+                return EMPTY
+            index = self._built[key] = ActivityIndex(records)
+        return index
+
+    def keys(self) -> set[Any]:
+        return set(self._records)
 
 
 @dataclass
@@ -37,8 +119,10 @@ class Indexes:
     projects: dict[str, Mapping[str, Any]] = field(default_factory=dict)
     registered_at: dict[str, datetime] = field(default_factory=dict)
     measurements: dict[str, list[Measurement]] = field(default_factory=lambda: defaultdict(list))
-    activities: dict[str, list[ActivityRecord]] = field(default_factory=lambda: defaultdict(list))
-    project_activities: dict[str, list[ActivityRecord]] = field(default_factory=lambda: defaultdict(list))
+    by_action_point: Groups = field(default_factory=Groups)
+    by_project: Groups = field(default_factory=Groups)
+    by_country: Groups = field(default_factory=Groups)
+    by_country_action_point: Groups = field(default_factory=Groups)
     milestones: dict[str, list[Mapping[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     report_times: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
     series_cache: dict[tuple[str, str], Series] = field(default_factory=dict)
@@ -51,19 +135,11 @@ class Indexes:
         return cached
 
 
-def _activity(data: Mapping[str, Any], project_id: str) -> ActivityRecord:
-    end = data.get("end_date")
-    return ActivityRecord(
-        project_id=project_id,
-        action_points=tuple(data["action_points"]),
-        start=date.fromisoformat(data["start_date"]),
-        end=date.fromisoformat(end) if end else None,
-        countries=tuple(c["code"] for c in data.get("countries", ())),
-        participants=data.get("participants") or {},
-    )
+def _country_action_points(record: ActivityRecord) -> list[tuple[str, str]]:
+    return [(code, ap) for code in record.countries for ap in record.action_points]
 
 
-def _index(facts: Iterable[Fact]) -> Indexes:
+def _index(facts: Iterable[Fact], activities: Iterable[ActivityRecord]) -> Indexes:
     ix = Indexes()
     for fact in facts:
         if fact.kind is FactKind.PROJECT:
@@ -83,16 +159,20 @@ def _index(facts: Iterable[Fact]) -> Indexes:
                     fact.project_id,
                 )
             )
-        elif fact.kind is FactKind.ACTIVITY and data["status"] in COUNTED_ACTIVITY:
-            record = _activity(data, fact.project_id)
-            for ap in data["action_points"]:
-                ix.activities[ap].append(record)
-            ix.project_activities[fact.project_id].append(record)
         elif fact.kind is FactKind.MILESTONE:
             ix.milestones[fact.project_id].append(data)
     for times in ix.report_times.values():
         times.sort()
+    counted = list(activities)
+    ix.by_action_point = Groups(counted, attrgetter("action_points"))
+    ix.by_project = Groups(counted, lambda r: (r.project_id,))
+    ix.by_country = Groups(counted, attrgetter("countries"))
+    ix.by_country_action_point = Groups(counted, _country_action_points)
     return ix
+
+
+def _counted(fact: Fact) -> bool:
+    return fact.kind is FactKind.ACTIVITY and not fact.withdrawn and fact.data["status"] in COUNTED_ACTIVITY
 
 
 class FactSet:
@@ -100,6 +180,7 @@ class FactSet:
 
     def __init__(self, facts: Iterable[Fact] = ()) -> None:
         self._facts: dict[str, Fact] = {}
+        self._activities: dict[str, ActivityRecord] = {}  # parsed once, when the fact arrives
         self.version = 0
         self._indexes: Indexes | None = None
         for fact in facts:
@@ -109,11 +190,16 @@ class FactSet:
         if fact is None or not fact.supersedes(self._facts.get(fact.key)):
             return False
         self._facts[fact.key] = fact
+        if _counted(fact):
+            self._activities[fact.key] = activity_record(fact.data, fact.project_id)
+        else:
+            self._activities.pop(fact.key, None)
         self.version += 1
         self._indexes = None
         return True
 
     def remove(self, key: str) -> None:
+        self._activities.pop(key, None)
         if self._facts.pop(key, None) is not None:
             self.version += 1
             self._indexes = None
@@ -125,5 +211,5 @@ class FactSet:
     @property
     def indexes(self) -> Indexes:
         if self._indexes is None:
-            self._indexes = _index(self._facts.values())
+            self._indexes = _index(self._facts.values(), self._activities.values())
         return self._indexes

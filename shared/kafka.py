@@ -45,6 +45,11 @@ def new_broker(settings: CommonSettings, client_id: str, **options: Any) -> Kafk
         settings.kafka_bootstrap_servers,
         client_id=client_id,
         max_request_size=MAX_REQUEST_BYTES,
+        # A batch of 16 KB (the default) holds a dozen events: the producer then waits for
+        # each to drain. 1 MiB batches, held 5 ms, carry a whole consumer batch at once.
+        max_batch_size=1024 * 1024,
+        linger_ms=5,
+        acks="all",  # an event is "published" once every in-sync replica has it
         logger=logging.getLogger(f"cfa.{client_id}.kafka"),
         log_level=logging.DEBUG,
         **options,

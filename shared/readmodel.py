@@ -3,15 +3,16 @@ countries, each with progress against targets and a status, as of any date."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from datetime import date, datetime
+from bisect import bisect_right
+from collections import defaultdict
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from pydantic import BaseModel
 
 from shared import catalog
 from shared.countries import country_name
-from shared.factset import ActivityRecord, FactSet, Indexes
+from shared.factset import ActivityIndex, FactSet, Indexes
 from shared.framework import ResultsFramework
 from shared.status import (
     Status,
@@ -22,6 +23,8 @@ from shared.status import (
     priority_status,
     project_status,
 )
+
+INDICATOR_FIELDS = {"id", "name", "unit", "aggregation", "baseline", "target", "target_date"}
 
 
 class IndicatorView(BaseModel):
@@ -122,26 +125,22 @@ class ReadModel(BaseModel):
     countries: dict[str, CountryView]
 
 
-def _participants(records: list[ActivityRecord]) -> Participants:
-    totals: Counter[str] = Counter()
-    for record in records:
-        totals.update({k: int(v or 0) for k, v in record.participants.items()})
-    return Participants(total=totals["total"], women=totals["women"], men=totals["men"])
+def _participants(index: ActivityIndex, as_of: date) -> Participants:
+    total, women, men = index.participants(as_of)
+    return Participants(total=total, women=women, men=men)
 
 
 def _action_point(
     ix: Indexes, framework: ResultsFramework, ap: catalog.ActionPoint, as_of: date, thresholds: Thresholds
 ) -> ActionPointView:
-    done = [r for r in ix.activities.get(ap.id, ()) if r.took_place(as_of)]
-    last = max((r.last_day(as_of) for r in done), default=None)
+    activity = ix.by_action_point.get(ap.id)
+    last = activity.last_day(as_of)
     indicators = [
         evaluate_indicator(i, ix.series(i.id, i.aggregation), as_of, thresholds)
         for i in framework.by_action_point.get(ap.id, ())
     ]
     registered = {pid for pid, p in ix.projects.items() if ap.id in p["action_points"]}
-    countries = {c for r in done for c in r.countries} | {
-        c for pid in registered for c in ix.projects[pid]["countries"]
-    }
+    countries = activity.countries(as_of) | {c for pid in registered for c in ix.projects[pid]["countries"]}
     return ActionPointView(
         id=ap.id,
         priority=ap.priority,
@@ -149,14 +148,12 @@ def _action_point(
         status=action_point_status([f.status for f in indicators], last, as_of, thresholds),
         stale=is_stale(last, as_of, thresholds),
         last_activity_at=last,
-        projects=sorted(registered | {r.project_id for r in done}),
+        projects=sorted(registered | activity.projects(as_of)),
         countries=sorted(countries),
-        activity_count=len(done),
+        activity_count=activity.count(as_of),
         indicators=[
             IndicatorView(
-                **f.indicator.model_dump(
-                    include={"id", "name", "unit", "aggregation", "baseline", "target", "target_date"}
-                ),
+                **f.indicator.model_dump(include=INDICATOR_FIELDS),
                 actual=f.actual,
                 progress=f.progress,
                 expected=f.expected,
@@ -189,8 +186,10 @@ def _milestones(raw: list[Any], as_of: date) -> list[MilestoneView]:
 
 def _project(ix: Indexes, pid: str, as_of: date) -> ProjectView:
     p = ix.projects[pid]
-    last_report = max((t for t in ix.report_times.get(pid, ()) if t.date() <= as_of), default=None)
-    done = [r for r in ix.project_activities.get(pid, ()) if r.took_place(as_of)]
+    times = ix.report_times.get(pid, [])
+    reported = bisect_right(times, datetime.combine(as_of, time.max, tzinfo=UTC))
+    last_report = times[reported - 1] if reported else None
+    activity = ix.by_project.get(pid)
     milestones = _milestones(ix.milestones.get(pid, []), as_of)
     start = date.fromisoformat(p["start_date"])
     cadence = int(p.get("reporting_cadence_days", 90))
@@ -207,35 +206,34 @@ def _project(ix: Indexes, pid: str, as_of: date) -> ProjectView:
         budget_eur=p.get("budget_eur"),
         registered_at=ix.registered_at[pid],
         last_report_at=last_report,
-        activity_count=len(done),
-        participants=_participants(done),
+        activity_count=activity.count(as_of),
+        participants=_participants(activity, as_of),
         status=project_status(last_report.date() if last_report else None, start, cadence, as_of, trouble),
         milestones=milestones,
     )
 
 
 def _countries(ix: Indexes, as_of: date) -> dict[str, CountryView]:
-    records: dict[str, list[ActivityRecord]] = defaultdict(list)
-    for project_records in ix.project_activities.values():
-        for record in project_records:
-            if record.took_place(as_of):
-                for code in record.countries:
-                    records[code].append(record)
     registered: dict[str, set[str]] = defaultdict(set)
     for pid, p in ix.projects.items():
         for code in p["countries"]:
             registered[code].add(pid)
     views = {}
-    for code in sorted(records.keys() | registered.keys()):
-        here = records.get(code, [])
+    for code in sorted(ix.by_country.keys() | registered.keys()):
+        activity = ix.by_country.get(code)
+        per_ap = {
+            ap: ix.by_country_action_point.get((c, ap)).count(as_of)
+            for c, ap in ix.by_country_action_point.keys()
+            if c == code
+        }
         views[code] = CountryView(
             code=code,
             name=country_name(code),
             silk_routes=code in catalog.SILK_ROUTES_COUNTRIES,
-            projects=sorted(registered.get(code, set()) | {r.project_id for r in here}),
-            action_points=dict(sorted(Counter(ap for r in here for ap in r.action_points).items())),
-            activity_count=len(here),
-            participants=_participants(here),
+            projects=sorted(registered.get(code, set()) | activity.projects(as_of)),
+            action_points={ap: n for ap, n in sorted(per_ap.items()) if n},
+            activity_count=activity.count(as_of),
+            participants=_participants(activity, as_of),
         )
     return views
 

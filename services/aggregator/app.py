@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi import FastAPI
 
 from services.aggregator.api import create_router
@@ -23,7 +25,7 @@ def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
     broker = new_broker(settings, "aggregator")
     mongo = connect(settings.mongodb_url)
     db = mongo[settings.mongodb_db]
-    store, snapshots = MongoEventStore(db), MongoReadModelStore(db)
+    store, snapshots = MongoEventStore(db, writer=uuid.uuid4().hex), MongoReadModelStore(db)
     frameworks = FrameworkSource(db, settings.results_framework)
     view = LiveView(load_framework(settings.results_framework), settings.thresholds)
 
@@ -52,7 +54,7 @@ def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
         await progress.start()
 
     async def follow_log() -> None:
-        await follow_event_log(snapshots, view)
+        await follow_event_log(snapshots, view, own_writer=store.writer)
 
     async def follow_framework() -> None:
         await frameworks.follow(view.set_framework, settings.config_refresh_seconds)

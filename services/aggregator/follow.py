@@ -11,13 +11,13 @@ from shared.logging import get_logger
 log = get_logger("cfa.aggregator.follow")
 
 
-async def follow_event_log(store: MongoReadModelStore, view: LiveView) -> None:
+async def follow_event_log(store: MongoReadModelStore, view: LiveView, own_writer: str | None = None) -> None:
     """Runs until cancelled. The change stream is opened before the log is read, so no
     event falls between the two; events seen twice change nothing (the fold is idempotent)."""
     delay = 0.5
     while True:
         try:
-            async with await store.watch_inserts() as stream:
+            async with await store.watch_inserts(except_writer=own_writer) as stream:
                 loaded = 0
                 async for batch in store.event_batches():
                     view.apply_documents(batch)

