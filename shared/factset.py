@@ -108,7 +108,7 @@ class Groups:
             index = self._built[key] = ActivityIndex(records)
         return index
 
-    def keys(self) -> set[Any]:
+    def group_keys(self) -> set[Any]:
         return set(self._records)
 
 

@@ -219,11 +219,11 @@ def _countries(ix: Indexes, as_of: date) -> dict[str, CountryView]:
         for code in p["countries"]:
             registered[code].add(pid)
     views = {}
-    for code in sorted(ix.by_country.keys() | registered.keys()):
+    for code in sorted(ix.by_country.group_keys() | registered.keys()):
         activity = ix.by_country.get(code)
         per_ap = {
             ap: ix.by_country_action_point.get((c, ap)).count(as_of)
-            for c, ap in ix.by_country_action_point.keys()
+            for c, ap in ix.by_country_action_point.group_keys()
             if c == code
         }
         views[code] = CountryView(
