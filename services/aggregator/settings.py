@@ -26,7 +26,7 @@ class AggregatorSettings(CommonSettings):
         60.0, gt=0, description="How often statuses are recomputed as of now even without new events"
     )
     progress_min_interval_seconds: float = Field(
-        1.0, ge=0, description="Least time between two recomputations of statuses (coalesces busy periods)"
+        5.0, ge=0, description="Least time between two recomputations of statuses (coalesces busy periods)"
     )
 
     @model_validator(mode="after")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -10,16 +11,27 @@ from fastapi import FastAPI
 
 from services.aggregator.app import create_app as create_aggregator
 from services.aggregator.settings import AggregatorSettings
-from services.cli.common import settings_or_exit
+from services.cli.common import err, settings_or_exit
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
 from services.notifier.app import create_app as create_notifier
 from services.notifier.settings import NotifierSettings
+from shared.framework import FrameworkError
 from shared.logging import configure_logging
 from shared.settings import CommonSettings
 
 Host = Annotated[str | None, typer.Option(help="Address to listen on (CFA_HOST)")]
 Port = Annotated[int | None, typer.Option(help="Port to listen on (CFA_PORT)")]
+
+
+def _build(factory: Callable[[], FastAPI]) -> FastAPI:
+    """The app, or one line per problem of its results framework and a non-zero exit."""
+    try:
+        return factory()
+    except FrameworkError as error:
+        for problem in error.problems:
+            err.print(f"cfamon: {problem}", markup=False)
+        raise typer.Exit(2) from None
 
 
 def _serve(app: FastAPI, settings: CommonSettings) -> None:
@@ -33,14 +45,14 @@ def intake(host: Host = None, port: Port = None) -> None:
     """Run intake: validates events from bp.events.raw (HTTP :8001)."""
     settings = settings_or_exit(IntakeSettings, host=host, port=port)
     configure_logging(settings.log_level, settings.log_json)
-    _serve(create_intake(settings), settings)
+    _serve(_build(lambda: create_intake(settings)), settings)
 
 
 def aggregator(host: Host = None, port: Port = None) -> None:
     """Run the aggregator: stores validated events, serves the read API (HTTP :8002)."""
     settings = settings_or_exit(AggregatorSettings, host=host, port=port)
     configure_logging(settings.log_level, settings.log_json)
-    _serve(create_aggregator(settings), settings)
+    _serve(_build(lambda: create_aggregator(settings)), settings)
 
 
 def notifier(host: Host = None, port: Port = None) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.cli import cfamon, projects_add_args
@@ -37,3 +39,15 @@ def test_projects_add_names_the_bad_value_before_touching_any_server(
     )
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1 and words in result.stderr
+
+
+def test_a_service_with_a_broken_framework_file_stops_with_its_problems(tmp_path: Path) -> None:
+    broken = tmp_path / "framework.yaml"
+    broken.write_text(
+        'indicators:\n  - {id: ind-x, action_point: "1.2", name: n, unit: u, aggregation: sum, target: -1}\n'
+    )
+    result = cfamon("aggregator", env={"CFA_RESULTS_FRAMEWORK": str(broken)})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"cfamon: {broken}: indicator ind-x: target: -1 is not above the baseline 0"
+    ]

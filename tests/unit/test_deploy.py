@@ -99,3 +99,7 @@ def test_the_image_runs_cfamon() -> None:
     dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["cfamon"]' in dockerfile
     assert "FROM python:3.11" in dockerfile
+    # The image carries the sample framework and points the setting at it.
+    copied = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("COPY deploy/")]
+    assert all((ROOT / path).is_file() for path in copied) and copied
+    assert "ENV CFA_RESULTS_FRAMEWORK=/etc/cfa/results-framework.yaml" in dockerfile
