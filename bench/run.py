@@ -11,7 +11,6 @@ import random
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,7 @@ from shared.events.codec import KafkaRecord, decode_event
 from shared.framework import load_framework
 from shared.kafka import ensure_topics
 from shared.mongo import EVENTS, connect
-from shared.processes import ManagedProcess, free_port
+from shared.processes import ManagedProcess, free_port, http_ok
 from shared.registry import ProjectRegistry
 from shared.stack import EmbeddedStack
 from shared.status import Thresholds
@@ -95,14 +94,6 @@ def service(name: str, env: dict[str, str], logs: Path) -> tuple[ManagedProcess,
     return ManagedProcess(name, argv, logs / f"{name}.log", env), port
 
 
-def ready(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
 async def shown(api: httpx.AsyncClient, activities: int) -> int:
     total, cursor = 0, None
     while True:
@@ -148,7 +139,7 @@ async def bench(quick: bool, run_dir: Path) -> dict[str, Any]:
         try:
             for process in (intake, aggregator):
                 process.start()
-            aggregator.wait_until(lambda: ready(port), timeout=120)
+            aggregator.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/readyz"), timeout=120)
             async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as api:
                 start = time.perf_counter()
                 await produce(ep.kafka_bootstrap_servers, topics.raw, messages)

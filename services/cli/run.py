@@ -7,7 +7,6 @@ import shutil
 import signal
 import sys
 import time
-import urllib.request
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -16,18 +15,10 @@ from typing import Annotated
 import typer
 
 from services.cli.common import err, fail, out, settings_or_exit
-from shared.processes import ManagedProcess, port_open
+from shared.processes import ManagedProcess, http_ok, port_open
 from shared.settings import CommonSettings
 
 SERVICES = ("intake", "aggregator", "notifier")
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 def _check_free(host: str, ports: dict[str, int]) -> None:
@@ -47,7 +38,7 @@ def _start_services(
         process.start()
     for process, name in zip(started, SERVICES, strict=True):
         ready_url = f"http://{host}:{ports[name]}/readyz"
-        process.wait_until(partial(_answers, ready_url), timeout=90)
+        process.wait_until(partial(http_ok, ready_url), timeout=90)
     return started
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from services.intake.settings import IntakeSettings
 from shared.clock import fixed_clock
 from shared.events.models import EventType
 from shared.mongo import EVENTS, connect
-from shared.processes import ManagedProcess, free_port
+from shared.processes import ManagedProcess, free_port, http_ok
 from shared.registry import ProjectRegistry
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
@@ -44,14 +43,6 @@ def aggregator_process(settings: IntakeSettings, log: Path) -> tuple[ManagedProc
     return ManagedProcess("aggregator", argv, log, env), port
 
 
-def ready(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
 async def test_sigkill_mid_stream_loses_nothing_and_stores_nothing_twice(
     stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
 ) -> None:
@@ -64,7 +55,7 @@ async def test_sigkill_mid_stream_loses_nothing_and_stores_nothing_twice(
     try:
         async with running(create_intake(settings, fixed_clock(NOW + timedelta(days=1)))):
             aggregator.start()
-            aggregator.wait_until(lambda: ready(port), timeout=60)
+            aggregator.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/readyz"), timeout=60)
             messages = [
                 binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, f"A-{i}"), f"e-{i}"))
                 for i in range(EVENTS_SENT)
