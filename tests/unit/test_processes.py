@@ -11,7 +11,8 @@ from pathlib import Path
 
 from shared.processes import ManagedProcess
 
-SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
+# A stand-in server: it waits for a signal, as a server waits for requests (the test ends it).
+SLEEPER = [sys.executable, "-c", "import signal; signal.pause()"]
 
 
 def _gone(pid: int, within: float = 10.0) -> bool:
@@ -39,9 +40,9 @@ def test_stop_ends_the_process(tmp_path: Path) -> None:
 def test_a_server_dies_with_its_killed_parent(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
     parent_code = (
-        "import sys, time; from pathlib import Path; from shared.processes import ManagedProcess;"
+        "import sys; from pathlib import Path; from shared.processes import ManagedProcess;"
         f"p = ManagedProcess('sleeper', {SLEEPER!r}, Path({str(tmp_path / 'log')!r})); p.start();"
-        f"Path({str(pid_file)!r}).write_text(str(p.pid)); time.sleep(60)"
+        f"Path({str(pid_file)!r}).write_text(str(p.pid)); import signal; signal.pause()"
     )
     parent = subprocess.Popen([sys.executable, "-c", parent_code], cwd=Path(__file__).resolve().parents[2])
     try:
