@@ -41,35 +41,29 @@ class SnapshotStore(Protocol):
     async def write_snapshots(self, docs: Mapping[str, dict[str, Any]]) -> None: ...
 
 
+def _document(
+    kind: str, id_: str, status: Status, as_of: str, view: BaseModel, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "id": id_,
+        "status": str(status),
+        **extra,
+        "as_of": as_of,
+        "view": view.model_dump(mode="json"),
+    }
+
+
 def snapshot_documents(model: ReadModel) -> dict[str, dict[str, Any]]:
     """The read model as of a day, one document per subject."""
     as_of = model.as_of.isoformat()
-    docs: dict[str, dict[str, Any]] = {}
-    for p in model.priorities:
-        docs[f"priority:{p.id}"] = {
-            "kind": "priority",
-            "id": str(p.id),
-            "status": str(p.status),
-            "as_of": as_of,
-            "view": p.model_dump(mode="json"),
-        }
+    docs = {
+        f"priority:{p.id}": _document("priority", str(p.id), p.status, as_of, p) for p in model.priorities
+    }
     for ap in model.action_points.values():
-        docs[f"action_point:{ap.id}"] = {
-            "kind": "action_point",
-            "id": ap.id,
-            "status": str(ap.status),
-            "stale": ap.stale,
-            "as_of": as_of,
-            "view": ap.model_dump(mode="json"),
-        }
+        docs[f"action_point:{ap.id}"] = _document("action_point", ap.id, ap.status, as_of, ap, stale=ap.stale)
     for project in model.projects.values():
-        docs[f"project:{project.id}"] = {
-            "kind": "project",
-            "id": project.id,
-            "status": str(project.status),
-            "as_of": as_of,
-            "view": project.model_dump(mode="json"),
-        }
+        docs[f"project:{project.id}"] = _document("project", project.id, project.status, as_of, project)
     return docs
 
 

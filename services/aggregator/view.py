@@ -46,8 +46,9 @@ class LiveView:
     def set_framework(self, framework: ResultsFramework) -> None:
         if framework != self._framework:
             self._framework = framework
+            # Cached series stay valid: a series depends on the measurements and its
+            # (indicator, aggregation) key only, not on targets.
             self._framework_version += 1
-            self.facts.indexes.series_cache.clear()
             self._changed()
 
     def apply_documents(self, documents: Iterable[Mapping[str, Any]]) -> int:
