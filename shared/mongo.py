@@ -12,6 +12,7 @@ INTAKE_SEEN = "intake_seen"  # (source, id) of every accepted event, for `duplic
 EVENTS = "events"  # the event log: every accepted event once
 PROJECTS = "projects"  # the projects read model, from project.registered events
 READ_MODEL = "read_model"  # status snapshots as of today: priorities, action points, projects
+REJECTIONS = "rejections"  # why each event was refused, for `GET /v1/rejections` (no bodies)
 
 DUPLICATE_KEY = 11000
 

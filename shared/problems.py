@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException
 
 from shared.events.rejections import field_path
@@ -32,18 +33,42 @@ class Problem(HTTPException):
     """An HTTP error with a title and the fields at fault."""
 
     def __init__(
-        self, status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> None:
-        super().__init__(status, detail)
+        super().__init__(status, detail, headers)
         self.title = title
         self.errors = errors or []
+        self.extra = extra
+
+
+def unavailable(what: str, retry_after: int = 5) -> Problem:
+    """503 with Retry-After: a dependency is down; the client should try again, unchanged."""
+    return Problem(
+        503,
+        "Service Unavailable",
+        f"{what} is unreachable; nothing was accepted, try again later",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, error: Problem) -> JSONResponse:
-        extra = {"errors": error.errors} if error.errors else {}
-        return problem(error.status_code, error.title, str(error.detail), request, **extra)
+        extra = {**error.extra, **({"errors": error.errors} if error.errors else {})}
+        response = problem(error.status_code, error.title, str(error.detail), request, **extra)
+        response.headers.update(error.headers or {})
+        return response
+
+    @app.exception_handler(ConnectionFailure)
+    async def on_database_down(request: Request, error: ConnectionFailure) -> JSONResponse:
+        log.warning("database unavailable", path=request.url.path, error=type(error).__name__)
+        return await on_problem(request, unavailable("the database"))
 
     @app.exception_handler(HTTPException)
     async def on_http(request: Request, error: HTTPException) -> JSONResponse:

@@ -20,6 +20,13 @@ class ProjectRegistry:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._projects = db[REGISTRY]
 
+    async def prepare(self) -> None:
+        await self._projects.create_index("token_sha256")
+
+    async def by_token_hash(self, token_sha256: str) -> RegisteredProject | None:
+        doc = await self._projects.find_one({"token_sha256": token_sha256})
+        return None if doc is None else RegisteredProject.from_document(doc)
+
     async def add(self, project: RegisteredProject) -> None:
         try:
             await self._projects.insert_one(project.to_document())

@@ -48,6 +48,16 @@ async def readiness(broker: KafkaBroker, mongo: AsyncMongoClient[dict[str, Any]]
     return problems
 
 
+async def _stop_broker(broker: KafkaBroker, grace: float) -> None:
+    """Stop, flushing what is pending; with Kafka down that could take the producer's whole
+    request timeout, so give up after `grace` (unconfirmed messages were never acknowledged
+    to anyone: their offsets were not committed, their HTTP senders got 503)."""
+    try:
+        await asyncio.wait_for(broker.stop(), grace)
+    except TimeoutError:
+        log.warning("kafka did not answer while stopping; pending messages dropped", grace_seconds=grace)
+
+
 def create_service_app(
     title: str,
     settings: CommonSettings,
@@ -80,7 +90,7 @@ def create_service_app(
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await broker.stop()
+            await _stop_broker(broker, settings.shutdown_grace_seconds)
             await mongo.close()
             log.info("service stopped", service=title)
 

@@ -6,11 +6,12 @@ import re
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.topics import Topics
 
+MIN_TOKEN_CHARS = 32
 BOOTSTRAP = re.compile(r"^[\w.\-\[\]:]+:\d{1,5}(,[\w.\-\[\]:]+:\d{1,5})*$")
 
 
@@ -49,6 +50,20 @@ class CommonSettings(BaseSettings):
     config_refresh_seconds: float = Field(
         10.0, gt=0, description="How often a service looks for a newly loaded results framework"
     )
+    operator_token: SecretStr | None = Field(
+        None,
+        description="Bearer token for operator actions (notifier writes, any project's rejections); "
+        "at least 32 characters",
+    )
+    reader_token: SecretStr | None = Field(
+        None, description="Bearer token for reads (status, alerts); at least 32 characters"
+    )
+    public_reads: bool = Field(
+        False, description="Reads need no token (the `make run` demo); writes still need one"
+    )
+    shutdown_grace_seconds: float = Field(
+        10.0, gt=0, description="How long a stopping service waits for Kafka to take what is pending"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level")
     log_json: bool = Field(True, description="JSON log lines (false: human-readable console lines)")
 
@@ -71,6 +86,13 @@ class CommonSettings(BaseSettings):
     def _framework_file(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
             raise ValueError(f"{value} is not a file")
+        return value
+
+    @field_validator("operator_token", "reader_token")
+    @classmethod
+    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_TOKEN_CHARS:
+            raise ValueError(f"must be at least {MIN_TOKEN_CHARS} characters (random)")
         return value
 
     @property

@@ -6,10 +6,15 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
+from services.intake.api import HttpIntake, create_router
+from services.intake.callers import Callers
 from services.intake.handlers import register_handlers
 from services.intake.pipeline import IntakePipeline
+from services.intake.ratelimit import RateLimiter
+from services.intake.rejections import MongoRejectionStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import CachedProjectDirectory, MongoSeenStore
+from services.intake.submission import Submissions
 from shared.clock import Clock, utc_now
 from shared.framework import ResultsFramework, load_framework
 from shared.framework_store import FrameworkSource
@@ -23,11 +28,11 @@ def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
     broker = new_broker(settings, "intake")
     mongo = connect(settings.mongodb_url)
     db = mongo[settings.mongodb_db]
-    directory = CachedProjectDirectory(
-        ProjectRegistry(db), timedelta(seconds=settings.registry_cache_seconds), clock
-    )
+    registry = ProjectRegistry(db)
+    directory = CachedProjectDirectory(registry, timedelta(seconds=settings.registry_cache_seconds), clock)
     frameworks = FrameworkSource(db, settings.results_framework)
     known = KnownIndicators(load_framework(settings.results_framework))
+    rejections = MongoRejectionStore(db)
     pipeline = IntakePipeline(
         directory,
         MongoSeenStore(db, clock),
@@ -36,17 +41,30 @@ def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
         timedelta(seconds=settings.max_clock_skew_seconds),
         known.ids,
     )
-    register_handlers(broker, settings, pipeline, clock)
+    register_handlers(broker, settings, pipeline, rejections, clock)
+    submissions = Submissions(
+        pipeline,
+        broker,
+        settings.topics,
+        rejections,
+        clock,
+        timedelta(seconds=settings.publish_timeout_seconds),
+    )
+    callers = Callers(registry, settings, RateLimiter(settings.rate_per_second, settings.rate_burst))
 
     async def prepare() -> None:
+        await registry.prepare()
+        await rejections.prepare()
         known.update(await frameworks.current())
 
     async def follow_framework() -> None:
         await frameworks.follow(known.update, settings.config_refresh_seconds)
 
-    return create_service_app(
+    app = create_service_app(
         "intake", settings, broker, mongo, on_start=prepare, background=[follow_framework]
     )
+    app.include_router(create_router(HttpIntake(settings, submissions), callers, rejections))
+    return app
 
 
 class KnownIndicators:

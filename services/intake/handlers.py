@@ -5,6 +5,7 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from services.intake.pipeline import Accepted, IntakePipeline
+from services.intake.rejections import RejectionRecorder
 from services.intake.routing import route
 from services.intake.settings import IntakeSettings
 from shared.clock import Clock
@@ -15,7 +16,11 @@ log = get_logger("cfa.intake")
 
 
 def register_handlers(
-    broker: KafkaBroker, settings: IntakeSettings, pipeline: IntakePipeline, clock: Clock
+    broker: KafkaBroker,
+    settings: IntakeSettings,
+    pipeline: IntakePipeline,
+    rejections: RejectionRecorder,
+    clock: Clock,
 ) -> None:
     topics = settings.topics
 
@@ -24,7 +29,7 @@ def register_handlers(
         """Validate project events; offsets are committed only once all are published."""
         records = records_of(message)
         outcomes = await pipeline.process(records)
-        await route(broker, topics, outcomes, clock())
+        await route(broker, topics, outcomes, clock(), rejections)
         accepted = sum(isinstance(o, Accepted) for o in outcomes)
         log.debug(
             "batch routed", accepted=accepted, rejected=len(outcomes) - accepted, **batch_context(records)

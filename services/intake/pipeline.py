@@ -45,6 +45,10 @@ class SeenStore(Protocol):
         """Record the claims; answer the positions whose key another message claimed first."""
         ...
 
+    async def known(self, keys: Collection[str]) -> set[str]:
+        """The keys accepted before (nothing recorded)."""
+        ...
+
 
 def _key_text(record: KafkaRecord) -> str | None:
     try:
@@ -71,19 +75,41 @@ class IntakePipeline:
         self._indicators = indicators
 
     async def process(self, records: Sequence[KafkaRecord]) -> list[Outcome]:
-        """One outcome per record, in order; a duplicate within the batch counts as one."""
-        outcomes: list[Outcome] = [self._decode(record) for record in records]
-        events = [o for o in outcomes if isinstance(o, Accepted)]
-        projects = await self._projects.get_many({o.event.project_id for o in events})
-        now, indicators = self._clock(), self._indicators()
-        checked = [self._check(o, projects, now, indicators) for o in outcomes]
+        """One outcome per record, in order; accepted events are claimed, so a re-sent one
+        (even within the batch) is a duplicate, while a redelivered message is not."""
+        checked = await self.check(records)
         passed = [o for o in checked if isinstance(o, Accepted)]
         seen_before = await self._seen.claim([Claim(o.event.key, o.record.position) for o in passed])
-        final = [self._deduplicated(o, seen_before) for o in checked]
+        final = [
+            _duplicate(o) if isinstance(o, Accepted) and o.record.position in seen_before else o
+            for o in checked
+        ]
         for outcome in final:
             if isinstance(outcome, Accepted) and outcome.event.type is EventType.PROJECT_REGISTERED:
                 self._projects.forget(outcome.event.project_id)
         return final
+
+    async def dry_run(self, records: Sequence[KafkaRecord]) -> list[Outcome]:
+        """The verdict `process` would give, duplicates included, with nothing recorded."""
+        checked = await self.check(records)
+        known = await self._seen.known({o.event.key for o in checked if isinstance(o, Accepted)})
+        first: set[str] = set()
+        final: list[Outcome] = []
+        for outcome in checked:
+            if isinstance(outcome, Accepted) and (outcome.event.key in known or outcome.event.key in first):
+                outcome = _duplicate(outcome)
+            elif isinstance(outcome, Accepted):
+                first.add(outcome.event.key)
+            final.append(outcome)
+        return final
+
+    async def check(self, records: Sequence[KafkaRecord]) -> list[Outcome]:
+        """Decode and every rule but `duplicate`, in order."""
+        outcomes: list[Outcome] = [self._decode(record) for record in records]
+        events = [o for o in outcomes if isinstance(o, Accepted)]
+        projects = await self._projects.get_many({o.event.project_id for o in events})
+        now, indicators = self._clock(), self._indicators()
+        return [self._check(o, projects, now, indicators) for o in outcomes]
 
     def _decode(self, record: KafkaRecord) -> Outcome:
         try:
@@ -106,19 +132,17 @@ class IntakePipeline:
             return outcome
         return Refused(outcome.record, rejection, outcome.event.project_id, outcome.event.envelope.id)
 
-    @staticmethod
-    def _deduplicated(outcome: Outcome, seen_before: set[str]) -> Outcome:
-        if isinstance(outcome, Refused) or outcome.record.position not in seen_before:
-            return outcome
-        envelope = outcome.event.envelope
-        return Refused(
-            outcome.record,
-            Rejection.of(
-                RejectionReason.DUPLICATE,
-                "id",
-                f"event {envelope.id!r} of {envelope.source} was accepted before; "
-                "a correction is a new event with a new id",
-            ),
-            outcome.event.project_id,
-            envelope.id,
-        )
+
+def _duplicate(outcome: Accepted) -> Refused:
+    envelope = outcome.event.envelope
+    return Refused(
+        outcome.record,
+        Rejection.of(
+            RejectionReason.DUPLICATE,
+            "id",
+            f"event {envelope.id!r} of {envelope.source} was accepted before; "
+            "a correction is a new event with a new id",
+        ),
+        outcome.event.project_id,
+        envelope.id,
+    )

@@ -10,13 +10,21 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 
 from services.intake.pipeline import Accepted, Outcome
-from shared.dlq import dead_letter
+from services.intake.rejections import RejectionRecorder
+from shared.dlq import Refused, dead_letter
 from shared.events.codec import encode_structured
 from shared.topics import Topics
 
 
-async def route(broker: KafkaBroker, topics: Topics, outcomes: Sequence[Outcome], at: datetime) -> None:
-    """Publish every outcome and wait until the broker has them all (then offsets may move)."""
+async def route(
+    broker: KafkaBroker,
+    topics: Topics,
+    outcomes: Sequence[Outcome],
+    at: datetime,
+    rejections: RejectionRecorder,
+) -> None:
+    """Publish every outcome and wait until the broker has them all, and record why each
+    refused one was refused (then offsets may move)."""
     # Sent concurrently, so the producer batches them; gather returns when all are confirmed.
     pending: list[Awaitable[Any]] = []
     for outcome in outcomes:
@@ -26,3 +34,4 @@ async def route(broker: KafkaBroker, topics: Topics, outcomes: Sequence[Outcome]
         else:
             pending.append(dead_letter(broker, topics.dlq, outcome, "intake", at))
     await asyncio.gather(*pending)
+    await rejections.record([o for o in outcomes if isinstance(o, Refused)], at, "kafka")

@@ -66,3 +66,8 @@ class MongoSeenStore:
             owner = {d["_id"]: d["position"] async for d in self._seen.find({"_id": {"$in": list(taken)}})}
             return {c.position for c in claims if c.key in taken and owner.get(c.key) != c.position}
         return set()
+
+    async def known(self, keys: Collection[str]) -> set[str]:
+        if not keys:
+            return set()
+        return {d["_id"] async for d in self._seen.find({"_id": {"$in": sorted(keys)}}, {"_id": 1})}

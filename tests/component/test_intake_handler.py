@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
 
 from services.intake.handlers import register_handlers
+from services.intake.rejections import Channel
 from services.intake.settings import IntakeSettings
 from shared.clock import fixed_clock
+from shared.dlq import Refused
 from shared.events.models import EventType
 from tests.factories import NOW, activity_data
 from tests.kafka_helpers import binary, sdk_event
@@ -17,9 +21,21 @@ from tests.unit.test_pipeline import PID, pipeline
 SETTINGS = IntakeSettings(topic_prefix="c.")
 
 
+class FakeRejections:
+    def __init__(self) -> None:
+        self.recorded: list[tuple[str, str]] = []
+
+    async def record(self, refused: Sequence[Refused], at: datetime, channel: Channel) -> None:
+        self.recorded += [(str(r.rejection.reason), channel) for r in refused]
+
+
+REJECTIONS = FakeRejections()
+
+
 def wired() -> tuple[KafkaBroker, dict[str, list[KafkaMessage]]]:
     broker = KafkaBroker()
-    register_handlers(broker, SETTINGS, pipeline(), fixed_clock(NOW))
+    REJECTIONS.recorded.clear()
+    register_handlers(broker, SETTINGS, pipeline(), REJECTIONS, fixed_clock(NOW))
     seen: dict[str, list[KafkaMessage]] = {"v1": [], "dlq": []}
 
     @broker.subscriber(SETTINGS.topics.validated)
@@ -57,3 +73,4 @@ async def test_bad_bytes_go_to_the_dlq_with_reason_and_original_bytes() -> None:
     assert message.headers["field"] == "value"
     assert message.headers["rejected_by"] == "intake"
     assert message.headers["original_topic"] == SETTINGS.topics.raw
+    assert REJECTIONS.recorded == [("schema", "kafka")]

@@ -42,6 +42,9 @@ class FakeSeenStore:
                 taken.add(c.position)
         return taken
 
+    async def known(self, keys: Collection[str]) -> set[str]:
+        return {k for k in keys if k in self.owner}
+
 
 def rec(offset: int, event_id: str, activity: str = "A-1") -> KafkaRecord:
     key, headers, value = binary(
@@ -115,3 +118,13 @@ async def test_refused_outcomes_carry_project_and_event_ids() -> None:
         PID,
         "e9",
     )
+
+
+async def test_a_dry_run_gives_the_verdict_of_process_and_records_nothing() -> None:
+    seen = FakeSeenStore()
+    await pipeline(seen).process([rec(0, "e1")])
+    batch = [rec(1, "e1"), rec(2, "e2"), rec(3, "e2"), KafkaRecord("raw", 0, 4, None, b"{", ())]
+    dry = await pipeline(seen).dry_run(batch)
+    assert reasons(dry) == ["duplicate", "accepted", "duplicate", "schema"]
+    assert set(seen.owner) == {"/projects/PK-RETURN-01#e1"}
+    assert reasons(await pipeline(seen).process(batch)) == reasons(dry)

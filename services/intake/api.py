@@ -1,0 +1,151 @@
+"""Intake over HTTP (DESIGN §7): post events, dry-run them, and read one's own rejections."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from services.intake.callers import Caller, Callers
+from services.intake.receipts import BATCH_BODY, EVENT_BODY, REFUSALS, Receipt, receipt, refusal
+from services.intake.rejections import MongoRejectionStore, RejectionView
+from services.intake.settings import IntakeSettings
+from services.intake.submission import Submissions, Verdict, claimed_source
+from shared.auth import forbidden
+from shared.dlq import Refused
+from shared.events.codec import KafkaRecord
+from shared.events.http import batch_records, event_record, is_batch
+from shared.events.rejections import Rejected, Rejection, RejectionReason
+from shared.paging import MAX_LIMIT, Page
+from shared.problems import Problem
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it passes `limit` (declared or not)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise _too_large(limit)
+    return bytes(body)
+
+
+def _too_large(limit: int) -> Problem:
+    return Problem(413, "Content Too Large", f"the body is over the {limit}-byte limit")
+
+
+def _check_sources(records: list[KafkaRecord], caller: Caller) -> None:
+    """403 when an event names another project as its source (a malformed source is left to
+    the schema check)."""
+    for index, record in enumerate(records):
+        source = claimed_source(record)
+        if source is not None and source.startswith("/projects/") and source != caller.source:
+            raise forbidden(f"event {index}: this token reports for {caller.project_id}, not for {source!r}")
+
+
+class HttpIntake:
+    """Turns a request into records, judges them, and delivers unless it is a dry run."""
+
+    def __init__(self, settings: IntakeSettings, submissions: Submissions) -> None:
+        self._settings = settings
+        self._submissions = submissions
+
+    async def judge(self, request: Request, caller: Caller, batch: bool | None) -> tuple[Verdict, bool]:
+        """`batch` None: whatever the content type says (the dry run takes both)."""
+        headers = dict(request.headers)
+        batch = is_batch(headers) if batch is None else batch
+        limit = self._settings.max_batch_bytes if batch else self._settings.max_event_bytes
+        body = await read_body(request, limit)
+        request_id = uuid.uuid4().hex
+        key = (caller.project_id or "").encode("utf-8")
+        try:
+            records = self._split(request_id, key, headers, body, batch)
+        except Rejected as rejected:  # not even one event to read: the whole body is refused
+            whole = KafkaRecord(f"http/{request_id}", 0, 0, key, body, ())
+            return Verdict([Refused(whole, rejected.rejection, caller.project_id)]), batch
+        _check_sources(records, caller)
+        return await self._submissions.judge(records), batch
+
+    def _split(
+        self, request_id: str, key: bytes, headers: dict[str, str], body: bytes, batch: bool
+    ) -> list[KafkaRecord]:
+        if batch:
+            if not is_batch(headers):
+                raise Rejected(
+                    Rejection.of(
+                        RejectionReason.SCHEMA,
+                        "content-type",
+                        "a batch must be application/cloudevents-batch+json",
+                    )
+                )
+            return batch_records(request_id, key, body, self._settings.max_batch_events)
+        if is_batch(headers):
+            raise Rejected(
+                Rejection.of(RejectionReason.SCHEMA, "content-type", "a batch goes to POST /v1/events:batch")
+            )
+        return [event_record(request_id, key, headers, body)]
+
+    async def submit(self, request: Request, caller: Caller, batch: bool) -> JSONResponse:
+        verdict, batch = await self.judge(request, caller, batch)
+        await self._submissions.deliver(verdict)
+        if verdict.refused:
+            raise refusal(verdict, batch)
+        return JSONResponse(receipt(verdict, published=True).model_dump(), status_code=202)
+
+
+def create_router(intake: HttpIntake, callers: Callers, rejections: MongoRejectionStore) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["events"])
+    # Dependencies as defaults: the annotations are strings (PEP 563) and these are local.
+    project_caller = Depends(callers.project)
+    any_caller = Depends(callers.project_or_operator)
+
+    @router.post(
+        "/events", status_code=202, response_model=Receipt, responses=REFUSALS, openapi_extra=EVENT_BODY
+    )
+    async def post_event(request: Request, caller: Caller = project_caller) -> JSONResponse:
+        """One CloudEvent (binary or structured). 202 once it is durably on bp.events.raw."""
+        return await intake.submit(request, caller, batch=False)
+
+    @router.post(
+        "/events:batch", status_code=202, response_model=Receipt, responses=REFUSALS, openapi_extra=BATCH_BODY
+    )
+    async def post_batch(request: Request, caller: Caller = project_caller) -> JSONResponse:
+        """A batch of CloudEvents, all or nothing: one refused event and none is published."""
+        return await intake.submit(request, caller, batch=True)
+
+    @router.post("/events:validate", response_model=Receipt, responses=REFUSALS, openapi_extra=EVENT_BODY)
+    async def validate(request: Request, caller: Caller = project_caller) -> Receipt:
+        """Every check, nothing published: the answer POST would give (200 instead of 202)."""
+        verdict, batch = await intake.judge(request, caller, batch=None)
+        if verdict.refused:
+            raise refusal(verdict, batch)
+        return receipt(verdict, published=False)
+
+    @router.get("/rejections", responses={401: REFUSALS[401], 403: REFUSALS[403]})
+    async def list_rejections(
+        project_id: Annotated[
+            str | None, Query(description="Whose rejections (operator token only; a project sees its own)")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+        cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+        caller: Caller = any_caller,
+    ) -> Page[RejectionView]:
+        """The caller's refused events, newest first: reason, fields and time (never the body)."""
+        whose = project_id or caller.project_id
+        if whose is None:
+            raise Problem(
+                400,
+                "Invalid request",
+                "project_id: the operator must name the project",
+                [{"field": "query.project_id", "message": "required with the operator token"}],
+            )
+        if caller.project_id is not None and whose != caller.project_id:
+            raise forbidden(f"this token sees the rejections of {caller.project_id} only")
+        return await rejections.page(whose, limit, cursor)
+
+    return router

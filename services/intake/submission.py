@@ -1,0 +1,101 @@
+"""An event posted over HTTP: the checks of the Kafka path, then bp.events.raw or the DLQ.
+
+Accepted events go to bp.events.raw unchanged (as the Kafka record the same client would
+have produced), so intake's consumer makes the one final decision, duplicates included;
+the HTTP answer is the dry run of that decision. A batch is all or nothing: when one event
+is refused, none is published, and the refused ones go to the DLQ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+
+from services.intake.pipeline import Accepted, IntakePipeline, Outcome
+from services.intake.rejections import MongoRejectionStore
+from shared.clock import Clock
+from shared.dlq import Refused, dead_letter
+from shared.events.codec import KafkaRecord
+from shared.events.rejections import RejectionReason
+from shared.logging import get_logger
+from shared.problems import unavailable
+from shared.topics import Topics
+
+log = get_logger("cfa.intake.http")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcomes: list[Outcome]
+
+    @property
+    def accepted(self) -> list[Accepted]:
+        return [o for o in self.outcomes if isinstance(o, Accepted)]
+
+    @property
+    def refused(self) -> list[tuple[int, Refused]]:
+        return [(i, o) for i, o in enumerate(self.outcomes) if isinstance(o, Refused)]
+
+    @property
+    def only_duplicates(self) -> bool:
+        return all(r.rejection.reason is RejectionReason.DUPLICATE for _, r in self.refused)
+
+
+def claimed_source(record: KafkaRecord) -> str | None:
+    """The `source` an event names, read before any check (who may send it)."""
+    for name, value in record.headers:
+        if name == "ce_source":
+            return value.decode("utf-8", "replace")
+    try:
+        document = json.loads(record.value or b"")
+    except (ValueError, RecursionError):
+        return None
+    source = document.get("source") if isinstance(document, dict) else None
+    return source if isinstance(source, str) else None
+
+
+class Submissions:
+    def __init__(
+        self,
+        pipeline: IntakePipeline,
+        broker: KafkaBroker,
+        topics: Topics,
+        rejections: MongoRejectionStore,
+        clock: Clock,
+        publish_timeout: timedelta,
+    ) -> None:
+        self._pipeline = pipeline
+        self._broker = broker
+        self._topics = topics
+        self._rejections = rejections
+        self._clock = clock
+        self._timeout = publish_timeout.total_seconds()
+
+    async def judge(self, records: Sequence[KafkaRecord]) -> Verdict:
+        return Verdict(await self._pipeline.dry_run(records))
+
+    async def deliver(self, verdict: Verdict) -> None:
+        """Publish and wait until Kafka has it all; 503 (nothing promised) when it does not."""
+        at = self._clock()
+        refused = [r for _, r in verdict.refused]
+        pending: list[Awaitable[Any]]
+        if refused:
+            pending = [dead_letter(self._broker, self._topics.dlq, r, "intake-http", at) for r in refused]
+        else:
+            pending = [self._publish_raw(a.record) for a in verdict.accepted]
+        try:
+            await asyncio.wait_for(asyncio.gather(*pending), self._timeout)
+        except Exception as error:  # timeout or any broker error: the client must retry
+            log.warning("kafka unavailable for an HTTP submission", error=type(error).__name__)
+            raise unavailable("Kafka") from None
+        await self._rejections.record(refused, at, "http")
+
+    def _publish_raw(self, record: KafkaRecord) -> Awaitable[Any]:
+        headers = {name: value.decode("utf-8") for name, value in record.headers}
+        return self._broker.publish(record.value, self._topics.raw, key=record.key, headers=headers)

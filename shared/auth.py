@@ -1,0 +1,70 @@
+"""Bearer tokens of the HTTP APIs: operators, readers (DESIGN §10); project tokens are intake's.
+
+Tokens are compared in constant time and never logged.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Coroutine
+from enum import IntEnum
+from typing import Any
+
+from fastapi import Request
+from pydantic import SecretStr
+
+from shared.problems import Problem
+from shared.settings import CommonSettings
+
+
+class Role(IntEnum):
+    """What a token may do; a higher role may do all a lower one may."""
+
+    ANYONE = 0
+    READER = 1
+    OPERATOR = 2
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def unauthorized(detail: str) -> Problem:
+    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="cfa"'})
+
+
+def forbidden(detail: str) -> Problem:
+    return Problem(403, "Forbidden", detail)
+
+
+def secret_matches(token: str, secret: SecretStr | None) -> bool:
+    return secret is not None and hmac.compare_digest(
+        token.encode("utf-8"), secret.get_secret_value().encode("utf-8")
+    )
+
+
+def role_of(token: str | None, settings: CommonSettings) -> Role:
+    if token is not None and secret_matches(token, settings.operator_token):
+        return Role.OPERATOR
+    if token is not None and secret_matches(token, settings.reader_token):
+        return Role.READER
+    return Role.ANYONE
+
+
+def require(role: Role, settings: CommonSettings) -> Callable[[Request], Coroutine[Any, Any, Role]]:
+    """A FastAPI dependency: 401 without a token good for `role`; reads are open when
+    CFA_PUBLIC_READS is true."""
+
+    async def check(request: Request) -> Role:
+        token = bearer_token(request)
+        granted = role_of(token, settings)
+        if granted >= role or (role is Role.READER and settings.public_reads):
+            return granted
+        if token is None:
+            raise unauthorized("this needs a bearer token (Authorization: Bearer <token>)")
+        if granted is Role.READER:
+            raise forbidden("a reader token cannot do this; it needs the operator token")
+        raise unauthorized("the bearer token is not valid here")
+
+    return check
