@@ -27,3 +27,10 @@ def settings_or_exit(cls: type[S], **overrides: Any) -> S:
         return load_settings(cls, **overrides)
     except SettingsError as error:
         fail(str(error), code=2)
+
+
+def short_error(error: BaseException) -> str:
+    """An exception in one short line (PyMongo's messages run to pages)."""
+    text = str(error).split(" (configured timeouts")[0][:200]
+    name = type(error).__name__
+    return text if text.startswith(name) else f"{name}: {text}"

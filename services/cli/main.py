@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from services.cli import maintenance, projects, run, serve
+from services.cli import importer, maintenance, projects, run, serve
 
 app = typer.Typer(
     name="cfamon",
@@ -19,6 +19,7 @@ app.command("notifier")(serve.notifier)
 app.add_typer(projects.app, name="projects")
 app.add_typer(maintenance.framework_app, name="framework")
 app.command("rebuild")(maintenance.rebuild)
+app.command("import")(importer.import_file)
 
 
 def main() -> None:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 from rich.table import Table
 
-from services.cli.common import fail, out, settings_or_exit
+from services.cli.common import fail, out, settings_or_exit, short_error
 from services.intake.checks import Context, check_event
 from shared.clock import utc_now
 from shared.events.envelope import Envelope, Event
@@ -80,19 +80,13 @@ def _check_like_intake(data: ProjectRegistered, project: RegisteredProject) -> N
         fail(f"bad {_option(error.field)}: {error.message} ({rejection.reason})")
 
 
-def _short(error: BaseException) -> str:
-    text = str(error).split(" (configured timeouts")[0][:200]
-    name = type(error).__name__
-    return text if text.startswith(name) else f"{name}: {text}"
-
-
 @asynccontextmanager
 async def open_registry(settings: CommonSettings) -> AsyncIterator[ProjectRegistry]:
     mongo = connect(settings.mongodb_url)
     try:
         yield ProjectRegistry(mongo[settings.mongodb_db])
     except PyMongoError as error:
-        fail(f"cannot use the registry in MongoDB at {settings.mongodb_url}: {_short(error)}")
+        fail(f"cannot use the registry in MongoDB at {settings.mongodb_url}: {short_error(error)}")
     finally:
         await mongo.close()
 
@@ -117,7 +111,7 @@ async def _register(settings: CommonSettings, project: RegisteredProject, data: 
             await _publish_registration(settings, data, project.registered_at)
         except Exception as error:
             await registry.remove(project.project_id)  # nothing half-registered
-            fail(f"cannot publish to Kafka at {settings.kafka_bootstrap_servers}: {_short(error)}")
+            fail(f"cannot publish to Kafka at {settings.kafka_bootstrap_servers}: {short_error(error)}")
 
 
 @app.command("add")

@@ -9,11 +9,10 @@ from fastapi import FastAPI
 from services.intake.api import HttpIntake, create_router
 from services.intake.callers import Callers
 from services.intake.handlers import register_handlers
-from services.intake.pipeline import IntakePipeline
 from services.intake.ratelimit import RateLimiter
 from services.intake.rejections import MongoRejectionStore
 from services.intake.settings import IntakeSettings
-from services.intake.store import CachedProjectDirectory, MongoSeenStore
+from services.intake.store import mongo_pipeline
 from services.intake.submission import Submissions
 from shared.clock import Clock, utc_now
 from shared.framework import ResultsFramework, load_framework
@@ -29,18 +28,10 @@ def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
     mongo = connect(settings.mongodb_url)
     db = mongo[settings.mongodb_db]
     registry = ProjectRegistry(db)
-    directory = CachedProjectDirectory(registry, timedelta(seconds=settings.registry_cache_seconds), clock)
     frameworks = FrameworkSource(db, settings.results_framework)
     known = KnownIndicators(load_framework(settings.results_framework))
     rejections = MongoRejectionStore(db)
-    pipeline = IntakePipeline(
-        directory,
-        MongoSeenStore(db, clock),
-        clock,
-        settings.max_event_bytes,
-        timedelta(seconds=settings.max_clock_skew_seconds),
-        known.ids,
-    )
+    pipeline = mongo_pipeline(settings, db, clock, known.ids)
     register_handlers(broker, settings, pipeline, rejections, clock)
     submissions = Submissions(
         pipeline,

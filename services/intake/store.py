@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import timedelta
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from services.intake.pipeline import Claim
+from services.intake.pipeline import Claim, IntakePipeline
+from services.intake.settings import IntakeSettings
 from shared.clock import Clock
 from shared.mongo import INTAKE_SEEN, only_duplicate_keys
 from shared.projects import RegisteredProject
@@ -71,3 +72,23 @@ class MongoSeenStore:
         if not keys:
             return set()
         return {d["_id"] async for d in self._seen.find({"_id": {"$in": sorted(keys)}}, {"_id": 1})}
+
+
+def mongo_pipeline(
+    settings: IntakeSettings,
+    db: AsyncDatabase[dict[str, Any]],
+    clock: Clock,
+    indicators: Callable[[], frozenset[str] | None],
+) -> IntakePipeline:
+    """Intake's checks on the registry and the seen events in `db` (the service and `cfamon import`)."""
+    directory = CachedProjectDirectory(
+        ProjectRegistry(db), timedelta(seconds=settings.registry_cache_seconds), clock
+    )
+    return IntakePipeline(
+        directory,
+        MongoSeenStore(db, clock),
+        clock,
+        settings.max_event_bytes,
+        timedelta(seconds=settings.max_clock_skew_seconds),
+        indicators,
+    )
