@@ -133,6 +133,7 @@ async def bench(quick: bool, run_dir: Path) -> dict[str, Any]:
             "CFA_KAFKA_SESSION_TIMEOUT_MS": "6000",
             "CFA_KAFKA_HEARTBEAT_INTERVAL_MS": "1000",
             "CFA_LOG_LEVEL": "WARNING",
+            "CFA_PUBLIC_READS": "true",
         }
         intake, _ = service("intake", env, run_dir / "logs")
         aggregator, port = service("aggregator", env, run_dir / "logs")

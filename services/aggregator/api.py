@@ -12,10 +12,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from services.aggregator.view import LiveView
+from shared.auth import Role, require
 from shared.clock import Clock
 from shared.paging import MAX_LIMIT, Page, page
 from shared.problems import Problem
 from shared.readmodel import ActionPointView, CountryView, PriorityView, ProjectView, ReadModel
+from shared.settings import CommonSettings
 from shared.status import Status
 
 AsOf = Annotated[date | None, Query(description="The date the figures are as of (YYYY-MM-DD); default today")]
@@ -56,9 +58,12 @@ def current_model(request: Request, as_of: AsOf = None) -> ReadModel:
 Model = Annotated[ReadModel, Depends(current_model)]
 
 
-def create_router() -> APIRouter:
-    """Needs `app.state.view` (a LiveView) and `app.state.clock`."""
-    router = APIRouter(prefix="/v1", tags=["read model"])
+def create_router(settings: CommonSettings) -> APIRouter:
+    """Needs `app.state.view` (a LiveView) and `app.state.clock`; reads need a reader or
+    operator token unless CFA_PUBLIC_READS is true."""
+    router = APIRouter(
+        prefix="/v1", tags=["read model"], dependencies=[Depends(require(Role.READER, settings))]
+    )
 
     @router.get("/priorities")
     async def priorities(rm: Model, limit: Limit = 50, cursor: Cursor = None) -> Page[PriorityView]:

@@ -71,5 +71,5 @@ def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
     app.state.view = view
     app.state.clock = clock
     app.state.progress = progress
-    app.include_router(create_router())
+    app.include_router(create_router(settings))
     return app

@@ -93,7 +93,7 @@ async def _import(settings: IntakeSettings, rows: list[tuple[int, Row]], wait: f
             settings.kafka_bootstrap_servers, settings.topics.all(), settings.topic_partitions
         )
         async with new_broker(settings, "cfamon-import") as broker:
-            with _progress() as progress:
+            with progress_bar() as progress:
                 task = progress.add_task("importing", total=len(rows))
                 for start in range(0, len(rows), CHUNK):
                     chunk = _records(rows[start : start + CHUNK], summary)
@@ -135,7 +135,7 @@ async def _confirmed(seen: MongoSeenStore, keys: list[str], wait: float) -> int:
         await asyncio.sleep(0.5)
 
 
-def _progress() -> Progress:
+def progress_bar() -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import sys
@@ -42,6 +43,21 @@ def _start_services(
     return started
 
 
+def _start_simulator(intake_url: str, env: dict[str, str], logs: Path) -> ManagedProcess:
+    argv = [sys.executable, "-m", "services.cli.main", "simulate", "--intake-url", intake_url, "--follow"]
+    simulator = ManagedProcess("simulator", argv, logs / "simulator.log", env)
+    simulator.start()
+    return simulator
+
+
+def _demo_environment(settings: CommonSettings) -> tuple[dict[str, str], str]:
+    """Open reads for the demo, and an operator token (the one set, or a new one)."""
+    token = (
+        settings.operator_token.get_secret_value() if settings.operator_token else secrets.token_urlsafe(32)
+    )
+    return {"CFA_PUBLIC_READS": "true", "CFA_OPERATOR_TOKEN": token}, token
+
+
 def run(
     kafka_port: Annotated[int, typer.Option(help="Kafka (Tansu) port")] = 9092,
     mongodb_port: Annotated[int, typer.Option(help="MongoDB (SecantusDB) port")] = 27017,
@@ -51,6 +67,9 @@ def run(
     notifier_port: Annotated[int, typer.Option(help="notifier HTTP port")] = 8003,
     run_dir: Annotated[Path, typer.Option(help="Data and logs of the local stack")] = Path("run"),
     fresh: Annotated[bool, typer.Option(help="Start from empty storage")] = False,
+    simulate: Annotated[
+        bool, typer.Option(help="Start `cfamon simulate --follow` too, so there is something to see")
+    ] = True,
 ) -> None:
     """Start Kafka, MongoDB, an SMTP sink and the three services; Ctrl-C stops them all."""
     settings = settings_or_exit(CommonSettings)
@@ -85,11 +104,15 @@ def run(
     # SIGTERM stops it as Ctrl-C does, also while it is still starting.
     signal.signal(signal.SIGTERM, _interrupt)
     services: list[ManagedProcess] = []
+    simulator: ManagedProcess | None = None
     failed = False
     try:
         endpoints = stack.start()
-        env = {**os.environ, **endpoints.environment()}
+        demo, operator_token = _demo_environment(settings)
+        env = {**os.environ, **endpoints.environment(), **demo}
         services = _start_services(host, ports, env, run_dir / "logs")
+        if simulate:  # not watched: the stack is still useful when the demo data stops
+            simulator = _start_simulator(f"http://{host}:{ports['intake']}", env, run_dir / "logs")
         out.print("[bold]Call for Action Monitor is running[/bold] (Ctrl-C stops everything)")
         for name in SERVICES:
             out.print(f"  {name:<11} http://{host}:{ports[name]}/docs")
@@ -97,6 +120,11 @@ def run(
         out.print(f"  mongodb     {endpoints.mongodb_url}")
         out.print(f"  smtp sink   {endpoints.smtp_url} (messages kept in {run_dir / 'mail'})")
         out.print(f"  logs        {run_dir / 'logs'}")
+        if simulate:
+            out.print(
+                f"  simulator   16 field projects reporting (log: {run_dir / 'logs' / 'simulator.log'})"
+            )
+        out.print(f"  reads are open; operator token: {operator_token}")
         while not (dead := [p.name for p in services if not p.running()]):
             time.sleep(0.5)
         err.print(f"cfamon: {', '.join(dead)} stopped unexpectedly; see {run_dir / 'logs'}")
@@ -105,6 +133,8 @@ def run(
         pass
     finally:
         out.print("stopping…")
+        if simulator is not None:
+            simulator.stop()
         for process in reversed(services):
             process.stop()
         stack.stop()

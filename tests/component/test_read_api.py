@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from services.aggregator.api import create_router
+from services.aggregator.settings import AggregatorSettings
 from services.aggregator.view import LiveView
 from shared.clock import fixed_clock
 from shared.problems import install_problem_handlers
@@ -29,7 +30,7 @@ def client() -> Iterator[TestClient]:
     install_problem_handlers(app)
     app.state.view = view
     app.state.clock = fixed_clock(TODAY)
-    app.include_router(create_router())
+    app.include_router(create_router(AggregatorSettings(public_reads=True)))
     with TestClient(app) as test_client:
         yield test_client
 
@@ -135,3 +136,16 @@ def test_openapi_describes_the_read_api(client: TestClient) -> None:
 def test_dates_in_the_past_are_answered(client: TestClient) -> None:
     body = client.get("/v1/priorities/3", params={"as_of": date(2025, 2, 1).isoformat()}).json()
     assert body["id"] == 3 and body["status"] in {"on_track", "at_risk", "behind", "no_data"}
+
+
+def test_reads_need_a_reader_token_unless_public() -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.state.view = LiveView(FRAMEWORK, Thresholds())
+    app.state.view.ready.set()
+    app.state.clock = fixed_clock(TODAY)
+    app.include_router(create_router(AggregatorSettings(reader_token="r" * 32)))
+    with TestClient(app) as client:
+        assert client.get("/v1/priorities").status_code == 401
+        reader = {"Authorization": "Bearer " + "r" * 32}
+        assert client.get("/v1/priorities", headers=reader).status_code == 200

@@ -11,7 +11,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from pymongo import MongoClient
 
@@ -48,6 +50,17 @@ def _children(pid: int) -> set[int]:
 
 @pytest.fixture
 def local_stack(tmp_path: Path) -> Iterator[LocalStack]:
+    """`cfamon run` without the simulator: the tests control every event."""
+    yield from _cfamon_run(tmp_path, "--no-simulate")
+
+
+@pytest.fixture
+def demo_stack(tmp_path: Path) -> Iterator[LocalStack]:
+    """`cfamon run` as `make run` starts it: with the simulated field projects."""
+    yield from _cfamon_run(tmp_path)
+
+
+def _cfamon_run(tmp_path: Path, *options: str) -> Iterator[LocalStack]:
     ports = {n: free_port() for n in ("kafka", "mongodb", "smtp", "intake", "aggregator", "notifier")}
     env = {
         **os.environ,
@@ -56,7 +69,7 @@ def local_stack(tmp_path: Path) -> Iterator[LocalStack]:
         "CFA_KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{ports['kafka']}",
         "CFA_MONGODB_URL": f"mongodb://127.0.0.1:{ports['mongodb']}/?directConnection=true",
     }
-    argv = [*CFAMON, "run", "--run-dir", str(tmp_path / "run")]
+    argv = [*CFAMON, "run", "--run-dir", str(tmp_path / "run"), *options]
     argv += [arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]
     output = tmp_path / "cfamon-run.out"
     with output.open("w") as out:
@@ -139,9 +152,30 @@ def test_framework_load_and_rebuild_against_the_running_stack(
     assert "maintained snapshots of that day: identical" in rebuilt.stdout
 
 
-def test_ctrl_c_stops_every_process(local_stack: LocalStack) -> None:
+def test_the_demo_shows_projects_lagging_and_refused_reports_within_a_minute(demo_stack: LocalStack) -> None:
+    aggregator = f"http://127.0.0.1:{demo_stack.ports['aggregator']}"
+    intake = f"http://127.0.0.1:{demo_stack.ports['intake']}"
+    deadline = time.monotonic() + 90
+    report: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        report = httpx.get(f"{aggregator}/v1/report", timeout=10).json()  # reads are open in the demo
+        projects = [p for ids in report["projects_by_status"].values() for p in ids]
+        if len(projects) >= 16 and report["action_point_status"].get("no_data", 37) == 0:
+            break
+        time.sleep(1)
+    statuses = {p["id"]: p["status"] for p in report["priorities"]}
+    assert statuses[5] == "behind", statuses  # its projects lag or fell silent
+    assert "on_track" in report["action_point_status"] and report["action_point_status"]["behind"] > 0
+    assert {"5.4", "5.5", "5.6"} <= set(report["stale_action_points"])  # SIM-PROTECT went silent
+    assert "SIM-PROTECT" in report["projects_by_status"]["behind"]
+    # Writes still need a token in the demo: intake refuses a post without one.
+    assert httpx.post(f"{intake}/v1/events", content=b"{}", timeout=10).status_code == 401
+
+
+def test_ctrl_c_stops_every_process(demo_stack: LocalStack) -> None:
+    local_stack = demo_stack
     children = _children(local_stack.process.pid)
-    assert len(children) >= 5  # tansu, secantus, intake, aggregator, notifier
+    assert len(children) >= 6  # tansu, secantus, intake, aggregator, notifier, simulator
     local_stack.process.send_signal(signal.SIGINT)
     assert local_stack.process.wait(timeout=60) == 0
     assert "stopped" in local_stack.output.read_text()

@@ -82,7 +82,7 @@ async def stack_with_api(
     framework = tmp_path / "framework.yaml"
     framework.write_text(FRAMEWORK)
     clock = fixed_clock(NOW + timedelta(days=1))
-    common = {"results_framework": framework, "config_refresh_seconds": 0.2}
+    common = {"results_framework": framework, "config_refresh_seconds": 0.2, "public_reads": True}
     intake = service_settings(IntakeSettings, stack, isolation, **common)
     aggregator = service_settings(
         AggregatorSettings, stack, isolation, progress_min_interval_seconds=0.05, **common

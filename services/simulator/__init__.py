@@ -1,0 +1,1 @@
+"""`cfamon simulate`: realistic field projects reporting over Kafka and HTTP."""
