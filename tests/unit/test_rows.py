@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from services.cli.rows import RowError, column_of, row_event
+from services.cli.sheets import read_rows
+from services.intake.pipeline import Accepted, IntakePipeline
+from shared.clock import fixed_clock
+from shared.events.codec import KafkaRecord
 from shared.events.models import ActivityReported, EventType, IndicatorMeasured
+from shared.events.produce import cloud_event, kafka_binary
+from shared.framework import load_framework
+from tests.factories import registered
+from tests.unit.test_pipeline import FakeDirectory, FakeSeenStore
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 ACTIVITY = {
@@ -81,3 +90,21 @@ def test_event_fields_map_back_to_columns() -> None:
     assert column_of("data.countries[1].code") == "countries"
     assert column_of("data.action_points[0]") == "action_points"
     assert column_of("time") == "reported_at"
+
+
+async def test_the_shipped_sample_sheet_is_accepted_for_the_readme_project() -> None:
+    # As the README registers it: --countries PAK,AFG --action-points 3.1,3.2 --start 2025-01-01 --end 2027-12-31
+    project = registered("PK-REINT-01", countries=("PAK", "AFG"), action_points=("3.1", "3.2"))
+    records = []
+    for line, cells in read_rows(Path(__file__).parents[2] / "deploy" / "samples" / "reports.csv"):
+        row = row_event(cells, AT)
+        key, headers, value = kafka_binary(cloud_event(row.event_type, row.data, row.time, row.event_id))
+        records.append(
+            KafkaRecord("import", 0, line, key, value, tuple((k, v.encode()) for k, v in headers.items()))
+        )
+    ids = frozenset(load_framework(None).by_id)
+    pipeline = IntakePipeline(
+        FakeDirectory(project), FakeSeenStore(), fixed_clock(AT), 1 << 20, timedelta(0), lambda: ids
+    )
+    outcomes = await pipeline.process(records)
+    assert len(outcomes) == 10 and all(isinstance(o, Accepted) for o in outcomes), outcomes
