@@ -104,6 +104,9 @@ async def test_binary_structured_and_batch_events_from_the_sdk_are_accepted(inta
         {"id": "b1", "source": f"/projects/{pid}", "type": str(EventType.ACTIVITY_REPORTED)}
     ]
     assert many.json()["accepted"] == 2 and many.json()["published"] is True
+    async with intake.client(token=None) as anonymous:
+        paths = (await anonymous.get("/openapi.json")).json()["paths"]
+    assert {"/v1/events", "/v1/events:batch", "/v1/events:validate", "/v1/rejections"} <= set(paths)
     validated = await intake.topic(intake.settings.topics.validated, 4)
     assert sorted(json.loads(r.value)["id"] for r in validated) == ["b1", "m1", "m2", "s1"]
     assert {r.key for r in validated} == {pid.encode()}
