@@ -34,8 +34,8 @@ def receipt(verdict: Verdict, published: bool) -> Receipt:
 
 
 def refusal(verdict: Verdict, batch: bool) -> Problem:
-    """409 when every refusal is `duplicate` (accepted before), else 400; each error names
-    its field and reason (and, in a batch, the event's index)."""
+    """409 when every event was accepted before, else 400; each error names its field and
+    reason (and, in a batch, the event's index)."""
     errors: list[dict[str, Any]] = []
     for index, refused in verdict.refused:
         for error in refused.rejection.errors:
@@ -56,7 +56,7 @@ def refusal(verdict: Verdict, batch: bool) -> Problem:
     )
     if batch:
         detail = f"{len(verdict.refused)} of {len(verdict.outcomes)} events refused, none published: {detail}"
-    duplicate = verdict.only_duplicates
+    duplicate = verdict.all_accepted_before
     return Problem(
         409 if duplicate else 400,
         "Already accepted" if duplicate else "Event refused",

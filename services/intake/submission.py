@@ -43,8 +43,12 @@ class Verdict:
         return [(i, o) for i, o in enumerate(self.outcomes) if isinstance(o, Refused)]
 
     @property
-    def only_duplicates(self) -> bool:
-        return all(r.rejection.reason is RejectionReason.DUPLICATE for _, r in self.refused)
+    def all_accepted_before(self) -> bool:
+        """Every event was accepted before: a retry, nothing left to do (409). When only some
+        were, the others were not published either (all or nothing), so it is a 400."""
+        return all(
+            isinstance(o, Refused) and o.rejection.reason is RejectionReason.DUPLICATE for o in self.outcomes
+        )
 
 
 def claimed_source(record: KafkaRecord) -> str | None:

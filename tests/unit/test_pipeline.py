@@ -6,11 +6,13 @@ from collections.abc import Collection, Sequence
 from datetime import timedelta
 
 from services.intake.pipeline import Accepted, Claim, IntakePipeline
+from services.intake.receipts import refusal
+from services.intake.submission import Verdict
 from shared.clock import fixed_clock
 from shared.dlq import Refused
-from shared.events.codec import KafkaRecord
+from shared.events.codec import KafkaRecord, decode_event
 from shared.events.models import EventType
-from shared.events.rejections import RejectionReason
+from shared.events.rejections import Rejection, RejectionReason
 from shared.projects import RegisteredProject
 from tests.factories import NOW, activity_data, registered, registration_data
 from tests.kafka_helpers import binary, sdk_event
@@ -128,3 +130,12 @@ async def test_a_dry_run_gives_the_verdict_of_process_and_records_nothing() -> N
     assert reasons(dry) == ["duplicate", "accepted", "duplicate", "schema"]
     assert set(seen.owner) == {"/projects/PK-RETURN-01#e1"}
     assert reasons(await pipeline(seen).process(batch)) == reasons(dry)
+
+
+def test_a_batch_is_409_only_when_every_event_was_accepted_before() -> None:
+    accepted = Accepted(rec(0, "new"), decode_event(rec(0, "new")))
+    duplicate = Refused(rec(1, "old"), Rejection.of(RejectionReason.DUPLICATE, "id", "seen"), PID, "old")
+    assert refusal(Verdict([duplicate, duplicate]), batch=True).status_code == 409
+    mixed = refusal(Verdict([accepted, duplicate]), batch=True)
+    assert mixed.status_code == 400 and "none published" in str(mixed.detail)
+    assert [e["index"] for e in mixed.errors] == [1]
