@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
-from services.aggregator.view import LiveView
 from shared.auth import Role, require
 from shared.clock import Clock
+from shared.liveview import LiveView
 from shared.paging import MAX_LIMIT, Page, page
 from shared.problems import Problem
 from shared.readmodel import ActionPointView, CountryView, PriorityView, ProjectView, ReadModel

@@ -7,16 +7,16 @@ import uuid
 from fastapi import FastAPI
 
 from services.aggregator.api import create_router
-from services.aggregator.follow import follow_event_log
 from services.aggregator.handlers import register_handlers
 from services.aggregator.progress import ProgressChange, ProgressTracker
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import MongoEventStore, MongoReadModelStore
-from services.aggregator.view import LiveView
 from shared.clock import Clock, utc_now
+from shared.eventlog import follow_event_log
 from shared.framework import load_framework
 from shared.framework_store import FrameworkSource
 from shared.kafka import new_broker
+from shared.liveview import LiveView
 from shared.mongo import connect
 from shared.service import create_service_app
 

@@ -6,13 +6,13 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import EventStore, event_document
-from services.aggregator.view import LiveView
 from shared.clock import Clock
 from shared.dlq import Refused, dead_letter
 from shared.events.codec import decode_canonical
 from shared.events.models import EventType
 from shared.events.rejections import Rejected
 from shared.kafka import batch_subscriber, records_of
+from shared.liveview import LiveView
 from shared.logging import batch_context, get_logger
 
 log = get_logger("cfa.aggregator")

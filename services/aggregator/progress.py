@@ -15,8 +15,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from services.aggregator.view import LiveView
 from shared.clock import Clock
+from shared.liveview import LiveView
 from shared.logging import get_logger
 from shared.readmodel import ReadModel
 from shared.status import Status

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
 from pymongo import ReplaceOne, UpdateOne
-from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from shared.eventlog import EventLog
 from shared.events.codec import KafkaRecord, data_json
 from shared.events.envelope import Event
 from shared.events.models import EventType
 from shared.mongo import EVENTS, PROJECTS, READ_MODEL, only_duplicate_keys
-
-EVENT_FIELDS = {"type": 1, "data": 1, "time": 1, "id": 1}
 
 
 class EventStore(Protocol):
@@ -92,30 +90,12 @@ class MongoEventStore:
                 raise
 
 
-class MongoReadModelStore:
+class MongoReadModelStore(EventLog):
     """The event log as the live view reads it, and the read-model snapshots it writes."""
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self._events = db[EVENTS]
+        super().__init__(db)
         self._snapshots = db[READ_MODEL]
-
-    async def event_batches(self, size: int = 5000) -> AsyncIterator[list[dict[str, Any]]]:
-        batch: list[dict[str, Any]] = []
-        async for doc in self._events.find({}, EVENT_FIELDS, batch_size=size):
-            batch.append(doc)
-            if len(batch) >= size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
-    async def watch_inserts(self, except_writer: str | None = None) -> AsyncChangeStream[dict[str, Any]]:
-        """New events, from the moment it is opened (open it before loading the log), but
-        those `except_writer` wrote (it has applied them already)."""
-        match: dict[str, Any] = {"operationType": "insert"}
-        if except_writer is not None:
-            match["fullDocument.writer"] = {"$ne": except_writer}
-        return await self._events.watch([{"$match": match}])
 
     async def snapshots(self) -> dict[str, dict[str, Any]]:
         return {doc["_id"]: doc async for doc in self._snapshots.find()}

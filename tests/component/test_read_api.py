@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 
 from services.aggregator.api import create_router
 from services.aggregator.settings import AggregatorSettings
-from services.aggregator.view import LiveView
 from shared.clock import fixed_clock
+from shared.liveview import LiveView
 from shared.problems import install_problem_handlers
 from shared.status import Thresholds
 from tests.unit.test_readmodel import FRAMEWORK, PID, base_facts

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.aggregator.progress import ProgressChange, ProgressTracker
-from services.aggregator.view import LiveView
 from shared.clock import fixed_clock
 from shared.events.models import EventType
+from shared.liveview import LiveView
 from shared.status import Status, Thresholds
 from tests.factories import activity_data
 from tests.unit.test_readmodel import FRAMEWORK, PID, T0, base_facts

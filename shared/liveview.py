@@ -1,6 +1,6 @@
-"""The live view: every aggregator replica folds the whole event log into facts in memory,
-then follows new events through a MongoDB change stream (events of every partition, not
-only its own), and answers reads as of any date from memory."""
+"""The live view: a service (each aggregator replica, the notifier) folds the whole event log
+into facts in memory, then follows new events through a MongoDB change stream (events of
+every partition, not only its own), and answers reads as of any date from memory."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from shared.logging import get_logger
 from shared.readmodel import ReadModel, build_read_model
 from shared.status import Thresholds
 
-log = get_logger("cfa.aggregator.view")
+log = get_logger("cfa.liveview")
 CACHED_DATES = 64
 
 

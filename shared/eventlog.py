@@ -1,0 +1,64 @@
+"""The event log in MongoDB as readers see it: every stored event in batches, then the new
+ones as they are inserted (a change stream), to fold into a live view."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from pymongo.asynchronous.change_stream import AsyncChangeStream
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.liveview import LiveView
+from shared.logging import get_logger
+from shared.mongo import EVENT_FIELDS, EVENTS
+
+log = get_logger("cfa.eventlog")
+
+
+class EventLog:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._events = db[EVENTS]
+
+    async def event_batches(self, size: int = 5000) -> AsyncIterator[list[dict[str, Any]]]:
+        batch: list[dict[str, Any]] = []
+        async for doc in self._events.find({}, EVENT_FIELDS, batch_size=size):
+            batch.append(doc)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    async def watch_inserts(self, except_writer: str | None = None) -> AsyncChangeStream[dict[str, Any]]:
+        """New events, from the moment it is opened (open it before loading the log), but
+        those `except_writer` wrote (it has applied them already)."""
+        match: dict[str, Any] = {"operationType": "insert"}
+        if except_writer is not None:
+            match["fullDocument.writer"] = {"$ne": except_writer}
+        return await self._events.watch([{"$match": match}])
+
+
+async def follow_event_log(store: EventLog, view: LiveView, own_writer: str | None = None) -> None:
+    """Runs until cancelled. The change stream is opened before the log is read, so no
+    event falls between the two; events seen twice change nothing (the fold is idempotent)."""
+    delay = 0.5
+    while True:
+        try:
+            async with await store.watch_inserts(except_writer=own_writer) as stream:
+                loaded = 0
+                async for batch in store.event_batches():
+                    view.apply_documents(batch)
+                    loaded += len(batch)
+                view.ready.set()
+                log.info("event log loaded", events=loaded, facts=len(view.facts.facts))
+                delay = 0.5
+                async for change in stream:
+                    view.apply_documents([change["fullDocument"]])
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.warning("following the event log failed; starting again", error=str(error), retry_in=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
