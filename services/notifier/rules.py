@@ -1,0 +1,150 @@
+"""The "falling behind" rules (DESIGN §6): pure functions of (read model, as_of).
+
+Each finding is identified by its fingerprint, a hash of (kind, subject) only: the
+figures that change from one evaluation to the next are annotations, never identity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from shared import catalog
+from shared.readmodel import ActionPointView, PriorityView, ProjectView, ReadModel
+from shared.status import Status
+
+SILENT_AFTER_CADENCES = 1.5
+
+
+class AlertKind(StrEnum):
+    PRIORITY_BEHIND = "priority_behind"
+    ACTION_POINT_BEHIND = "action_point_behind"
+    ACTION_POINT_STALE = "action_point_stale"
+    PROJECT_SILENT = "project_silent"
+    MILESTONE_MISSED = "milestone_missed"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+
+
+def fingerprint(kind: AlertKind, subject: str) -> str:
+    return hashlib.sha256(f"{kind}\x00{subject}".encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something wrong as of a date: what, about what, how bad, for which priorities."""
+
+    kind: AlertKind
+    subject: str
+    severity: Severity
+    priorities: tuple[int, ...]
+    summary: str
+    annotations: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.kind, self.subject)
+
+
+def evaluate(model: ReadModel) -> list[Finding]:
+    """Every finding as of the model's date, in a stable order."""
+    findings = [
+        *(_priority_behind(p) for p in model.priorities if p.status is Status.BEHIND),
+        *(_action_point_behind(ap) for ap in model.action_points.values() if ap.status is Status.BEHIND),
+        *(_action_point_stale(ap) for ap in model.action_points.values() if ap.stale),
+        *(f for p in model.projects.values() for f in _project_findings(p, model.as_of)),
+    ]
+    return sorted(findings, key=lambda f: (f.kind, f.subject))
+
+
+def _priority_behind(p: PriorityView) -> Finding:
+    lagging = [a.id for a in p.action_points if a.status in (Status.BEHIND, Status.NO_DATA)]
+    return Finding(
+        AlertKind.PRIORITY_BEHIND,
+        f"priority:{p.id}",
+        Severity.CRITICAL,
+        (p.id,),
+        f"Priority {p.id} is behind: {len(lagging)} of {len(p.action_points)} action points "
+        f"behind or without data ({', '.join(lagging)})",
+        {"title": p.title, "action_points": {a.id: str(a.status) for a in p.action_points}},
+    )
+
+
+def _indicator_figures(ap: ActionPointView) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": i.id,
+            "name": i.name,
+            "unit": i.unit,
+            "actual": i.actual,
+            "expected": round(i.baseline + i.expected * (i.target - i.baseline), 2),
+            "target": i.target,
+            "ratio": None if i.ratio is None else round(i.ratio, 2),
+            "status": str(i.status),
+            "projected_completion": None if i.projected_completion is None else str(i.projected_completion),
+        }
+        for i in ap.indicators
+    ]
+
+
+def _action_point_behind(ap: ActionPointView) -> Finding:
+    behind = [i.id for i in ap.indicators if i.status is Status.BEHIND]
+    return Finding(
+        AlertKind.ACTION_POINT_BEHIND,
+        f"action_point:{ap.id}",
+        Severity.WARNING,
+        (ap.priority,),
+        f"Action point {ap.id} is behind ({', '.join(behind) or 'its activity'})",
+        {"text": ap.text, "indicators": _indicator_figures(ap), "projects": ap.projects},
+    )
+
+
+def _action_point_stale(ap: ActionPointView) -> Finding:
+    since = f"since {ap.last_activity_at}" if ap.last_activity_at else "ever"
+    return Finding(
+        AlertKind.ACTION_POINT_STALE,
+        f"action_point:{ap.id}",
+        Severity.WARNING,
+        (ap.priority,),
+        f"Action point {ap.id} has had no activity {since}",
+        {"text": ap.text, "last_activity_at": str(ap.last_activity_at) if ap.last_activity_at else None},
+    )
+
+
+def _priorities_of(action_points: list[str]) -> tuple[int, ...]:
+    points = catalog.action_points()
+    return tuple(sorted({points[a].priority for a in action_points if a in points}))
+
+
+def _project_findings(p: ProjectView, as_of: date) -> Iterator[Finding]:
+    if p.start_date <= as_of <= p.end_date:
+        last = p.last_report_at.date() if p.last_report_at else p.start_date
+        silent_days = (as_of - last).days
+        if silent_days > SILENT_AFTER_CADENCES * p.reporting_cadence_days:
+            yield Finding(
+                AlertKind.PROJECT_SILENT,
+                f"project:{p.id}",
+                Severity.WARNING,
+                _priorities_of(p.action_points),
+                f"Project {p.id} has not reported for {silent_days} days "
+                f"(cadence {p.reporting_cadence_days} days)",
+                {"title": p.title, "implementer": p.implementer, "last_report_at": str(p.last_report_at)},
+            )
+    for m in p.milestones:
+        if m.status == "missed" or m.overdue:
+            yield Finding(
+                AlertKind.MILESTONE_MISSED,
+                f"milestone:{p.id}/{m.id}",
+                Severity.WARNING,
+                _priorities_of([m.action_point]),
+                f"Milestone {m.id} of {p.id} ({m.title}) was due {m.due_date}: "
+                + ("missed" if m.status == "missed" else "overdue, not reported met"),
+                {"project": p.title, "action_point": m.action_point, "due_date": str(m.due_date)},
+            )
