@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.status import Thresholds
 from shared.topics import Topics
 
 MIN_TOKEN_CHARS = 32
@@ -98,6 +99,31 @@ class CommonSettings(BaseSettings):
     @property
     def topics(self) -> Topics:
         return Topics.with_prefix(self.topic_prefix)
+
+
+class StatusSettings(CommonSettings):
+    """The thresholds of the status rules (DESIGN §5): the aggregator shows statuses, the
+    notifier alerts on them, with the same figures."""
+
+    on_track_ratio: float = Field(
+        0.9, gt=0, description="progress/expected at or above which an indicator is on track"
+    )
+    at_risk_ratio: float = Field(
+        0.6, gt=0, description="progress/expected at or above which (below on track) it is at risk"
+    )
+    stale_after_days: int = Field(
+        120, ge=1, description="Days without activity after which an action point is stale"
+    )
+
+    @model_validator(mode="after")
+    def _ratios_ordered(self) -> StatusSettings:
+        if self.at_risk_ratio >= self.on_track_ratio:
+            raise ValueError("at_risk_ratio must be below on_track_ratio")
+        return self
+
+    @property
+    def thresholds(self) -> Thresholds:
+        return Thresholds(self.on_track_ratio, self.at_risk_ratio, self.stale_after_days)
 
 
 S = TypeVar("S", bound=BaseSettings)

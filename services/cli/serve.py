@@ -15,6 +15,7 @@ from services.cli.common import err, settings_or_exit
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
 from services.notifier.app import create_app as create_notifier
+from services.notifier.config import ConfigError
 from services.notifier.settings import NotifierSettings
 from shared.framework import FrameworkError
 from shared.logging import configure_logging
@@ -25,10 +26,10 @@ Port = Annotated[int | None, typer.Option(help="Port to listen on (CFA_PORT)")]
 
 
 def _build(factory: Callable[[], FastAPI]) -> FastAPI:
-    """The app, or one line per problem of its results framework and a non-zero exit."""
+    """The app, or one line per problem of its configuration files and a non-zero exit."""
     try:
         return factory()
-    except FrameworkError as error:
+    except (FrameworkError, ConfigError) as error:
         for problem in error.problems:
             err.print(f"cfamon: {problem}", markup=False)
         raise typer.Exit(2) from None
@@ -59,4 +60,4 @@ def notifier(host: Host = None, port: Port = None) -> None:
     """Run the notifier: alerts the Reference Group and TWGs (HTTP :8003)."""
     settings = settings_or_exit(NotifierSettings, host=host, port=port)
     configure_logging(settings.log_level, settings.log_json)
-    _serve(create_notifier(settings), settings)
+    _serve(_build(lambda: create_notifier(settings)), settings)

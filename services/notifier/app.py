@@ -1,17 +1,122 @@
-"""create_app(settings) -> the notifier service. A skeleton for now: it runs, connects and
-answers health; the alert rules, lifecycle and channels come with issue 6."""
+"""create_app(settings) -> the notifier service (wiring only)."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+import httpx
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
+
+from services.notifier.api import create_router
+from services.notifier.channels import Channels
+from services.notifier.config import NotifierConfig, load_notifier_config
+from services.notifier.evaluator import Deliverer, Evaluator
 from services.notifier.settings import NotifierSettings
+from services.notifier.store import NotifierStore
+from shared.clock import Clock, utc_now
+from shared.eventlog import EventLog, follow_event_log
+from shared.framework import load_framework
+from shared.framework_store import FrameworkSource
 from shared.kafka import new_broker
+from shared.liveview import LiveView
+from shared.logging import get_logger
 from shared.mongo import connect
 from shared.service import create_service_app
 
+log = get_logger("cfa.notifier")
 
-def create_app(settings: NotifierSettings) -> FastAPI:
+
+def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
+    config = load_notifier_config(settings.notifier_config)
     broker = new_broker(settings, "notifier")
     mongo = connect(settings.mongodb_url)
-    return create_service_app("notifier", settings, broker, mongo)
+    db = mongo[settings.mongodb_db]
+    owner = uuid.uuid4().hex
+    store = NotifierStore(db)
+    frameworks = FrameworkSource(db, settings.results_framework)
+    view = LiveView(load_framework(settings.results_framework), settings.thresholds)
+    evaluator = Evaluator(view, store, mongo, config, settings.topics.alerts, clock, owner)
+    http = httpx.AsyncClient(timeout=10)
+    deliverer = Deliverer(store, Channels(settings.smtp_url, http, broker), clock, owner)
+    progress_seen = asyncio.Event()
+    _subscribe_to_progress(broker, settings, config, progress_seen)
+
+    async def prepare() -> None:
+        await store.prepare()
+        view.set_framework(await frameworks.current())
+
+    async def follow_log() -> None:
+        await follow_event_log(EventLog(db), view)
+
+    async def follow_framework() -> None:
+        await frameworks.follow(view.set_framework, settings.config_refresh_seconds)
+
+    async def evaluate_loop() -> None:
+        await view.ready.wait()
+        await _evaluations(evaluator.evaluate, config, progress_seen)
+
+    async def tick_loop() -> None:
+        await view.ready.wait()
+        await _every(settings.notifier_tick_seconds, evaluator.flush, deliverer.deliver_due)
+
+    app = create_service_app(
+        "notifier",
+        settings,
+        broker,
+        mongo,
+        on_start=prepare,
+        background=[follow_log, follow_framework, evaluate_loop, tick_loop],
+        not_ready=lambda: {} if view.ready.is_set() else {"read_model": "loading the event log"},
+    )
+    app.state.evaluator = evaluator
+    app.state.deliverer = deliverer
+    app.include_router(create_router(settings, store, evaluator, clock))
+    return app
+
+
+def _subscribe_to_progress(
+    broker: KafkaBroker, settings: NotifierSettings, config: NotifierConfig, seen: asyncio.Event
+) -> None:
+    @broker.subscriber(
+        settings.topics.progress, group_id=settings.notifier_group_id, auto_offset_reset="latest"
+    )
+    async def on_progress_change(_: bytes) -> None:
+        """A status changed: evaluate soon (the change itself is re-derived from the events)."""
+        if config.evaluate_on_progress:
+            seen.set()
+
+
+async def _evaluations(
+    evaluate: Callable[[], Awaitable[Any]], config: NotifierConfig, progress: asyncio.Event
+) -> None:
+    """Evaluate at start, every `evaluate_every` (0: never on a timer), and soon after a
+    progress change (changes coalesced for a second, while the live view catches up)."""
+    period = config.evaluate_every.total_seconds() or None
+    while True:
+        await _guarded(evaluate)
+        progress.clear()
+        try:
+            await asyncio.wait_for(progress.wait(), period)
+            await asyncio.sleep(1.0)
+        except TimeoutError:
+            pass
+
+
+async def _every(seconds: float, *steps: Callable[[], Awaitable[Any]]) -> None:
+    while True:
+        for step in steps:
+            await _guarded(step)
+        await asyncio.sleep(seconds)
+
+
+async def _guarded(step: Callable[[], Awaitable[Any]]) -> None:
+    try:
+        await step()
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:  # a database or broker hiccup: the next round tries again
+        log.warning("notifier step failed", step=getattr(step, "__name__", "step"), error=str(error))

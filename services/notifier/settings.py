@@ -6,16 +6,24 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from shared.settings import CommonSettings
+from shared.settings import StatusSettings
 
 
-class NotifierSettings(CommonSettings):
+class NotifierSettings(StatusSettings):
     port: int = Field(8003, ge=0, le=65535, description="Port the notifier HTTP server listens on")
     smtp_url: str = Field(
         "smtp://localhost:1025", description="SMTP server for alert e-mails, smtp://host:port"
     )
     notifier_config: Path | None = Field(
-        None, description="YAML file: Reference Group and TWG recipients, webhooks, intervals (DESIGN §6)"
+        None,
+        description="YAML file: Reference Group and TWG recipients, webhooks, intervals (DESIGN §6; "
+        "default: deploy/config/notifier.yaml)",
+    )
+    notifier_group_id: str = Field(
+        "cfa-notifier", min_length=1, description="Kafka consumer group of the notifier"
+    )
+    notifier_tick_seconds: float = Field(
+        1.0, gt=0, description="How often the notifier looks for due notices and sends its outbox"
     )
 
     @field_validator("smtp_url")

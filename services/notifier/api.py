@@ -1,0 +1,175 @@
+"""The notifier's API (DESIGN §7): alerts, acknowledgements, silences, evaluate now.
+Reads need a reader token (or public reads); writes need the operator token."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field, model_validator
+
+from services.notifier.evaluator import Evaluation, Evaluator
+from services.notifier.lifecycle import Alert, AlertState, Silence
+from services.notifier.rules import AlertKind
+from services.notifier.store import NotifierStore
+from shared.auth import Role, require
+from shared.clock import Clock
+from shared.paging import MAX_LIMIT, Page, page
+from shared.problems import Problem
+from shared.settings import CommonSettings
+
+
+class DeliveryFailure(BaseModel):
+    channel: str
+    receiver: str
+    target: str
+    error: str | None
+
+
+class AlertView(BaseModel):
+    fingerprint: str
+    kind: AlertKind
+    subject: str
+    severity: str
+    state: AlertState
+    summary: str
+    priorities: list[int]
+    starts_at: datetime
+    ends_at: datetime | None
+    receivers: list[str]
+    annotations: dict[str, object]
+    notices: int
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    delivery_failures: list[DeliveryFailure]
+
+
+class Acknowledgement(BaseModel):
+    by: Annotated[str, Field(min_length=1, max_length=100)]
+    comment: Annotated[str, Field(max_length=1000)] = ""
+
+
+class NewSilence(BaseModel):
+    matchers: dict[Literal["kind", "subject", "severity", "fingerprint", "priority"], str] = Field(
+        min_length=1
+    )
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    duration: Annotated[int | None, Field(gt=0, description="Seconds, instead of ends_at")] = None
+    author: Annotated[str, Field(min_length=1, max_length=100)]
+    comment: Annotated[str, Field(min_length=1, max_length=1000)]
+
+    @model_validator(mode="after")
+    def _one_end(self) -> NewSilence:
+        if (self.ends_at is None) == (self.duration is None):
+            raise ValueError("give either ends_at or duration")
+        return self
+
+
+def _view(alert: Alert, failures: list[DeliveryFailure]) -> AlertView:
+    return AlertView(
+        **alert.model_dump(exclude={"last_notice_at", "resolve_sent", "suppressed"}),
+        delivery_failures=failures,
+    )
+
+
+def create_router(
+    settings: CommonSettings, store: NotifierStore, evaluator: Evaluator, clock: Clock
+) -> APIRouter:
+    read = [Depends(require(Role.READER, settings))]
+    write = [Depends(require(Role.OPERATOR, settings))]
+    router = APIRouter(prefix="/v1", tags=["alerts"])
+
+    @router.get("/alerts", dependencies=read)
+    async def alerts(
+        state: AlertState | None = None,
+        kind: AlertKind | None = None,
+        priority: Annotated[int | None, Query(ge=1, le=6)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+        cursor: str | None = None,
+    ) -> Page[AlertView]:
+        """Alerts, newest first; filter by state, kind and priority."""
+        failed = await store.outbox({"status": "failed"})
+        chosen = [
+            a
+            for a in (await store.alerts()).values()
+            if (state is None or a.state == state)
+            and (kind is None or a.kind == kind)
+            and (priority is None or priority in a.priorities)
+        ]
+        views = [
+            _view(
+                a,
+                [
+                    DeliveryFailure(
+                        channel=e.channel, receiver=e.receiver, target=e.target, error=e.last_error
+                    )
+                    for e in failed
+                    if a.fingerprint in e.fingerprints
+                ],
+            )
+            for a in chosen
+        ]
+        # newest first: the cursor key sorts ascending, so invert the time
+        return page(
+            views, lambda v: f"{9e12 - v.starts_at.timestamp():015.3f}|{v.fingerprint}", limit, cursor
+        )
+
+    @router.post("/alerts/{fingerprint}/ack", dependencies=write)
+    async def acknowledge(fingerprint: str, ack: Acknowledgement) -> AlertView:
+        """Stop the repeats of a firing alert (its resolve is still notified)."""
+        alert = await store.acknowledge(fingerprint, ack.by, ack.comment, clock())
+        if alert is None:
+            raise Problem(404, "Not Found", f"no firing alert {fingerprint!r}")
+        return _view(alert, [])
+
+    @router.get("/silences", dependencies=read)
+    async def silences() -> list[Silence]:
+        return await store.silences()
+
+    @router.post("/silences", status_code=201, dependencies=write)
+    async def add_silence(new: NewSilence) -> Silence:
+        """Matching alerts notify nobody until it ends; those still firing then are notified again."""
+        now = clock()
+        starts = new.starts_at or now
+        ends = new.ends_at or starts + timedelta(seconds=new.duration or 0)
+        if ends <= starts:
+            raise Problem(
+                400,
+                "Invalid request",
+                "ends_at: must be after starts_at",
+                [{"field": "body.ends_at", "message": "must be after starts_at"}],
+            )
+        silence = Silence(
+            id=uuid.uuid4().hex,
+            matchers=new.matchers,
+            starts_at=starts,
+            ends_at=ends,
+            author=new.author,
+            comment=new.comment,
+            created_at=now,
+        )
+        await store.add_silence(silence)
+        return silence
+
+    @router.delete("/silences/{silence_id}", dependencies=write)
+    async def expire_silence(silence_id: str) -> Silence:
+        """End a silence now (it stays listed, with its end)."""
+        silence = await store.expire_silence(silence_id, clock())
+        if silence is None:
+            raise Problem(404, "Not Found", f"no silence {silence_id!r}")
+        return silence
+
+    @router.post("/evaluate", dependencies=write)
+    async def evaluate_now(
+        as_of: Annotated[date | None, Query(description="Figures as of (default today)")] = None,
+    ) -> Evaluation:
+        """Evaluate the rules now and queue the notices that are due."""
+        result = await evaluator.evaluate(as_of)
+        if result is None:
+            raise Problem(409, "Conflict", "another notifier replica is evaluating; try again in a moment")
+        return result
+
+    return router

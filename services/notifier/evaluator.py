@@ -1,0 +1,126 @@
+"""Evaluation and delivery: findings of the read model into alert states and outbox
+entries (in one transaction), and the outbox out through the channels.
+
+Replicas share the work safely: an evaluation runs under a lease in MongoDB (one replica at
+a time), entries have deterministic ids (made once), and each entry is claimed by one
+sender; a sender that dies leaves a claim that runs out, and another sends it."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from pymongo import AsyncMongoClient
+
+from services.notifier.channels import Channels, Permanent, Transient, retry_delay
+from services.notifier.config import REFERENCE_GROUP, NotifierConfig
+from services.notifier.lifecycle import Timing, due, reconcile
+from services.notifier.notify import OutboxEntry, outbox_entries
+from services.notifier.rules import Finding, evaluate
+from services.notifier.store import NotifierStore
+from shared.catalog import TWG_PRIORITY
+from shared.clock import Clock
+from shared.liveview import LiveView
+from shared.logging import get_logger
+
+log = get_logger("cfa.notifier")
+LEASE = timedelta(seconds=30)
+CLAIM = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    as_of: date
+    findings: int
+    firing: int
+    notices: int
+    entries: int
+
+
+def receivers_of(finding: Finding) -> list[str]:
+    """Every alert to the Reference Group; alerts of priorities 1-3 also to their TWG."""
+    groups = [slug for slug, priority in TWG_PRIORITY.items() if priority in finding.priorities]
+    return [REFERENCE_GROUP, *groups]
+
+
+class Evaluator:
+    def __init__(
+        self,
+        view: LiveView,
+        store: NotifierStore,
+        mongo: AsyncMongoClient[dict[str, Any]],
+        config: NotifierConfig,
+        alerts_topic: str,
+        clock: Clock,
+        owner: str,
+    ) -> None:
+        self._view, self._store, self._mongo = view, store, mongo
+        self._config = config
+        self._topic = alerts_topic
+        self._clock = clock
+        self._owner = owner
+        self._timing = Timing(config.group_wait, config.repeat_interval)
+        self._lock = asyncio.Lock()
+
+    async def evaluate(self, as_of: date | None = None) -> Evaluation | None:
+        """Findings as of `as_of` (default today) applied, due notices queued; None when
+        another replica holds the evaluation lease."""
+        day = as_of or self._clock().date()
+        return await self._step(evaluate(self._view.read_model(day)), day)
+
+    async def flush(self) -> Evaluation | None:
+        """Only the notices that time made due (group_wait passed, repeats, silence ends)."""
+        return await self._step(None, self._clock().date())
+
+    async def _step(self, findings: list[Finding] | None, day: date) -> Evaluation | None:
+        async with self._lock:
+            now = self._clock()
+            if not await self._store.take_lease("evaluate", self._owner, now, LEASE):
+                return None
+            before = await self._store.alerts()
+            alerts = reconcile(before, findings, now, receivers_of) if findings is not None else before
+            updated, notices = due(alerts, now, self._timing, await self._store.silences())
+            alerts = {**alerts, **updated}
+            changed = [a for fp, a in alerts.items() if before.get(fp) != a]
+            entries = outbox_entries(notices, self._config, self._topic, now)
+            async with self._mongo.start_session() as session, await session.start_transaction():
+                await self._store.save(changed, entries, session)
+            firing = sum(a.state == "firing" for a in alerts.values())
+            if notices:
+                log.info("notices queued", notices=len(notices), entries=len(entries), firing=firing)
+            return Evaluation(day, len(findings or []), firing, len(notices), len(entries))
+
+
+class Deliverer:
+    """Sends what the outbox holds, claiming each entry first."""
+
+    def __init__(
+        self, store: NotifierStore, channels: Channels, clock: Clock, owner: str, seed: int | None = None
+    ) -> None:
+        self._store = store
+        self._channels = channels
+        self._clock = clock
+        self._owner = owner
+        self._rng = random.Random(seed)
+
+    async def deliver_due(self, limit: int = 100) -> int:
+        entries = await self._store.claim_due(self._owner, self._clock(), CLAIM, limit)
+        await asyncio.gather(*(self._deliver(e) for e in entries))
+        return len(entries)
+
+    async def _deliver(self, entry: OutboxEntry) -> None:
+        try:
+            await self._channels.deliver(entry)
+        except Permanent as error:
+            log.warning("notification failed for good", id=entry.id, channel=entry.channel, error=str(error))
+            await self._store.mark_failed(entry.id, self._owner, str(error))
+            return
+        except (Transient, Exception) as error:
+            retry_at = self._clock() + retry_delay(entry.attempts, self._rng)
+            log.info("notification to retry", id=entry.id, channel=entry.channel, error=str(error))
+            await self._store.mark_retry(entry.id, self._owner, str(error), retry_at)
+            return
+        await self._store.mark_sent(entry.id, self._owner, self._clock())

@@ -1,0 +1,144 @@
+"""All MongoDB access of the notifier: alerts, silences, the outbox, and leases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from services.notifier.lifecycle import Alert, Silence
+from services.notifier.notify import OutboxEntry
+from shared.mongo import only_duplicate_keys
+
+ALERTS, SILENCES, OUTBOX, LEASES = "alerts", "silences", "outbox", "leases"
+
+
+class NotifierStore:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._alerts = db[ALERTS]
+        self._silences = db[SILENCES]
+        self._outbox = db[OUTBOX]
+        self._leases = db[LEASES]
+
+    async def prepare(self) -> None:
+        await self._outbox.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
+
+    # alerts
+    async def alerts(self) -> dict[str, Alert]:
+        return {d["_id"]: Alert.model_validate(d) async for d in self._alerts.find()}
+
+    async def alert(self, fingerprint: str) -> Alert | None:
+        doc = await self._alerts.find_one({"_id": fingerprint})
+        return None if doc is None else Alert.model_validate(doc)
+
+    async def save(
+        self, alerts: Iterable[Alert], entries: Sequence[OutboxEntry], session: AsyncClientSession
+    ) -> None:
+        for alert in alerts:
+            doc = {**alert.model_dump(mode="python"), "_id": alert.fingerprint}
+            await self._alerts.replace_one({"_id": alert.fingerprint}, doc, upsert=True, session=session)
+        if entries:
+            try:
+                await self._outbox.insert_many(
+                    [{**e.model_dump(), "_id": e.id} for e in entries], ordered=False, session=session
+                )
+            except BulkWriteError as error:  # made before, by this or another replica
+                if not only_duplicate_keys(error.details):
+                    raise
+
+    async def acknowledge(self, fingerprint: str, by: str, comment: str, at: datetime) -> Alert | None:
+        doc = await self._alerts.find_one_and_update(
+            {"_id": fingerprint, "state": "firing"},
+            {"$set": {"acknowledged_at": at, "acknowledged_by": by, "acknowledgement": comment}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else Alert.model_validate(doc)
+
+    # silences
+    async def silences(self) -> list[Silence]:
+        return [Silence.model_validate(d) async for d in self._silences.find().sort("created_at", ASCENDING)]
+
+    async def add_silence(self, silence: Silence) -> None:
+        await self._silences.insert_one({**silence.model_dump(), "_id": silence.id})
+
+    async def expire_silence(self, silence_id: str, at: datetime) -> Silence | None:
+        doc = await self._silences.find_one_and_update(
+            {"_id": silence_id},
+            {"$min": {"ends_at": at}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else Silence.model_validate(doc)
+
+    # outbox
+    async def claim_due(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxEntry]:
+        """Entries to send now, each claimed by `owner` alone; one whose claimer died (its
+        claim ran out) is claimed again."""
+        candidates = self._outbox.find(
+            {
+                "$or": [
+                    {"status": "pending", "next_attempt_at": {"$lte": now}},
+                    {"status": "sending", "claimed_until": {"$lt": now}},
+                ]
+            },
+            {"_id": 1, "status": 1, "claimed_until": 1},
+        ).limit(limit)
+        claimed = []
+        async for doc in candidates:
+            taken = await self._outbox.find_one_and_update(
+                {"_id": doc["_id"], "status": doc["status"], "claimed_until": doc.get("claimed_until")},
+                {"$set": {"status": "sending", "claimed_by": owner, "claimed_until": now + lease}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if taken is not None:
+                claimed.append(OutboxEntry.model_validate(taken))
+        return claimed
+
+    async def mark_sent(self, entry_id: str, owner: str, at: datetime) -> None:
+        await self._outbox.update_one(
+            {"_id": entry_id, "claimed_by": owner},
+            {"$set": {"status": "sent", "sent_at": at, "claimed_until": None}, "$inc": {"attempts": 1}},
+        )
+
+    async def mark_retry(self, entry_id: str, owner: str, error: str, at: datetime) -> None:
+        await self._outbox.update_one(
+            {"_id": entry_id, "claimed_by": owner},
+            {
+                "$set": {
+                    "status": "pending",
+                    "last_error": error,
+                    "next_attempt_at": at,
+                    "claimed_until": None,
+                },
+                "$inc": {"attempts": 1},
+            },
+        )
+
+    async def mark_failed(self, entry_id: str, owner: str, error: str) -> None:
+        await self._outbox.update_one(
+            {"_id": entry_id, "claimed_by": owner},
+            {
+                "$set": {"status": "failed", "last_error": error, "claimed_until": None},
+                "$inc": {"attempts": 1},
+            },
+        )
+
+    async def outbox(self, query: dict[str, Any] | None = None) -> list[OutboxEntry]:
+        return [OutboxEntry.model_validate(d) async for d in self._outbox.find(query or {})]
+
+    # leases
+    async def take_lease(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
+        """Hold `name` until now + ttl, unless another owner holds it and it has not run out."""
+        try:
+            await self._leases.update_one(
+                {"_id": name, "$or": [{"owner": owner}, {"until": {"$lt": now}}]},
+                {"$set": {"owner": owner, "until": now + ttl}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False
+        return True

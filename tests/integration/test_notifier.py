@@ -1,0 +1,212 @@
+"""The notifier on real servers: e-mails to an aiosmtpd sink (text and HTML parts), webhooks
+to a local HTTP server that fails for a while, bp.alerts.v1; time moved by an injected clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from services.notifier.app import create_app
+from services.notifier.settings import NotifierSettings
+from services.notifier.store import OUTBOX
+from shared.mongo import connect
+from shared.stack import StackEndpoints
+from shared.stack.smtp import SmtpSink
+from tests.conftest import service_settings
+from tests.integration.helpers import ServerThread, eventually, running
+from tests.kafka_helpers import read_topic
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
+OPERATOR = "o" * 40
+AUTH = {"Authorization": f"Bearer {OPERATOR}"}
+
+
+class MovableClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> None:
+        self.at += timedelta(**delta)
+
+
+@dataclass
+class Hook:
+    """A webhook receiver that answers `failures` with 500 (then 200), recording each call."""
+
+    failures: int = 0
+    status: int = 200
+    calls: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/hook")
+        async def receive(request: Request) -> JSONResponse:
+            status = 500 if self.failures > 0 else self.status
+            self.failures -= 1
+            self.calls.append((request.headers.get("idempotency-key", ""), status, await request.json()))
+            return JSONResponse({}, status_code=status)
+
+        return app
+
+    def delivered(self) -> list[str]:
+        return [key for key, status, _ in self.calls if status == 200]
+
+
+@dataclass
+class Notifier:
+    api: httpx.AsyncClient
+    smtp: SmtpSink
+    hook: Hook
+    clock: MovableClock
+    settings: NotifierSettings
+
+    async def outbox_settled(self) -> bool:
+        mongo = connect(self.settings.mongodb_url)
+        try:
+            unsent = {"status": {"$in": ["pending", "sending"]}}
+            return await mongo[self.settings.mongodb_db][OUTBOX].count_documents(unsent) == 0
+        finally:
+            await mongo.close()
+
+    def mail_to(self, address: str) -> list[Any]:
+        return [m for m in self.smtp.messages if address in m["To"]]
+
+
+CONFIG = """
+from: monitor@test.example
+reference_group: {{email: [rg@test.example]}}
+twg:
+  law_enforcement: {{email: [le@test.example]}}
+  legal_pathways: {{email: [lp@test.example]}}
+  return_reintegration: {{email: [rr@test.example]}}
+webhooks: [{{url: "{hook}", format: json, receivers: [reference_group]}}]
+group_wait: 30s
+repeat_interval: 7d
+evaluate_every: 0
+evaluate_on_progress: false
+"""
+
+
+@pytest.fixture
+async def notifier(
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
+) -> AsyncIterator[Notifier]:
+    async for value in _notifier(stack, isolation, tmp_path, Hook(failures=2)):
+        yield value
+
+
+async def _notifier(
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path, hook: Hook
+) -> AsyncIterator[Notifier]:
+    smtp = SmtpSink()
+    smtp.start()
+    try:
+        with ServerThread(hook.app()) as hook_server:
+            config = tmp_path / "notifier.yaml"
+            config.write_text(CONFIG.format(hook=f"{hook_server.url}/hook"))
+            settings = service_settings(
+                NotifierSettings,
+                stack,
+                isolation,
+                smtp_url=f"smtp://127.0.0.1:{smtp.port}",
+                notifier_config=config,
+                operator_token=OPERATOR,
+                public_reads=True,
+                notifier_tick_seconds=0.1,
+            )
+            clock = MovableClock(NOW)
+            app = create_app(settings, clock)
+            async with running(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as api:
+                    await eventually(lambda: _ready(api), what="notifier ready")
+                    yield Notifier(api, smtp, hook, clock, settings)
+    finally:
+        smtp.stop()
+
+
+async def _ready(api: httpx.AsyncClient) -> bool:
+    return (await api.get("/readyz")).status_code == 200
+
+
+async def until(condition: Callable[[], bool], clock: MovableClock | None = None, what: str = "") -> None:
+    """Poll; when a clock is given, move it 10 s each round so retries come due."""
+
+    async def check() -> bool:
+        if clock is not None:
+            clock.advance(seconds=10)
+        return condition()
+
+    await eventually(check, timeout=60, what=what)
+
+
+async def test_alerts_reach_each_recipient_once_with_text_and_html_and_the_webhook_after_it_recovers(
+    notifier: Notifier,
+) -> None:
+    evaluated = await notifier.api.post("/v1/evaluate", headers=AUTH)
+    assert evaluated.status_code == 200, evaluated.text
+    assert evaluated.json()["firing"] >= 6 and evaluated.json()["notices"] == 0  # group_wait first
+    notifier.clock.advance(seconds=30)
+    addresses = ["rg@test.example", "le@test.example", "lp@test.example", "rr@test.example"]
+    await until(lambda: all(notifier.mail_to(a) for a in addresses), what="an e-mail to each recipient")
+    await until(lambda: bool(notifier.hook.delivered()), notifier.clock, "the webhook delivered")
+    for address in addresses:
+        [mail] = notifier.mail_to(address)
+        parts = {part.get_content_type(): part.get_content() for part in mail.iter_parts()}
+        assert set(parts) == {"text/plain", "text/html"}
+        assert "firing" in mail["Subject"]
+    [rg_mail] = notifier.mail_to("rg@test.example")
+    text = rg_mail.get_body(("plain",)).get_content()
+    assert "Priority 5 is behind" in text and "Ensure international protection" in text
+    [le_mail] = notifier.mail_to("le@test.example")
+    assert "Priority 1 is behind" in le_mail.get_body(("plain",)).get_content()
+    assert "Priority 5" not in le_mail["Subject"] + le_mail.get_body(("plain",)).get_content()
+    # The webhook failed twice with 500, then took it: three calls, one notification, one key.
+    keys = [key for key, _, _ in notifier.hook.calls]
+    assert len(keys) == 3 and len(set(keys)) == 1 and notifier.hook.delivered() == keys[:1]
+    assert notifier.hook.calls[-1][2]["receiver"] == "reference_group"
+    assert rg_mail["Message-ID"].startswith("<") and rg_mail["Message-ID"].endswith("@cfa-monitor>")
+
+    # A day later nothing more; at repeat_interval each recipient hears once again.
+    notifier.clock.advance(days=1)
+    await notifier.api.post("/v1/evaluate", headers=AUTH)
+    notifier.clock.advance(days=6)
+    await until(lambda: all(len(notifier.mail_to(a)) == 2 for a in addresses), what="the weekly repeat")
+    repeat = notifier.mail_to("rg@test.example")[1]
+    assert repeat["Message-ID"] != rg_mail["Message-ID"]
+
+    alerts = (
+        await notifier.api.get("/v1/alerts", params={"state": "firing", "kind": "priority_behind"})
+    ).json()
+    assert {a["subject"] for a in alerts["items"]} >= {"priority:1", "priority:5"}
+    p1 = next(a for a in alerts["items"] if a["subject"] == "priority:1")
+    assert p1["receivers"] == ["reference_group", "law_enforcement"] and p1["severity"] == "critical"
+    records = await read_topic(
+        notifier.settings.kafka_bootstrap_servers, notifier.settings.topics.alerts, lambda r: len(r) >= 12
+    )
+    assert p1["fingerprint"].encode() in {r.key for r in records}
+
+
+async def test_writes_need_the_operator_token(notifier: Notifier) -> None:
+    assert (await notifier.api.post("/v1/evaluate")).status_code == 401
+    silence = {"matchers": {"kind": "priority_behind"}, "duration": 3600, "author": "ana", "comment": "test"}
+    assert (await notifier.api.post("/v1/silences", json=silence)).status_code == 401
+    created = await notifier.api.post("/v1/silences", json=silence, headers=AUTH)
+    assert created.status_code == 201
+    listed = (await notifier.api.get("/v1/silences")).json()
+    assert [s["id"] for s in listed] == [created.json()["id"]]
+    bad = await notifier.api.post("/v1/silences", json={**silence, "duration": None}, headers=AUTH)
+    assert bad.status_code == 400 and "ends_at or duration" in bad.text
