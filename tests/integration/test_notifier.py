@@ -210,3 +210,49 @@ async def test_writes_need_the_operator_token(notifier: Notifier) -> None:
     assert [s["id"] for s in listed] == [created.json()["id"]]
     bad = await notifier.api.post("/v1/silences", json={**silence, "duration": None}, headers=AUTH)
     assert bad.status_code == 400 and "ends_at or duration" in bad.text
+
+
+@pytest.fixture
+async def refused_by_webhook(
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
+) -> AsyncIterator[Notifier]:
+    async for value in _notifier(stack, isolation, tmp_path, Hook(status=400)):
+        yield value
+
+
+async def test_a_webhook_refusing_with_400_is_not_retried_and_shows_in_alerts(
+    refused_by_webhook: Notifier,
+) -> None:
+    notifier = refused_by_webhook
+    await notifier.api.post("/v1/evaluate", headers=AUTH)
+    notifier.clock.advance(seconds=30)
+    await until(lambda: bool(notifier.hook.calls), what="the webhook called")
+    await eventually(notifier.outbox_settled, what="nothing left to send")
+    notifier.clock.advance(hours=1)  # a retry would have come due long ago
+    await notifier.api.post("/v1/evaluate", headers=AUTH)
+    await eventually(notifier.outbox_settled, what="nothing left to send")
+    assert [status for _, status, _ in notifier.hook.calls] == [400]
+    alerts = (await notifier.api.get("/v1/alerts", params={"kind": "priority_behind", "priority": 5})).json()
+    [p5] = alerts["items"]
+    [failure] = p5["delivery_failures"]
+    assert failure["channel"] == "webhook" and "400" in failure["error"]
+    assert notifier.mail_to("rg@test.example")  # e-mail is unaffected
+
+
+async def test_an_acknowledged_alert_is_not_repeated(notifier: Notifier) -> None:
+    await notifier.api.post("/v1/evaluate", headers=AUTH)
+    notifier.clock.advance(seconds=30)
+    await until(lambda: bool(notifier.mail_to("rr@test.example")), what="the first e-mail")
+    alerts = (await notifier.api.get("/v1/alerts", params={"priority": 3, "kind": "priority_behind"})).json()
+    fingerprint = alerts["items"][0]["fingerprint"]
+    ack = await notifier.api.post(
+        f"/v1/alerts/{fingerprint}/ack", json={"by": "ana", "comment": "on it"}, headers=AUTH
+    )
+    assert ack.status_code == 200 and ack.json()["acknowledged_by"] == "ana"
+    notifier.clock.advance(days=7)
+    await notifier.api.post("/v1/evaluate", headers=AUTH)
+    await until(lambda: len(notifier.mail_to("rr@test.example")) == 2, what="the repeat of the others")
+    repeat = notifier.mail_to("rr@test.example")[1].get_body(("plain",)).get_content()
+    assert "Priority 3 is behind" not in repeat  # acknowledged: its repeat is held back
+    missing = await notifier.api.post("/v1/alerts/nope/ack", json={"by": "ana"}, headers=AUTH)
+    assert missing.status_code == 404
