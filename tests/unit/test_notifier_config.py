@@ -1,0 +1,62 @@
+"""The notifier's file: durations, receivers, and one line per problem naming the field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from services.notifier.config import ConfigError, duration, load_notifier_config
+
+
+def test_the_shipped_sample_loads() -> None:
+    config = load_notifier_config(None)
+    assert config.group_wait == timedelta(seconds=30) and config.repeat_interval == timedelta(days=7)
+    assert config.receivers() == {
+        "reference_group",
+        "law_enforcement",
+        "legal_pathways",
+        "return_reintegration",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30s", timedelta(seconds=30)),
+        ("15m", timedelta(minutes=15)),
+        ("7d", timedelta(days=7)),
+        ("0", timedelta(0)),
+        (0, timedelta(0)),
+    ],
+)
+def test_durations(text: str | int, expected: timedelta) -> None:
+    assert duration(text) == expected
+
+
+def test_every_problem_is_one_line_naming_file_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "notifier.yaml"
+    path.write_text(
+        "reference_group: {email: [not-an-address]}\n"
+        "twg: {choir: {email: [a@b.org]}}\n"
+        "group_wait: soon\n"
+        "webhooks: [{url: 'ftp://x', receivers: [reference_group]}]\n"
+        "colour: blue\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        load_notifier_config(path)
+    problems = error.value.problems
+    assert all(p.startswith(f"{path}: ") and "\n" not in p for p in problems)
+    text = "\n".join(problems)
+    for where in ("reference_group.email", "twg", "group_wait", "webhooks[0].url", "colour"):
+        assert f": {where}: " in text, text
+
+
+def test_a_webhook_receiver_must_exist(tmp_path: Path) -> None:
+    path = tmp_path / "notifier.yaml"
+    path.write_text(
+        "reference_group: {email: [a@b.org]}\nwebhooks: [{url: 'https://x', receivers: [legal_pathways]}]\n"
+    )
+    with pytest.raises(ConfigError, match="receiver 'legal_pathways'"):
+        load_notifier_config(path)
