@@ -170,6 +170,14 @@ def test_the_demo_shows_projects_lagging_and_refused_reports_within_a_minute(dem
     assert "SIM-PROTECT" in report["projects_by_status"]["behind"]
     # Writes still need a token in the demo: intake refuses a post without one.
     assert httpx.post(f"{intake}/v1/events", content=b"{}", timeout=10).status_code == 401
+    # The notifier tells the Reference Group (the mail lands in the SMTP sink's folder).
+    mail = demo_stack.output.parent / "run" / "mail"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(
+        "Priority 5 is behind" in m.read_text() for m in mail.glob("*.eml")
+    ):
+        time.sleep(1)
+    assert any("Priority 5 is behind" in m.read_text() for m in mail.glob("*.eml")), sorted(mail.glob("*"))
 
 
 def test_ctrl_c_stops_every_process(demo_stack: LocalStack) -> None:
