@@ -61,7 +61,7 @@ def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
 
     async def tick_loop() -> None:
         await view.ready.wait()
-        await _every(settings.notifier_tick_seconds, evaluator.flush, deliverer.deliver_due)
+        await _every(settings.notifier_tick_seconds, evaluator.flush, evaluator.digest, deliverer.deliver_due)
 
     app = create_service_app(
         "notifier",

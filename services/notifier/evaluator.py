@@ -17,8 +17,9 @@ from pymongo import AsyncMongoClient
 
 from services.notifier.channels import Channels, Permanent, Transient, retry_delay
 from services.notifier.config import REFERENCE_GROUP, NotifierConfig
+from services.notifier.digest import digest_lines, next_digest
 from services.notifier.lifecycle import Timing, due, reconcile
-from services.notifier.notify import OutboxEntry, outbox_entries
+from services.notifier.notify import OutboxEntry, digest_entry, outbox_entries
 from services.notifier.rules import Finding, evaluate
 from services.notifier.store import NotifierStore
 from shared.catalog import TWG_PRIORITY
@@ -92,6 +93,30 @@ class Evaluator:
             if notices:
                 log.info("notices queued", notices=len(notices), entries=len(entries), firing=firing)
             return Evaluation(day, len(findings or []), firing, len(notices), len(entries))
+
+    async def digest(self) -> bool:
+        """Queue the digest when its period has come; True when one was queued."""
+        if self._config.digest is None:
+            return False
+        async with self._lock:
+            now = self._clock()
+            if not await self._store.take_lease("evaluate", self._owner, now, LEASE):
+                return False
+            due_at = await self._store.digest_due_at()
+            send, following = next_digest(due_at, now, self._config.digest.every)
+            entry = None
+            if send and due_at is not None:
+                lines = digest_lines(
+                    self._view.read_model(now.date()),
+                    (await self._store.alerts()).values(),
+                    due_at - self._config.digest.every,
+                )
+                entry = digest_entry(self._config, lines, due_at, now)
+            if following != due_at:
+                async with self._mongo.start_session() as session, await session.start_transaction():
+                    await self._store.save([], [entry] if entry else [], session)
+                    await self._store.set_digest_due_at(following, session)
+            return entry is not None
 
 
 class Deliverer:

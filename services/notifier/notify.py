@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from services.notifier.config import NotifierConfig
+from services.notifier.digest import digest_html
 from services.notifier.lifecycle import Notice
 from services.notifier.render import alert_json, email_html, email_text, subject_line, webhook_body
 
@@ -108,3 +109,30 @@ def _for_receiver(
                 )
             )
     return entries
+
+
+def digest_entry(
+    config: NotifierConfig, lines: list[str], due_at: datetime, now: datetime
+) -> OutboxEntry | None:
+    """The digest e-mail to its receiver; its id is that of the period, so it is made once."""
+    assert config.digest is not None
+    receiver = config.digest.to
+    recipients = config.reference_group if receiver == "reference_group" else config.twg[receiver]
+    if not recipients.email:
+        return None
+    return OutboxEntry(
+        id=entry_id("digest", receiver, due_at.isoformat()),
+        channel="email",
+        receiver=receiver,
+        target=", ".join(recipients.email),
+        payload={
+            "from": config.sender,
+            "to": list(recipients.email),
+            "subject": f"[Call for Action Monitor] Weekly digest, {due_at:%Y-%m-%d}",
+            "text": "\n".join(lines),
+            "html": digest_html(lines),
+        },
+        fingerprints=[],
+        next_attempt_at=now,
+        created_at=now,
+    )

@@ -130,6 +130,16 @@ class NotifierStore:
     async def outbox(self, query: dict[str, Any] | None = None) -> list[OutboxEntry]:
         return [OutboxEntry.model_validate(d) async for d in self._outbox.find(query or {})]
 
+    # the digest's schedule
+    async def digest_due_at(self) -> datetime | None:
+        doc = await self._leases.find_one({"_id": "digest-schedule"})
+        return None if doc is None else doc["due_at"]
+
+    async def set_digest_due_at(self, at: datetime, session: AsyncClientSession) -> None:
+        await self._leases.update_one(
+            {"_id": "digest-schedule"}, {"$set": {"due_at": at}}, upsert=True, session=session
+        )
+
     # leases
     async def take_lease(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
         """Hold `name` until now + ttl, unless another owner holds it and it has not run out."""

@@ -82,7 +82,11 @@ class Notifier:
             await mongo.close()
 
     def mail_to(self, address: str) -> list[Any]:
-        return [m for m in self.smtp.messages if address in m["To"]]
+        """Alert e-mails (not digests) to `address`."""
+        return [m for m in self.smtp.messages if address in m["To"] and "Weekly digest" not in m["Subject"]]
+
+    def digests(self) -> list[Any]:
+        return [m for m in self.smtp.messages if "Weekly digest" in m["Subject"]]
 
 
 CONFIG = """
@@ -185,6 +189,11 @@ async def test_alerts_reach_each_recipient_once_with_text_and_html_and_the_webho
     await notifier.api.post("/v1/evaluate", headers=AUTH)
     notifier.clock.advance(days=6)
     await until(lambda: all(len(notifier.mail_to(a)) == 2 for a in addresses), what="the weekly repeat")
+    await until(lambda: len(notifier.digests()) == 1, what="the weekly digest")
+    [digest] = notifier.digests()
+    assert digest["To"] == "rg@test.example"
+    digest_text = digest.get_body(("plain",)).get_content()
+    assert "Priority 5: BEHIND" in digest_text and "Projected late" in digest_text
     repeat = notifier.mail_to("rg@test.example")[1]
     assert repeat["Message-ID"] != rg_mail["Message-ID"]
 

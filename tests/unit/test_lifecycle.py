@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from services.notifier.digest import next_digest
 from services.notifier.lifecycle import Alert, Notice, Silence, Timing, due, reconcile
 from services.notifier.rules import AlertKind, Finding, Severity
 
@@ -136,3 +137,11 @@ def test_a_silence_that_does_not_match_changes_nothing_and_keys_are_stable() -> 
     again.evaluate(finding())
     [same] = again.tick(timedelta(seconds=30))
     assert first.key == same.key
+
+
+def test_the_digest_comes_once_a_period_and_missed_periods_are_not_made_up() -> None:
+    week = timedelta(days=7)
+    assert next_digest(None, T0, week) == (False, T0 + week)  # the first a week after start
+    assert next_digest(T0 + week, T0 + week - timedelta(seconds=1), week) == (False, T0 + week)
+    assert next_digest(T0 + week, T0 + week, week) == (True, T0 + 2 * week)
+    assert next_digest(T0 + week, T0 + 5 * week + timedelta(hours=1), week) == (True, T0 + 6 * week)
