@@ -81,6 +81,12 @@ async def _raw_body(message: KafkaMessage) -> Any:
     return message.body
 
 
+async def publish_record(broker: KafkaBroker, topic: str, record: KafkaRecord) -> Any:
+    """Publish a record as it is (key, headers, value) to `topic`; returns once Kafka has it."""
+    headers = {name: value.decode("utf-8") for name, value in record.headers}
+    return await broker.publish(record.value, topic, key=record.key, headers=headers)
+
+
 def records_of(message: KafkaMessage) -> list[KafkaRecord]:
     raw = message.raw_message
     batch = raw if isinstance(raw, tuple | list) else (raw,)  # TestKafkaBroker gives a list

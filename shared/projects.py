@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.events.models import ProjectRegistered
+
 TOKEN_PREFIX = "cfa_"
 
 
@@ -29,6 +31,13 @@ class RegisteredProject(BaseModel):
     budget_eur: float | None = None
     token_sha256: str
     registered_at: datetime
+
+    @classmethod
+    def of(cls, data: ProjectRegistered, token: str, at: datetime) -> RegisteredProject:
+        """The registry entry of a registration, holding only the token's hash."""
+        return cls.model_validate(
+            {**data.model_dump(), "token_sha256": hash_token(token), "registered_at": at}
+        )
 
     def to_document(self) -> dict[str, Any]:
         doc = self.model_dump(mode="json")

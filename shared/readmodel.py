@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -115,6 +116,11 @@ class CountryView(BaseModel):
     action_points: dict[str, int]  # action point -> activities there
     activity_count: int
     participants: Participants
+
+
+def late_indicators(action_points: Iterable[ActionPointView]) -> list[tuple[ActionPointView, IndicatorView]]:
+    """The indicators whose target would be reached after its date at the pace so far."""
+    return [(ap, i) for ap in action_points for i in ap.indicators if i.projected_late]
 
 
 class ReadModel(BaseModel):

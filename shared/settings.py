@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.status import Thresholds
@@ -14,6 +14,15 @@ from shared.topics import Topics
 
 MIN_TOKEN_CHARS = 32
 BOOTSTRAP = re.compile(r"^[\w.\-\[\]:]+:\d{1,5}(,[\w.\-\[\]:]+:\d{1,5})*$")
+
+
+def _is_file(value: Path) -> Path:
+    if not value.is_file():
+        raise ValueError(f"{value} is not a file")
+    return value
+
+
+ExistingFile = Annotated[Path, AfterValidator(_is_file)]
 
 
 class SettingsError(Exception):
@@ -43,7 +52,7 @@ class CommonSettings(BaseSettings):
     consumer_max_records: int = Field(500, ge=1, le=10_000, description="Most messages handled in one batch")
     host: str = Field("127.0.0.1", description="Address the HTTP server listens on")
     port: int = Field(8000, ge=0, le=65535, description="Port the HTTP server listens on")
-    results_framework: Path | None = Field(
+    results_framework: ExistingFile | None = Field(
         None,
         description="Results framework YAML used until one is loaded with `cfamon framework load` "
         "(default: deploy/config/results-framework.yaml)",
@@ -80,13 +89,6 @@ class CommonSettings(BaseSettings):
     def _mongo(cls, value: str) -> str:
         if not value.startswith(("mongodb://", "mongodb+srv://")):
             raise ValueError("must start with mongodb:// or mongodb+srv://")
-        return value
-
-    @field_validator("results_framework")
-    @classmethod
-    def _framework_file(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"{value} is not a file")
         return value
 
     @field_validator("operator_token", "reader_token")

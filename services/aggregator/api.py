@@ -16,7 +16,14 @@ from shared.clock import Clock
 from shared.liveview import LiveView
 from shared.paging import MAX_LIMIT, Page, page
 from shared.problems import Problem
-from shared.readmodel import ActionPointView, CountryView, PriorityView, ProjectView, ReadModel
+from shared.readmodel import (
+    ActionPointView,
+    CountryView,
+    PriorityView,
+    ProjectView,
+    ReadModel,
+    late_indicators,
+)
 from shared.settings import CommonSettings
 from shared.status import Status
 
@@ -145,9 +152,7 @@ def create_router(settings: CommonSettings) -> APIRouter:
                     projected_completion=i.projected_completion,
                     target_date=i.target_date,
                 )
-                for ap in aps
-                for i in ap.indicators
-                if i.projected_late
+                for ap, i in late_indicators(aps)
             ],
             projects_by_status=by_status,
         )

@@ -31,7 +31,7 @@ from shared.events.codec import KafkaRecord
 from shared.events.produce import cloud_event, kafka_binary
 from shared.events.rejections import RejectionReason
 from shared.framework_store import FrameworkSource
-from shared.kafka import ensure_topics, new_broker
+from shared.kafka import ensure_topics, new_broker, publish_record
 from shared.mongo import connect
 
 CHUNK = 500
@@ -103,16 +103,7 @@ async def _import(settings: IntakeSettings, rows: list[tuple[int, Row]], wait: f
                         for (line, cells, _), o in zip(chunk, outcomes, strict=True)
                     ]
                     await asyncio.gather(
-                        *(
-                            broker.publish(
-                                r.value,
-                                settings.topics.raw,
-                                key=r.key,
-                                headers={k: v.decode() for k, v in r.headers},
-                            )
-                            for r in publish
-                            if r is not None
-                        )
+                        *(publish_record(broker, settings.topics.raw, r) for r in publish if r is not None)
                     )
                     progress.advance(task, min(CHUNK, len(rows) - start))
         summary.confirmed = await _confirmed(MongoSeenStore(db, utc_now), summary.published, wait)

@@ -19,7 +19,7 @@ from services.intake.checks import Context, check_event
 from shared.clock import utc_now
 from shared.events.envelope import Envelope, Event
 from shared.events.models import EventType, ProjectRegistered
-from shared.events.produce import cloud_event, kafka_binary
+from shared.events.produce import cloud_event, publish_event
 from shared.events.rejections import field_path
 from shared.kafka import ensure_topics, new_broker
 from shared.mongo import connect
@@ -93,9 +93,8 @@ async def open_registry(settings: CommonSettings) -> AsyncIterator[ProjectRegist
 
 async def _publish_registration(settings: CommonSettings, data: ProjectRegistered, at: datetime) -> None:
     await ensure_topics(settings.kafka_bootstrap_servers, settings.topics.all(), settings.topic_partitions)
-    key, headers, value = kafka_binary(cloud_event(EventType.PROJECT_REGISTERED, data, at))
     async with new_broker(settings, "cfamon") as broker:
-        await broker.publish(value, settings.topics.raw, key=key, headers=headers)
+        await publish_event(broker, settings.topics.raw, cloud_event(EventType.PROJECT_REGISTERED, data, at))
 
 
 async def _register(settings: CommonSettings, project: RegisteredProject, data: ProjectRegistered) -> None:
@@ -144,9 +143,7 @@ def add(
         }
     )
     token = new_token()
-    project = RegisteredProject.model_validate(
-        {**data.model_dump(), "token_sha256": hash_token(token), "registered_at": utc_now()}
-    )
+    project = RegisteredProject.of(data, token, utc_now())
     _check_like_intake(data, project)
     asyncio.run(_register(settings, project, data))
     out.print(

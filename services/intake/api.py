@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.intake.callers import Caller, Callers
+from services.intake.pipeline import Accepted
 from services.intake.receipts import BATCH_BODY, EVENT_BODY, REFUSALS, Receipt, receipt, refusal
 from services.intake.rejections import MongoRejectionStore, RejectionView
 from services.intake.settings import IntakeSettings
@@ -39,11 +40,14 @@ def _too_large(limit: int) -> Problem:
     return Problem(413, "Content Too Large", f"the body is over the {limit}-byte limit")
 
 
-def _check_sources(records: list[KafkaRecord], caller: Caller) -> None:
+def _check_sources(verdict: Verdict, caller: Caller) -> None:
     """403 when an event names another project as its source (a malformed source is left to
-    the schema check)."""
-    for index, record in enumerate(records):
-        source = claimed_source(record)
+    the schema check). Runs on the dry run's verdict, before anything is published: decoded
+    events give their source; only a refused one is read again for the source it claims."""
+    for index, outcome in enumerate(verdict.outcomes):
+        source = (
+            outcome.event.envelope.source if isinstance(outcome, Accepted) else claimed_source(outcome.record)
+        )
         if source is not None and source.startswith("/projects/") and source != caller.source:
             raise forbidden(f"event {index}: this token reports for {caller.project_id}, not for {source!r}")
 
@@ -68,8 +72,9 @@ class HttpIntake:
         except Rejected as rejected:  # not even one event to read: the whole body is refused
             whole = KafkaRecord(f"http/{request_id}", 0, 0, key, body, ())
             return Verdict([Refused(whole, rejected.rejection, caller.project_id)]), batch
-        _check_sources(records, caller)
-        return await self._submissions.judge(records), batch
+        verdict = await self._submissions.judge(records)
+        _check_sources(verdict, caller)
+        return verdict, batch
 
     def _split(
         self, request_id: str, key: bytes, headers: dict[str, str], body: bytes, batch: bool

@@ -23,6 +23,7 @@ from shared.clock import Clock
 from shared.dlq import Refused, dead_letter
 from shared.events.codec import KafkaRecord
 from shared.events.rejections import RejectionReason
+from shared.kafka import publish_record
 from shared.logging import get_logger
 from shared.problems import unavailable
 from shared.topics import Topics
@@ -92,14 +93,10 @@ class Submissions:
         if refused:
             pending = [dead_letter(self._broker, self._topics.dlq, r, "intake-http", at) for r in refused]
         else:
-            pending = [self._publish_raw(a.record) for a in verdict.accepted]
+            pending = [publish_record(self._broker, self._topics.raw, a.record) for a in verdict.accepted]
         try:
             await asyncio.wait_for(asyncio.gather(*pending), self._timeout)
         except Exception as error:  # timeout or any broker error: the client must retry
             log.warning("kafka unavailable for an HTTP submission", error=type(error).__name__)
             raise unavailable("Kafka") from None
         await self._rejections.record(refused, at, "http")
-
-    def _publish_raw(self, record: KafkaRecord) -> Awaitable[Any]:
-        headers = {name: value.decode("utf-8") for name, value in record.headers}
-        return self._broker.publish(record.value, self._topics.raw, key=record.key, headers=headers)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from services.notifier.lifecycle import Alert, AlertState
-from shared.readmodel import ReadModel
+from shared.readmodel import ReadModel, late_indicators
 
 
 def next_digest(due_at: datetime | None, now: datetime, every: timedelta) -> tuple[bool, datetime]:
@@ -38,12 +38,11 @@ def digest_lines(model: ReadModel, alerts: Iterable[Alert], since: datetime) -> 
         f"  {'resolved' if a.state is AlertState.RESOLVED else 'new'}: {a.summary}"
         for a in sorted(changed, key=lambda a: a.starts_at)
     ] or ["  no alert started or resolved"]
-    late = [(ap.id, i) for ap in model.action_points.values() for i in ap.indicators if i.projected_late]
     lines += ["", "Projected late at the pace so far:"]
     lines += [
-        f"  {ap_id} {i.name}: target {i.target:g} {i.unit} by {i.target_date}, projected "
+        f"  {ap.id} {i.name}: target {i.target:g} {i.unit} by {i.target_date}, projected "
         + (str(i.projected_completion) if i.projected_completion else "never at this pace")
-        for ap_id, i in late
+        for ap, i in late_indicators(model.action_points.values())
     ] or ["  nothing"]
     return lines
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field, field_validator
 
-from shared.settings import StatusSettings
+from shared.settings import ExistingFile, StatusSettings
 
 
 class NotifierSettings(StatusSettings):
@@ -14,7 +12,7 @@ class NotifierSettings(StatusSettings):
     smtp_url: str = Field(
         "smtp://localhost:1025", description="SMTP server for alert e-mails, smtp://host:port"
     )
-    notifier_config: Path | None = Field(
+    notifier_config: ExistingFile | None = Field(
         None,
         description="YAML file: Reference Group and TWG recipients, webhooks, intervals (DESIGN §6; "
         "default: deploy/config/notifier.yaml)",
@@ -31,11 +29,4 @@ class NotifierSettings(StatusSettings):
     def _smtp(cls, value: str) -> str:
         if not value.startswith(("smtp://", "smtps://")):
             raise ValueError("must be smtp://host:port or smtps://host:port")
-        return value
-
-    @field_validator("notifier_config")
-    @classmethod
-    def _config_exists(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"{value} is not a file")
         return value

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from shared.events.models import ProjectRegistered
+
 
 class Pace(StrEnum):
     AHEAD = "ahead"  # reports a little more than its share of the targets
@@ -32,6 +34,18 @@ class SimProject:
     cadence_days: int = 90
     over_http: bool = False  # reports through intake's HTTP API instead of Kafka
     silent_from: date | None = None
+
+    def registration(self) -> ProjectRegistered:
+        return ProjectRegistered(
+            project_id=self.project_id,
+            title=self.title,
+            implementer=self.implementer,
+            countries=list(self.countries),
+            action_points=list(self.action_points),
+            start_date=self.start,
+            end_date=self.end,
+            reporting_cadence_days=self.cadence_days,
+        )
 
 
 PROJECTS: tuple[SimProject, ...] = (

@@ -13,7 +13,7 @@ from cloudevents.core.formats.json import JSONFormat
 from faststream.kafka import KafkaBroker
 
 from services.simulator.timeline import SimEvent
-from shared.events.produce import cloud_event, kafka_binary
+from shared.events.produce import cloud_event, publish_event
 
 HTTP_ATTEMPTS = 8
 HTTP_CONCURRENCY = 8
@@ -38,8 +38,7 @@ class Sender:
         event = cloud_event(sim.event_type, sim.data, sim.at, sim.event_id)
         if self._http is not None and sim.project.over_http:
             return await self._post(sim, ce_http.to_binary(event, JSONFormat()))
-        key, headers, value = kafka_binary(event)
-        await self._broker.publish(value, self._raw, key=key, headers=headers)
+        await publish_event(self._broker, self._raw, event)
         return "sent over Kafka"
 
     async def _post(self, sim: SimEvent, message: ce_http.HTTPMessage) -> str:

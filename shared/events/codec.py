@@ -85,14 +85,21 @@ def _require(present: Iterable[str]) -> None:
         raise Rejected(Rejection(RejectionReason.SCHEMA, errors))
 
 
+def json_document(raw: bytes, field: str) -> Any:
+    """The JSON in `raw`; a `schema` rejection naming `field` when it is not UTF-8 JSON."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _schema(field, "is not UTF-8") from None
+    except json.JSONDecodeError as error:
+        raise _schema(field, f"is not JSON ({error.msg} at position {error.pos})") from None
+    except RecursionError:
+        raise _schema(field, "is nested too deeply") from None
+
+
 def _structured_attributes(value: bytes) -> None:
     """Check what the SDK's structured reader assumes, to name the field when it is not so."""
-    try:
-        document = json.loads(value.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise _schema("value", "is not UTF-8") from None
-    except json.JSONDecodeError as error:
-        raise _schema("value", f"is not JSON ({error.msg} at position {error.pos})") from None
+    document = json_document(value, "value")
     if not isinstance(document, dict):
         raise _schema("value", "a structured CloudEvent must be a JSON object")
     _require(document)

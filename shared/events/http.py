@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from urllib.parse import unquote
 
-from shared.events.codec import KafkaRecord
+from shared.events.codec import KafkaRecord, json_document
 from shared.events.rejections import Rejected, Rejection, RejectionReason
 
 STRUCTURED = "application/cloudevents+json"
@@ -60,14 +60,7 @@ def event_record(request_id: str, key: bytes, headers: Mapping[str, str], body: 
 def batch_records(request_id: str, key: bytes, body: bytes, max_events: int) -> list[KafkaRecord]:
     """The events of an `application/cloudevents-batch+json` body (a JSON array of
     structured events), each as its own structured record."""
-    try:
-        document = json.loads(body.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise _schema("body", "is not UTF-8") from None
-    except json.JSONDecodeError as error:
-        raise _schema("body", f"is not JSON ({error.msg} at position {error.pos})") from None
-    except RecursionError:
-        raise _schema("body", "is nested too deeply") from None
+    document = json_document(body, "body")
     if not isinstance(document, list):
         raise _schema("body", "a batch must be a JSON array of CloudEvents")
     if not document:

@@ -9,6 +9,7 @@ from typing import Any
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
+from faststream.kafka import KafkaBroker
 
 from shared.events.models import EventData, EventType
 
@@ -31,6 +32,12 @@ def cloud_event(
         },
         data=payload,
     )
+
+
+async def publish_event(broker: KafkaBroker, topic: str, event: CloudEvent) -> None:
+    """Publish in Kafka binary mode, keyed by the event's partitionkey; returns once Kafka has it."""
+    key, headers, value = kafka_binary(event)
+    await broker.publish(value, topic, key=key, headers=headers)
 
 
 def kafka_binary(event: CloudEvent) -> tuple[bytes | None, dict[str, str], bytes]:

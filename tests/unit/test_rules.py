@@ -40,16 +40,7 @@ def test_on_the_simulated_projects_silence_and_missed_milestones_are_found() -> 
     events = Timeline(framework, date(2025, 1, 1), as_of, 7, "r").build(PROJECTS)
     facts = FactSet()
     for p in PROJECTS:  # registrations, as `cfamon simulate` makes them
-        data = {
-            "project_id": p.project_id,
-            "title": p.title,
-            "implementer": p.implementer,
-            "countries": list(p.countries),
-            "action_points": list(p.action_points),
-            "start_date": str(p.start),
-            "end_date": str(p.end),
-            "reporting_cadence_days": p.cadence_days,
-        }
+        data = p.registration().model_dump(mode="json", exclude_none=True)
         facts.apply(
             fact_of(str(EventType.PROJECT_REGISTERED), data, datetime(2025, 1, 1, tzinfo=UTC), p.project_id)
         )

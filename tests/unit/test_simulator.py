@@ -15,7 +15,7 @@ from shared.dlq import Refused
 from shared.events.codec import KafkaRecord
 from shared.events.produce import cloud_event, kafka_binary
 from shared.framework import load_framework
-from shared.projects import RegisteredProject, hash_token
+from shared.projects import RegisteredProject
 from tests.unit.test_pipeline import FakeDirectory, FakeSeenStore
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
@@ -23,23 +23,7 @@ FRAMEWORK = load_framework(None)
 
 
 def registered_sims() -> FakeDirectory:
-    return FakeDirectory(
-        *(
-            RegisteredProject(
-                project_id=p.project_id,
-                title=p.title,
-                implementer=p.implementer,
-                countries=p.countries,
-                action_points=p.action_points,
-                start_date=p.start,
-                end_date=p.end,
-                reporting_cadence_days=p.cadence_days,
-                token_sha256=hash_token("t"),
-                registered_at=NOW,
-            )
-            for p in PROJECTS
-        )
-    )
+    return FakeDirectory(*(RegisteredProject.of(p.registration(), "t", NOW) for p in PROJECTS))
 
 
 def timeline(seed: int = 7, tag: str = "run") -> list[SimEvent]:
