@@ -66,10 +66,12 @@ def create_service_app(
     on_start: Startup | None = None,
     background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
     not_ready: Callable[[], dict[str, str]] = dict,
+    on_stop: Startup | None = None,
 ) -> FastAPI:
     """The service's HTTP app; its lifespan creates the topics, runs `on_start`, starts the
-    broker and the `background` tasks, and stops them all in reverse. `not_ready` names
-    what, besides Kafka and MongoDB, keeps the service from being ready."""
+    broker and the `background` tasks, and stops them all in reverse (`on_stop` first, while
+    the tasks still run, to let work in hand finish). `not_ready` names what, besides Kafka
+    and MongoDB, keeps the service from being ready."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -87,6 +89,8 @@ def create_service_app(
         try:
             yield
         finally:
+            if on_stop is not None:
+                await on_stop()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

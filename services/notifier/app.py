@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -35,13 +38,16 @@ def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
     broker = new_broker(settings, "notifier")
     mongo = connect(settings.mongodb_url)
     db = mongo[settings.mongodb_db]
-    owner = uuid.uuid4().hex
+    owner = replica_name()
     store = NotifierStore(db)
     frameworks = FrameworkSource(db, settings.results_framework)
     view = LiveView(load_framework(settings.results_framework), settings.thresholds)
-    evaluator = Evaluator(view, store, mongo, config, settings.topics.alerts, clock, owner)
+    lease = timedelta(seconds=settings.notifier_lease_seconds)
+    evaluator = Evaluator(view, store, mongo, config, settings.topics.alerts, clock, owner, lease)
     http = httpx.AsyncClient(timeout=10)
-    deliverer = Deliverer(store, Channels(settings.smtp_url, http, broker), clock, owner)
+    channels = Channels(settings.smtp_url, http, broker)
+    claim = timedelta(seconds=settings.notifier_claim_seconds)
+    deliverer = Deliverer(store, channels, clock, owner, claim, settings.notifier_send_batch)
     progress_seen = asyncio.Event()
     _subscribe_to_progress(broker, settings, config, progress_seen)
 
@@ -63,6 +69,10 @@ def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
         await view.ready.wait()
         await _every(settings.notifier_tick_seconds, evaluator.flush, evaluator.digest, deliverer.deliver_due)
 
+    async def stop() -> None:
+        await deliverer.drain(settings.shutdown_grace_seconds)
+        await http.aclose()
+
     app = create_service_app(
         "notifier",
         settings,
@@ -71,6 +81,7 @@ def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
         on_start=prepare,
         background=[follow_log, follow_framework, evaluate_loop, tick_loop],
         not_ready=lambda: {} if view.ready.is_set() else {"read_model": "loading the event log"},
+        on_stop=stop,
     )
     app.state.evaluator = evaluator
     app.state.deliverer = deliverer
@@ -78,12 +89,17 @@ def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
     return app
 
 
+def replica_name() -> str:
+    """Who holds a lease or a claim, readable by an operator: host, process, and a nonce."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
 def _subscribe_to_progress(
     broker: KafkaBroker, settings: NotifierSettings, config: NotifierConfig, seen: asyncio.Event
 ) -> None:
-    @broker.subscriber(
-        settings.topics.progress, group_id=settings.notifier_group_id, auto_offset_reset="latest"
-    )
+    # No consumer group: every replica hears every change (only the one holding the
+    # evaluation lease acts on it), and a change made while none ran is caught at start.
+    @broker.subscriber(settings.topics.progress, auto_offset_reset="latest")
     async def on_progress_change(_: bytes) -> None:
         """A status changed: evaluate soon (the change itself is re-derived from the events)."""
         if config.evaluate_on_progress:

@@ -28,8 +28,6 @@ from shared.liveview import LiveView
 from shared.logging import get_logger
 
 log = get_logger("cfa.notifier")
-LEASE = timedelta(seconds=30)
-CLAIM = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -57,12 +55,15 @@ class Evaluator:
         alerts_topic: str,
         clock: Clock,
         owner: str,
+        lease: timedelta = timedelta(seconds=30),
     ) -> None:
         self._view, self._store, self._mongo = view, store, mongo
         self._config = config
         self._topic = alerts_topic
         self._clock = clock
         self._owner = owner
+        self._lease = lease
+        self.last: Evaluation | None = None  # the latest evaluation this replica made
         self._timing = Timing(config.group_wait, config.repeat_interval)
         self._lock = asyncio.Lock()
 
@@ -79,7 +80,7 @@ class Evaluator:
     async def _step(self, findings: list[Finding] | None, day: date) -> Evaluation | None:
         async with self._lock:
             now = self._clock()
-            if not await self._store.take_lease("evaluate", self._owner, now, LEASE):
+            if not await self._store.take_lease("evaluate", self._owner, now, self._lease):
                 return None
             before = await self._store.alerts()
             alerts = reconcile(before, findings, now, receivers_of) if findings is not None else before
@@ -92,7 +93,10 @@ class Evaluator:
             firing = sum(a.state == "firing" for a in alerts.values())
             if notices:
                 log.info("notices queued", notices=len(notices), entries=len(entries), firing=firing)
-            return Evaluation(day, len(findings or []), firing, len(notices), len(entries))
+            result = Evaluation(day, len(findings or []), firing, len(notices), len(entries))
+            if findings is not None:
+                self.last = result
+            return result
 
     async def digest(self) -> bool:
         """Queue the digest when its period has come; True when one was queued."""
@@ -100,7 +104,7 @@ class Evaluator:
             return False
         async with self._lock:
             now = self._clock()
-            if not await self._store.take_lease("evaluate", self._owner, now, LEASE):
+            if not await self._store.take_lease("evaluate", self._owner, now, self._lease):
                 return False
             due_at = await self._store.digest_due_at()
             send, following = next_digest(due_at, now, self._config.digest.every)
@@ -120,21 +124,49 @@ class Evaluator:
 
 
 class Deliverer:
-    """Sends what the outbox holds, claiming each entry first."""
+    """Sends what the outbox holds, claiming each entry first (`batch` at a time, each claim
+    good for `claim`); `drain` lets the sends in hand finish and takes no more."""
 
     def __init__(
-        self, store: NotifierStore, channels: Channels, clock: Clock, owner: str, seed: int | None = None
+        self,
+        store: NotifierStore,
+        channels: Channels,
+        clock: Clock,
+        owner: str,
+        claim: timedelta = timedelta(seconds=60),
+        batch: int = 20,
+        seed: int | None = None,
     ) -> None:
         self._store = store
         self._channels = channels
         self._clock = clock
         self._owner = owner
+        self._claim = claim
+        self._batch = batch
         self._rng = random.Random(seed)
+        self._draining = False
+        self._in_hand: asyncio.Task[None] | None = None
 
-    async def deliver_due(self, limit: int = 100) -> int:
-        entries = await self._store.claim_due(self._owner, self._clock(), CLAIM, limit)
-        await asyncio.gather(*(self._deliver(e) for e in entries))
+    async def deliver_due(self) -> int:
+        if self._draining:
+            return 0
+        entries = await self._store.claim_due(self._owner, self._clock(), self._claim, self._batch)
+        if entries:
+            # Shielded: a stop cancels the loop around it, never a send half-way.
+            self._in_hand = asyncio.ensure_future(self._deliver_all(entries))
+            await asyncio.shield(self._in_hand)
         return len(entries)
+
+    async def _deliver_all(self, entries: list[OutboxEntry]) -> None:
+        await asyncio.gather(*(self._deliver(e) for e in entries))
+
+    async def drain(self, grace: float) -> None:
+        """Take no more entries; wait (at most `grace` seconds) for those in hand to be sent
+        and marked, so a stop makes no duplicate. What is still unmarked after that is sent
+        again by a replica once its claim runs out."""
+        self._draining = True
+        if self._in_hand is not None and not self._in_hand.done():
+            await asyncio.wait({self._in_hand}, timeout=grace)
 
     async def _deliver(self, entry: OutboxEntry) -> None:
         try:

@@ -17,8 +17,20 @@ class NotifierSettings(StatusSettings):
         description="YAML file: Reference Group and TWG recipients, webhooks, intervals (DESIGN §6; "
         "default: deploy/config/notifier.yaml)",
     )
-    notifier_group_id: str = Field(
-        "cfa-notifier", min_length=1, description="Kafka consumer group of the notifier"
+    notifier_lease_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How long the replica that evaluates keeps the evaluation lease without "
+        "renewing it; another replica takes over after that",
+    )
+    notifier_claim_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="How long a replica's claim on a notification it is sending lasts; if the "
+        "replica dies, another sends it after that (keep it above the 10 s channel timeouts)",
+    )
+    notifier_send_batch: int = Field(
+        20, ge=1, description="How many notifications one replica claims and sends at a time"
     )
     notifier_tick_seconds: float = Field(
         1.0, gt=0, description="How often the notifier looks for due notices and sends its outbox"

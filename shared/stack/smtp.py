@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from email import message_from_bytes
 from email.message import Message
@@ -15,10 +16,18 @@ from shared.processes import free_port
 
 
 class _Keeper:
-    def __init__(self, maildir: Path | None) -> None:
+    def __init__(self, maildir: Path | None, latency: float) -> None:
         self.messages: list[Message] = []
         self._lock = threading.Lock()
         self._maildir = maildir
+        self._latency = latency
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        await asyncio.sleep(self._latency)  # a slow server, for tests of senders that die mid-way
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw: bytes = envelope.original_content or envelope.content
@@ -32,8 +41,13 @@ class _Keeper:
 
 
 class SmtpSink:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, maildir: Path | None = None) -> None:
-        self._keeper = _Keeper(maildir)
+    """Keeps every message in `messages` (and in `maildir` when given); answers each RCPT
+    after `latency` seconds."""
+
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, maildir: Path | None = None, latency: float = 0.0
+    ) -> None:
+        self._keeper = _Keeper(maildir, latency)
         # aiosmtpd checks its server by connecting to the port it was given: never 0.
         self.host = host
         self._port = port or free_port(host)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 
-from shared.processes import free_port
+from shared.processes import ManagedProcess, free_port
+from shared.settings import CommonSettings
 
 
 @asynccontextmanager
@@ -67,3 +71,24 @@ class ServerThread:
     def __exit__(self, *_: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
+
+
+def service_process(
+    service: str, settings: CommonSettings, log: Path, **env: str
+) -> tuple[ManagedProcess, int]:
+    """`cfamon SERVICE` as its own process on a free port, on the same stack, topics and
+    database as `settings`, with fast group joins; `env` adds CFA_ variables."""
+    port = free_port()
+    variables = {
+        **os.environ,
+        "CFA_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "CFA_MONGODB_URL": settings.mongodb_url,
+        "CFA_MONGODB_DB": settings.mongodb_db,
+        "CFA_TOPIC_PREFIX": settings.topic_prefix,
+        "CFA_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        "CFA_KAFKA_SESSION_TIMEOUT_MS": "2000",
+        "CFA_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
+        **env,
+    }
+    argv = [sys.executable, "-m", "services.cli.main", service, "--port", str(port)]
+    return ManagedProcess(service, argv, log, variables), port

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,33 +12,16 @@ from services.intake.settings import IntakeSettings
 from shared.clock import fixed_clock
 from shared.events.models import EventType
 from shared.mongo import EVENTS, connect
-from shared.processes import ManagedProcess, free_port, http_ok
+from shared.processes import http_ok
 from shared.registry import ProjectRegistry
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
 from tests.factories import NOW, activity_data, project_id, registered
-from tests.integration.helpers import eventually, running
+from tests.integration.helpers import eventually, running, service_process
 from tests.kafka_helpers import binary, produce, read_topic, sdk_event
 
 pytestmark = pytest.mark.integration
 EVENTS_SENT = 2000
-
-
-def aggregator_process(settings: IntakeSettings, log: Path) -> tuple[ManagedProcess, int]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "CFA_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "CFA_MONGODB_URL": settings.mongodb_url,
-        "CFA_MONGODB_DB": settings.mongodb_db,
-        "CFA_TOPIC_PREFIX": settings.topic_prefix,
-        "CFA_TOPIC_PARTITIONS": str(settings.topic_partitions),
-        "CFA_KAFKA_SESSION_TIMEOUT_MS": "2000",
-        "CFA_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
-        "CFA_CONSUMER_MAX_RECORDS": "100",  # small batches: the kill lands mid-stream
-    }
-    argv = [sys.executable, "-m", "services.cli.main", "aggregator", "--port", str(port)]
-    return ManagedProcess("aggregator", argv, log, env), port
 
 
 async def test_sigkill_mid_stream_loses_nothing_and_stores_nothing_twice(
@@ -51,7 +32,10 @@ async def test_sigkill_mid_stream_loses_nothing_and_stores_nothing_twice(
     events = mongo[settings.mongodb_db][EVENTS]
     pid = project_id()
     await ProjectRegistry(mongo[settings.mongodb_db]).add(registered(pid))
-    aggregator, port = aggregator_process(settings, tmp_path / "aggregator.log")
+    # Small batches: the kill lands mid-stream.
+    aggregator, port = service_process(
+        "aggregator", settings, tmp_path / "aggregator.log", CFA_CONSUMER_MAX_RECORDS="100"
+    )
     try:
         async with running(create_intake(settings, fixed_clock(NOW + timedelta(days=1)))):
             aggregator.start()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.notifier.app import create_app
+from services.notifier.evaluator import Evaluator
 from services.notifier.settings import NotifierSettings
 from services.notifier.store import OUTBOX
 from shared.mongo import connect
@@ -22,7 +23,7 @@ from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.conftest import service_settings
 from tests.integration.helpers import ServerThread, eventually, running
-from tests.kafka_helpers import read_topic
+from tests.kafka_helpers import produce, read_topic
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
@@ -72,6 +73,7 @@ class Notifier:
     hook: Hook
     clock: MovableClock
     settings: NotifierSettings
+    evaluator: Evaluator
 
     async def outbox_settled(self) -> bool:
         mongo = connect(self.settings.mongodb_url)
@@ -100,7 +102,7 @@ webhooks: [{{url: "{hook}", format: json, receivers: [reference_group]}}]
 group_wait: 30s
 repeat_interval: 7d
 evaluate_every: 0
-evaluate_on_progress: false
+evaluate_on_progress: {on_progress}
 """
 
 
@@ -113,14 +115,16 @@ async def notifier(
 
 
 async def _notifier(
-    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path, hook: Hook
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path, hook: Hook, on_progress: bool = False
 ) -> AsyncIterator[Notifier]:
     smtp = SmtpSink()
     smtp.start()
     try:
         with ServerThread(hook.app()) as hook_server:
             config = tmp_path / "notifier.yaml"
-            config.write_text(CONFIG.format(hook=f"{hook_server.url}/hook"))
+            config.write_text(
+                CONFIG.format(hook=f"{hook_server.url}/hook", on_progress=str(on_progress).lower())
+            )
             settings = service_settings(
                 NotifierSettings,
                 stack,
@@ -137,7 +141,7 @@ async def _notifier(
                 transport = httpx.ASGITransport(app=app)
                 async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as api:
                     await eventually(lambda: _ready(api), what="notifier ready")
-                    yield Notifier(api, smtp, hook, clock, settings)
+                    yield Notifier(api, smtp, hook, clock, settings, app.state.evaluator)
     finally:
         smtp.stop()
 
@@ -265,3 +269,31 @@ async def test_an_acknowledged_alert_is_not_repeated(notifier: Notifier) -> None
     assert "Priority 3 is behind" not in repeat  # acknowledged: its repeat is held back
     missing = await notifier.api.post("/v1/alerts/nope/ack", json={"by": "ana"}, headers=AUTH)
     assert missing.status_code == 404
+
+
+@pytest.fixture
+async def evaluating_on_progress(
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
+) -> AsyncIterator[Notifier]:
+    async for value in _notifier(stack, isolation, tmp_path, Hook(), on_progress=True):
+        yield value
+
+
+async def test_a_progress_change_makes_it_evaluate(evaluating_on_progress: Notifier) -> None:
+    """evaluate_every is 0 (never on a timer): only the bp.progress.v1 message can make the
+    evaluation of the next day."""
+    notifier = evaluating_on_progress
+    await eventually(lambda: _evaluated_on(notifier.evaluator, NOW.date()), what="the evaluation at start")
+    notifier.clock.advance(days=1)
+    change = (b"priority:5", [], b'{"subject": "priority:5", "status": "behind"}')
+
+    async def evaluated_after_a_change() -> bool:
+        # Repeated: a consumer reading from "latest" may not have its position when the first comes.
+        await produce(notifier.settings.kafka_bootstrap_servers, notifier.settings.topics.progress, [change])
+        return await _evaluated_on(notifier.evaluator, (NOW + timedelta(days=1)).date())
+
+    await eventually(evaluated_after_a_change, what="an evaluation after the progress change")
+
+
+async def _evaluated_on(evaluator: Evaluator, day: date) -> bool:
+    return evaluator.last is not None and evaluator.last.as_of == day
