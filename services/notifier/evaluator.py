@@ -145,28 +145,28 @@ class Deliverer:
         self._batch = batch
         self._rng = random.Random(seed)
         self._draining = False
-        self._in_hand: asyncio.Task[None] | None = None
+        self._round: asyncio.Future[int] | None = None
 
     async def deliver_due(self) -> int:
+        """Claim and send what is due; the round is shielded: a stop cancels the loop around
+        it, never a send half-way (see `drain`)."""
         if self._draining:
             return 0
+        self._round = asyncio.ensure_future(self._claim_and_deliver())
+        return await asyncio.shield(self._round)
+
+    async def _claim_and_deliver(self) -> int:
         entries = await self._store.claim_due(self._owner, self._clock(), self._claim, self._batch)
-        if entries:
-            # Shielded: a stop cancels the loop around it, never a send half-way.
-            self._in_hand = asyncio.ensure_future(self._deliver_all(entries))
-            await asyncio.shield(self._in_hand)
+        await asyncio.gather(*(self._deliver(e) for e in entries))
         return len(entries)
 
-    async def _deliver_all(self, entries: list[OutboxEntry]) -> None:
-        await asyncio.gather(*(self._deliver(e) for e in entries))
-
     async def drain(self, grace: float) -> None:
-        """Take no more entries; wait (at most `grace` seconds) for those in hand to be sent
-        and marked, so a stop makes no duplicate. What is still unmarked after that is sent
-        again by a replica once its claim runs out."""
+        """Take no more entries; wait (at most `grace` seconds) for the round in hand to be
+        sent and marked, so a stop makes no duplicate. What is still unmarked after that is
+        sent by a replica once its claim runs out."""
         self._draining = True
-        if self._in_hand is not None and not self._in_hand.done():
-            await asyncio.wait({self._in_hand}, timeout=grace)
+        if self._round is not None and not self._round.done():
+            await asyncio.wait({self._round}, timeout=grace)
 
     async def _deliver(self, entry: OutboxEntry) -> None:
         try:
