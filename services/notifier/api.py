@@ -68,6 +68,9 @@ class NewSilence(BaseModel):
         return self
 
 
+EVALUATE_WAIT = 15.0
+
+
 def _view(alert: Alert, failures: list[DeliveryFailure]) -> AlertView:
     return AlertView(
         **alert.model_dump(exclude={"last_notice_at", "resolve_sent", "suppressed"}),
@@ -166,10 +169,16 @@ def create_router(
     async def evaluate_now(
         as_of: Annotated[date | None, Query(description="Figures as of (default today)")] = None,
     ) -> Evaluation:
-        """Evaluate the rules now and queue the notices that are due."""
-        result = await evaluator.evaluate(as_of)
+        """Evaluate the rules now and queue the notices that are due (on whichever replica
+        holds the evaluation lease)."""
+        result = await evaluator.evaluate_anywhere(as_of, wait=EVALUATE_WAIT)
         if result is None:
-            raise Problem(409, "Conflict", "another notifier replica is evaluating; try again in a moment")
+            raise Problem(
+                503,
+                "Service Unavailable",
+                f"no notifier replica evaluated within {EVALUATE_WAIT:.0f} s",
+                headers={"Retry-After": "5"},
+            )
         return result
 
     return router

@@ -67,7 +67,13 @@ def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
 
     async def tick_loop() -> None:
         await view.ready.wait()
-        await _every(settings.notifier_tick_seconds, evaluator.flush, evaluator.digest, deliverer.deliver_due)
+        await _every(
+            settings.notifier_tick_seconds,
+            evaluator.flush,
+            evaluator.answer_requests,
+            evaluator.digest,
+            deliverer.deliver_due,
+        )
 
     async def stop() -> None:
         await deliverer.drain(settings.shutdown_grace_seconds)

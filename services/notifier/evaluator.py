@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -72,6 +72,35 @@ class Evaluator:
         another replica holds the evaluation lease."""
         day = as_of or self._clock().date()
         return await self._step(evaluate(self._view.read_model(day)), day)
+
+    async def evaluate_anywhere(self, as_of: date | None, wait: float) -> Evaluation | None:
+        """Evaluate here if this replica may; else ask the one holding the lease (through
+        MongoDB) and wait up to `wait` seconds for its answer. None: nobody answered."""
+        result = await self.evaluate(as_of)
+        if result is not None:
+            return result
+        request_id = await self._store.request_evaluation(as_of, self._clock())
+        try:
+            deadline = asyncio.get_running_loop().time() + wait
+            while asyncio.get_running_loop().time() < deadline:
+                answer = await self._store.answer_of(request_id)
+                if answer is not None:
+                    return Evaluation(**{**answer, "as_of": date.fromisoformat(answer["as_of"])})
+                await asyncio.sleep(0.1)
+            return None
+        finally:
+            await self._store.forget_request(request_id)
+
+    async def answer_requests(self) -> int:
+        """Evaluate what other replicas were asked to (this one holds the lease)."""
+        answered = 0
+        for request_id, as_of in await self._store.requested():
+            result = await self.evaluate(as_of)
+            if result is None:
+                break
+            await self._store.answer(request_id, {**asdict(result), "as_of": result.as_of.isoformat()})
+            answered += 1
+        return answered
 
     async def flush(self) -> Evaluation | None:
         """Only the notices that time made due (group_wait passed, repeats, silence ends)."""

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
@@ -16,6 +17,7 @@ from services.notifier.notify import OutboxEntry
 from shared.mongo import only_duplicate_keys
 
 ALERTS, SILENCES, OUTBOX, LEASES = "alerts", "silences", "outbox", "leases"
+REQUESTS = "evaluation_requests"
 
 
 class NotifierStore:
@@ -24,6 +26,7 @@ class NotifierStore:
         self._silences = db[SILENCES]
         self._outbox = db[OUTBOX]
         self._leases = db[LEASES]
+        self._requests = db[REQUESTS]
 
     async def prepare(self) -> None:
         await self._outbox.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
@@ -139,6 +142,28 @@ class NotifierStore:
         await self._leases.update_one(
             {"_id": "digest-schedule"}, {"$set": {"due_at": at}}, upsert=True, session=session
         )
+
+    # evaluations asked of the replica holding the lease
+    async def request_evaluation(self, as_of: date | None, at: datetime) -> str:
+        request_id = uuid.uuid4().hex
+        day = None if as_of is None else as_of.isoformat()
+        await self._requests.insert_one({"_id": request_id, "as_of": day, "requested_at": at, "answer": None})
+        return request_id
+
+    async def requested(self) -> list[tuple[str, date | None]]:
+        """Unanswered requests, oldest first: (id, as_of)."""
+        found = self._requests.find({"answer": None}).sort("requested_at", ASCENDING)
+        return [(d["_id"], d["as_of"] and date.fromisoformat(d["as_of"])) async for d in found]
+
+    async def answer(self, request_id: str, answer: dict[str, Any]) -> None:
+        await self._requests.update_one({"_id": request_id}, {"$set": {"answer": answer}})
+
+    async def answer_of(self, request_id: str) -> dict[str, Any] | None:
+        doc = await self._requests.find_one({"_id": request_id})
+        return None if doc is None else doc["answer"]
+
+    async def forget_request(self, request_id: str) -> None:
+        await self._requests.delete_one({"_id": request_id})
 
     # leases
     async def take_lease(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -30,6 +31,7 @@ from tests.kafka_helpers import header, read_topic
 pytestmark = pytest.mark.integration
 WEBHOOKS = 10
 LATENCY = 0.3  # seconds each webhook call and each SMTP RCPT takes: a kill lands mid-send
+OPERATOR = "o" * 40
 RECEIVERS = "[reference_group, law_enforcement, legal_pathways, return_reintegration]"
 CONFIG = """
 from: monitor@test.example
@@ -112,6 +114,7 @@ async def test_two_replicas_and_a_replica_stopped_mid_delivery_deliver_each_noti
                 "CFA_NOTIFIER_LEASE_SECONDS": "3",
                 "CFA_NOTIFIER_CLAIM_SECONDS": "3",
                 "CFA_NOTIFIER_SEND_BATCH": "8",
+                "CFA_OPERATOR_TOKEN": OPERATOR,
             }
             ports = []
             for name in ("a", "b"):
@@ -121,6 +124,12 @@ async def test_two_replicas_and_a_replica_stopped_mid_delivery_deliver_each_noti
                 replica.start()
             for replica, port in zip(replicas, ports, strict=True):
                 replica.wait_until(lambda p=port: http_ok(f"http://127.0.0.1:{p}/readyz"), timeout=60)
+            # Either replica evaluates on request: the one without the lease asks the other.
+            async with httpx.AsyncClient(headers={"Authorization": f"Bearer {OPERATOR}"}) as http:
+                for port in ports:
+                    evaluated = await http.post(f"http://127.0.0.1:{port}/v1/evaluate")
+                    assert evaluated.status_code == 200, evaluated.text
+                    assert evaluated.json()["firing"] >= 6
             victim = replicas[0]
             mark = f":{victim.pid}:"
 
