@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, model_validator
 
 from services.notifier.evaluator import Evaluation, Evaluator
-from services.notifier.lifecycle import Alert, AlertState, Silence
+from services.notifier.lifecycle import Alert, AlertState, Silence, SilenceState
 from services.notifier.rules import AlertKind
 from services.notifier.store import NotifierStore
 from shared.auth import Role, require
@@ -46,6 +46,10 @@ class AlertView(BaseModel):
     delivery_failures: list[DeliveryFailure]
 
 
+class SilenceView(Silence):
+    state: SilenceState
+
+
 class Acknowledgement(BaseModel):
     by: Annotated[str, Field(min_length=1, max_length=100)]
     comment: Annotated[str, Field(max_length=1000)] = ""
@@ -69,6 +73,11 @@ class NewSilence(BaseModel):
 
 
 EVALUATE_WAIT = 15.0
+
+
+def newest_first(at: datetime) -> str:
+    """A cursor key part that sorts later times first (cursor keys sort ascending)."""
+    return f"{9e12 - at.timestamp():015.3f}"
 
 
 def _view(alert: Alert, failures: list[DeliveryFailure]) -> AlertView:
@@ -116,9 +125,7 @@ def create_router(
             for a in chosen
         ]
         # newest first: the cursor key sorts ascending, so invert the time
-        return page(
-            views, lambda v: f"{9e12 - v.starts_at.timestamp():015.3f}|{v.fingerprint}", limit, cursor
-        )
+        return page(views, lambda v: f"{newest_first(v.starts_at)}|{v.fingerprint}", limit, cursor)
 
     @router.post("/alerts/{fingerprint}/ack", dependencies=write)
     async def acknowledge(fingerprint: str, ack: Acknowledgement) -> AlertView:
@@ -129,8 +136,19 @@ def create_router(
         return _view(alert, [])
 
     @router.get("/silences", dependencies=read)
-    async def silences() -> list[Silence]:
-        return await store.silences()
+    async def silences(
+        state: SilenceState | None = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+        cursor: str | None = None,
+    ) -> Page[SilenceView]:
+        """Silences, newest first, each with its state now (pending, active, expired)."""
+        now = clock()
+        views = [
+            SilenceView(**s.model_dump(), state=s.state_at(now))
+            for s in await store.silences()
+            if state is None or s.state_at(now) == state
+        ]
+        return page(views, lambda v: f"{newest_first(v.created_at)}|{v.id}", limit, cursor)
 
     @router.post("/silences", status_code=201, dependencies=write)
     async def add_silence(new: NewSilence) -> Silence:

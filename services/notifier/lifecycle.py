@@ -46,6 +46,9 @@ class Alert(BaseModel):
     acknowledgement: str | None = None
 
 
+SilenceState = Literal["pending", "active", "expired"]
+
+
 class Silence(BaseModel):
     """Matchers are glob patterns on kind, subject, severity, fingerprint or priority."""
 
@@ -59,6 +62,9 @@ class Silence(BaseModel):
 
     def active(self, now: datetime) -> bool:
         return self.starts_at <= now < self.ends_at
+
+    def state_at(self, now: datetime) -> SilenceState:
+        return "pending" if now < self.starts_at else "active" if now < self.ends_at else "expired"
 
     def matches(self, alert: Alert) -> bool:
         values: dict[str, list[str]] = {

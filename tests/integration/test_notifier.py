@@ -220,7 +220,13 @@ async def test_writes_need_the_operator_token(notifier: Notifier) -> None:
     created = await notifier.api.post("/v1/silences", json=silence, headers=AUTH)
     assert created.status_code == 201
     listed = (await notifier.api.get("/v1/silences")).json()
-    assert [s["id"] for s in listed] == [created.json()["id"]]
+    assert [s["id"] for s in listed["items"]] == [created.json()["id"]]
+    assert listed["items"][0]["state"] == "active" and listed["next_cursor"] is None
+    assert (await notifier.api.get("/v1/silences", params={"state": "expired"})).json()["items"] == []
+    ended = await notifier.api.delete(f"/v1/silences/{created.json()['id']}", headers=AUTH)
+    assert ended.status_code == 200
+    expired = (await notifier.api.get("/v1/silences", params={"state": "expired"})).json()["items"]
+    assert [s["id"] for s in expired] == [created.json()["id"]]
     bad = await notifier.api.post("/v1/silences", json={**silence, "duration": None}, headers=AUTH)
     assert bad.status_code == 400 and "ends_at or duration" in bad.text
 
