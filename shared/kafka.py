@@ -12,6 +12,7 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 
 from shared.events.codec import KafkaRecord, record_from
+from shared.metrics import ServiceMetrics
 from shared.settings import CommonSettings
 
 TOPIC_ALREADY_EXISTS = 36
@@ -40,7 +41,12 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) 
         await admin.close()
 
 
-def new_broker(settings: CommonSettings, client_id: str, **options: Any) -> KafkaBroker:
+def new_broker(
+    settings: CommonSettings, client_id: str, metrics: ServiceMetrics | None = None, **options: Any
+) -> KafkaBroker:
+    """The service's broker; with `metrics`, FastStream's Prometheus middleware records its
+    messages."""
+    middlewares = (metrics.kafka_middleware(),) if metrics is not None else ()
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=client_id,
@@ -52,6 +58,7 @@ def new_broker(settings: CommonSettings, client_id: str, **options: Any) -> Kafk
         acks="all",  # an event is "published" once every in-sync replica has it
         logger=logging.getLogger(f"cfa.{client_id}.kafka"),
         log_level=logging.DEBUG,
+        middlewares=middlewares,
         **options,
     )
 
@@ -90,4 +97,7 @@ async def publish_record(broker: KafkaBroker, topic: str, record: KafkaRecord) -
 def records_of(message: KafkaMessage) -> list[KafkaRecord]:
     raw = message.raw_message
     batch = raw if isinstance(raw, tuple | list) else (raw,)  # TestKafkaBroker gives a list
-    return [record_from(r.topic, r.partition, r.offset, r.key, r.value, r.headers or ()) for r in batch]
+    return [
+        record_from(r.topic, r.partition, r.offset, r.key, r.value, r.headers or (), r.timestamp)
+        for r in batch
+    ]

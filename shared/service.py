@@ -8,12 +8,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from faststream.kafka import KafkaBroker
+from prometheus_client import CONTENT_TYPE_LATEST
 from pymongo import AsyncMongoClient
 
 from shared.kafka import ensure_topics
 from shared.logging import get_logger
+from shared.metrics import ServiceMetrics
 from shared.problems import install_problem_handlers
 from shared.settings import CommonSettings
 
@@ -67,6 +69,7 @@ def create_service_app(
     background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
     not_ready: Callable[[], dict[str, str]] = dict,
     on_stop: Startup | None = None,
+    metrics: ServiceMetrics | None = None,
 ) -> FastAPI:
     """The service's HTTP app; its lifespan creates the topics, runs `on_start`, starts the
     broker and the `background` tasks, and stops them all in reverse (`on_stop` first, while
@@ -95,6 +98,8 @@ def create_service_app(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await _stop_broker(broker, settings.shutdown_grace_seconds)
+            if metrics is not None:
+                await metrics.close()
             await mongo.close()
             log.info("service stopped", service=title)
 
@@ -115,5 +120,13 @@ def create_service_app(
         if problems:
             return JSONResponse({"status": "unavailable", "unreachable": problems}, status_code=503)
         return JSONResponse({"status": "ready"})
+
+    if metrics is not None:
+        exposition = metrics.exposition
+
+        @app.get("/metrics", tags=["health"], response_class=PlainTextResponse)
+        async def prometheus_metrics() -> PlainTextResponse:
+            """Prometheus text format: FastStream's message series and the cfa_ series."""
+            return PlainTextResponse(await exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return app

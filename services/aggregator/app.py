@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.aggregator.api import create_router
 from services.aggregator.handlers import register_handlers
+from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.progress import ProgressChange, ProgressTracker
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import MongoEventStore, MongoReadModelStore
@@ -17,12 +18,14 @@ from shared.framework import load_framework
 from shared.framework_store import FrameworkSource
 from shared.kafka import new_broker
 from shared.liveview import LiveView
+from shared.metrics import ServiceMetrics
 from shared.mongo import connect
 from shared.service import create_service_app
 
 
 def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
-    broker = new_broker(settings, "aggregator")
+    metrics = ServiceMetrics("aggregator", settings.kafka_bootstrap_servers)
+    broker = new_broker(settings, "aggregator", metrics)
     mongo = connect(settings.mongodb_url)
     db = mongo[settings.mongodb_db]
     store, snapshots = MongoEventStore(db, writer=uuid.uuid4().hex), MongoReadModelStore(db)
@@ -46,7 +49,8 @@ def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
         settings.progress_refresh_seconds,
     )
     view.on_change(progress.mark_dirty)
-    register_handlers(broker, settings, store, view, clock)
+    counts = AggregatorMetrics(metrics, settings, view, clock)
+    register_handlers(broker, settings, store, view, clock, counts)
 
     async def prepare() -> None:
         await store.prepare()
@@ -67,6 +71,7 @@ def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
         on_start=prepare,
         background=[follow_log, follow_framework, progress.run],
         not_ready=lambda: {} if view.ready.is_set() else {"read_model": "loading the event log"},
+        metrics=metrics,
     )
     app.state.view = view
     app.state.clock = clock

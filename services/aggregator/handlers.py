@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from faststream.kafka import KafkaBroker, KafkaMessage
 
+from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import EventStore, event_document
 from shared.clock import Clock
@@ -24,6 +25,7 @@ def register_handlers(
     store: EventStore,
     view: LiveView,
     clock: Clock,
+    metrics: AggregatorMetrics | None = None,
 ) -> None:
     topics = settings.topics
 
@@ -48,4 +50,6 @@ def register_handlers(
         await store.record_projects(registrations)
         # Visible to this replica's reads at once; the change stream brings them to the others.
         view.apply_documents(documents)
+        if metrics is not None:
+            metrics.applied(records, stored)
         log.debug("events stored", new=stored, **batch_context(records))

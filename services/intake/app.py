@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from services.intake.api import HttpIntake, create_router
 from services.intake.callers import Callers
 from services.intake.handlers import register_handlers
+from services.intake.metrics import CountedRejections, IntakeMetrics
 from services.intake.ratelimit import RateLimiter
 from services.intake.rejections import MongoRejectionStore
 from services.intake.settings import IntakeSettings
@@ -18,21 +19,25 @@ from shared.clock import Clock, utc_now
 from shared.framework import ResultsFramework, load_framework
 from shared.framework_store import FrameworkSource
 from shared.kafka import new_broker
+from shared.metrics import ServiceMetrics
 from shared.mongo import connect
 from shared.registry import ProjectRegistry
 from shared.service import create_service_app
 
 
 def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
-    broker = new_broker(settings, "intake")
+    metrics = ServiceMetrics("intake", settings.kafka_bootstrap_servers)
+    counts = IntakeMetrics(metrics, settings)
+    broker = new_broker(settings, "intake", metrics)
     mongo = connect(settings.mongodb_url)
     db = mongo[settings.mongodb_db]
     registry = ProjectRegistry(db)
     frameworks = FrameworkSource(db, settings.results_framework)
     known = KnownIndicators(load_framework(settings.results_framework))
-    rejections = MongoRejectionStore(db)
+    rejection_store = MongoRejectionStore(db)
+    rejections = CountedRejections(rejection_store, counts)
     pipeline = mongo_pipeline(settings, db, clock, known.ids)
-    register_handlers(broker, settings, pipeline, rejections, clock)
+    register_handlers(broker, settings, pipeline, rejections, clock, counts)
     submissions = Submissions(
         pipeline,
         broker,
@@ -45,16 +50,16 @@ def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
 
     async def prepare() -> None:
         await registry.prepare()
-        await rejections.prepare()
+        await rejection_store.prepare()
         known.update(await frameworks.current())
 
     async def follow_framework() -> None:
         await frameworks.follow(known.update, settings.config_refresh_seconds)
 
     app = create_service_app(
-        "intake", settings, broker, mongo, on_start=prepare, background=[follow_framework]
+        "intake", settings, broker, mongo, on_start=prepare, background=[follow_framework], metrics=metrics
     )
-    app.include_router(create_router(HttpIntake(settings, submissions), callers, rejections))
+    app.include_router(create_router(HttpIntake(settings, submissions), callers, rejection_store))
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from faststream.kafka import KafkaBroker, KafkaMessage
 
+from services.intake.metrics import IntakeMetrics
 from services.intake.pipeline import Accepted, IntakePipeline
 from services.intake.rejections import RejectionRecorder
 from services.intake.routing import route
@@ -21,6 +22,7 @@ def register_handlers(
     pipeline: IntakePipeline,
     rejections: RejectionRecorder,
     clock: Clock,
+    metrics: IntakeMetrics | None = None,
 ) -> None:
     topics = settings.topics
 
@@ -30,6 +32,8 @@ def register_handlers(
         records = records_of(message)
         outcomes = await pipeline.process(records)
         await route(broker, topics, outcomes, clock(), rejections)
+        if metrics is not None:
+            metrics.decided(outcomes)
         accepted = sum(isinstance(o, Accepted) for o in outcomes)
         log.debug(
             "batch routed", accepted=accepted, rejected=len(outcomes) - accepted, **batch_context(records)

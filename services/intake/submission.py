@@ -18,7 +18,7 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 
 from services.intake.pipeline import Accepted, IntakePipeline, Outcome
-from services.intake.rejections import MongoRejectionStore
+from services.intake.rejections import RejectionRecorder
 from shared.clock import Clock
 from shared.dlq import Refused, dead_letter
 from shared.events.codec import KafkaRecord
@@ -71,7 +71,7 @@ class Submissions:
         pipeline: IntakePipeline,
         broker: KafkaBroker,
         topics: Topics,
-        rejections: MongoRejectionStore,
+        rejections: RejectionRecorder,
         clock: Clock,
         publish_timeout: timedelta,
     ) -> None:

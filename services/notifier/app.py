@@ -18,6 +18,7 @@ from services.notifier.api import create_router
 from services.notifier.channels import Channels
 from services.notifier.config import NotifierConfig, load_notifier_config
 from services.notifier.evaluator import Deliverer, Evaluator
+from services.notifier.metrics import NotifierMetrics
 from services.notifier.settings import NotifierSettings
 from services.notifier.store import NotifierStore
 from shared.clock import Clock, utc_now
@@ -27,6 +28,7 @@ from shared.framework_store import FrameworkSource
 from shared.kafka import new_broker
 from shared.liveview import LiveView
 from shared.logging import get_logger
+from shared.metrics import ServiceMetrics
 from shared.mongo import connect
 from shared.service import create_service_app
 
@@ -35,7 +37,8 @@ log = get_logger("cfa.notifier")
 
 def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
     config = load_notifier_config(settings.notifier_config)
-    broker = new_broker(settings, "notifier")
+    metrics = ServiceMetrics("notifier", settings.kafka_bootstrap_servers)
+    broker = new_broker(settings, "notifier", metrics)
     mongo = connect(settings.mongodb_url)
     db = mongo[settings.mongodb_db]
     owner = replica_name()
@@ -47,7 +50,10 @@ def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
     http = httpx.AsyncClient(timeout=10)
     channels = Channels(settings.smtp_url, http, broker)
     claim = timedelta(seconds=settings.notifier_claim_seconds)
-    deliverer = Deliverer(store, channels, clock, owner, claim, settings.notifier_send_batch)
+    counts = NotifierMetrics(metrics, store, evaluator)
+    deliverer = Deliverer(
+        store, channels, clock, owner, claim, settings.notifier_send_batch, on_outcome=counts.delivery
+    )
     progress_seen = asyncio.Event()
     _subscribe_to_progress(broker, settings, config, progress_seen)
 
@@ -88,6 +94,7 @@ def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
         background=[follow_log, follow_framework, evaluate_loop, tick_loop],
         not_ready=lambda: {} if view.ready.is_set() else {"read_model": "loading the event log"},
         on_stop=stop,
+        metrics=metrics,
     )
     app.state.evaluator = evaluator
     app.state.deliverer = deliverer

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -64,6 +65,7 @@ class Evaluator:
         self._owner = owner
         self._lease = lease
         self.last: Evaluation | None = None  # the latest evaluation this replica made
+        self.last_at: datetime | None = None
         self._timing = Timing(config.group_wait, config.repeat_interval)
         self._lock = asyncio.Lock()
 
@@ -124,7 +126,7 @@ class Evaluator:
                 log.info("notices queued", notices=len(notices), entries=len(entries), firing=firing)
             result = Evaluation(day, len(findings or []), firing, len(notices), len(entries))
             if findings is not None:
-                self.last = result
+                self.last, self.last_at = result, now
             return result
 
     async def digest(self) -> bool:
@@ -165,6 +167,7 @@ class Deliverer:
         claim: timedelta = timedelta(seconds=60),
         batch: int = 20,
         seed: int | None = None,
+        on_outcome: Callable[[OutboxEntry, str], None] = lambda entry, outcome: None,
     ) -> None:
         self._store = store
         self._channels = channels
@@ -173,6 +176,7 @@ class Deliverer:
         self._claim = claim
         self._batch = batch
         self._rng = random.Random(seed)
+        self._on_outcome = on_outcome
         self._draining = False
         self._round: asyncio.Future[int] | None = None
 
@@ -203,10 +207,13 @@ class Deliverer:
         except Permanent as error:
             log.warning("notification failed for good", id=entry.id, channel=entry.channel, error=str(error))
             await self._store.mark_failed(entry.id, self._owner, str(error))
+            self._on_outcome(entry, "failed")
             return
         except (Transient, Exception) as error:
             retry_at = self._clock() + retry_delay(entry.attempts, self._rng)
             log.info("notification to retry", id=entry.id, channel=entry.channel, error=str(error))
             await self._store.mark_retry(entry.id, self._owner, str(error), retry_at)
+            self._on_outcome(entry, "retry")
             return
         await self._store.mark_sent(entry.id, self._owner, self._clock())
+        self._on_outcome(entry, "sent")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -129,6 +130,16 @@ class NotifierStore:
                 "$inc": {"attempts": 1},
             },
         )
+
+    async def outbox_counts(self) -> Counter[tuple[str, str]]:
+        """How many entries each (channel, status) holds."""
+        counts: Counter[tuple[str, str]] = Counter()
+        grouped = await self._outbox.aggregate(
+            [{"$group": {"_id": {"channel": "$channel", "status": "$status"}, "n": {"$sum": 1}}}]
+        )
+        async for doc in grouped:
+            counts[doc["_id"]["channel"], doc["_id"]["status"]] = doc["n"]
+        return counts
 
     async def outbox(self, query: dict[str, Any] | None = None) -> list[OutboxEntry]:
         return [OutboxEntry.model_validate(d) async for d in self._outbox.find(query or {})]

@@ -45,6 +45,7 @@ class KafkaRecord:
     key: bytes | None
     value: bytes | None
     headers: tuple[tuple[str, bytes], ...]
+    timestamp_ms: int | None = None  # when the broker got it (producer's create time)
 
     @property
     def position(self) -> str:
@@ -201,6 +202,7 @@ def record_from(
     key: bytes | None,
     value: bytes | None,
     headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes],
+    timestamp_ms: int | None = None,
 ) -> KafkaRecord:
     items = headers.items() if isinstance(headers, Mapping) else headers
-    return KafkaRecord(topic, partition, offset, key, value, tuple(items))
+    return KafkaRecord(topic, partition, offset, key, value, tuple(items), timestamp_ms)

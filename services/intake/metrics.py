@@ -1,0 +1,68 @@
+"""Intake's cfa_ series: events accepted by type, rejected by type, reason and channel, the
+DLQ's size and the lag of intake's consumer group."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+from services.intake.pipeline import Accepted, Outcome
+from services.intake.rejections import Channel, RejectionRecorder
+from services.intake.settings import IntakeSettings
+from shared.dlq import Refused
+from shared.events.models import EventType
+from shared.metrics import ServiceMetrics
+
+KNOWN_TYPES = frozenset(t.value for t in EventType)
+
+
+def claimed_type(refused: Refused) -> str:
+    """The event type a refused message claims (ce_type header, or a structured body's
+    "type"), if it is one of the contract's; else "unknown" (labels stay few)."""
+    record = refused.record
+    claimed: object = next(
+        (v.decode("utf-8", "replace") for k, v in record.headers if k.lower() == "ce_type"), None
+    )
+    if claimed is None and record.value:
+        try:
+            body = json.loads(record.value)
+        except ValueError:
+            body = None
+        claimed = body.get("type") if isinstance(body, dict) else None
+    return claimed if isinstance(claimed, str) and claimed in KNOWN_TYPES else "unknown"
+
+
+class IntakeMetrics:
+    def __init__(self, metrics: ServiceMetrics, settings: IntakeSettings) -> None:
+        self._accepted = metrics.counter(
+            "cfa_events_accepted_total", "Events accepted onto bp.events.v1", ["type"]
+        )
+        self._rejected = metrics.counter(
+            "cfa_events_rejected_total",
+            "Events refused (each also in the DLQ), by claimed type, reason and how it came",
+            ["type", "reason", "channel"],
+        )
+        metrics.topic_size("cfa_dlq_messages", "Messages in the dead-letter topic", settings.topics.dlq)
+        metrics.consumer_lag(settings.intake_group_id, settings.topics.raw)
+
+    def decided(self, outcomes: Sequence[Outcome]) -> None:
+        for outcome in outcomes:
+            if isinstance(outcome, Accepted):
+                self._accepted.labels(type=str(outcome.event.type)).inc()
+
+    def rejected(self, refused: Sequence[Refused], channel: Channel) -> None:
+        for r in refused:
+            self._rejected.labels(type=claimed_type(r), reason=str(r.rejection.reason), channel=channel).inc()
+
+
+class CountedRejections:
+    """A rejection recorder that also counts what it records."""
+
+    def __init__(self, inner: RejectionRecorder, metrics: IntakeMetrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+
+    async def record(self, refused: Sequence[Refused], at: datetime, channel: Channel) -> None:
+        await self._inner.record(refused, at, channel)
+        self._metrics.rejected(refused, channel)

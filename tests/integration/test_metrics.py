@@ -1,0 +1,171 @@
+"""/metrics of each service on the real stack: FastStream's message series and the cfa_
+series, with the values that the events sent make."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
+
+from services.aggregator.app import create_app as create_aggregator
+from services.aggregator.settings import AggregatorSettings
+from services.intake.app import create_app as create_intake
+from services.intake.settings import IntakeSettings
+from services.notifier.app import create_app as create_notifier
+from services.notifier.settings import NotifierSettings
+from shared.clock import fixed_clock
+from shared.events.models import EventType
+from shared.mongo import EVENTS, connect
+from shared.registry import ProjectRegistry
+from shared.stack import StackEndpoints
+from shared.stack.smtp import SmtpSink
+from tests.conftest import service_settings
+from tests.factories import NOW, activity_data, project_id, registered
+from tests.integration.helpers import eventually, running
+from tests.kafka_helpers import binary, produce, sdk_event
+
+pytestmark = pytest.mark.integration
+OPERATOR = "o" * 40
+VALID, INVALID = 5, 2
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def samples(text: str) -> Samples:
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def value(found: Samples, name: str, **labels: str) -> float:
+    """The sum of `name` over the samples whose labels include `labels`."""
+    wanted = set(labels.items())
+    matching = [v for (n, ls), v in found.items() if n == name and wanted <= ls]
+    assert matching, f"no sample {name}{labels or ''}"
+    return sum(matching)
+
+
+@dataclass
+class Services:
+    intake: FastAPI
+    aggregator: FastAPI
+    notifier: FastAPI
+    intake_settings: IntakeSettings
+
+    async def metrics(self, app: FastAPI) -> Samples:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            response = await client.get("/metrics")
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/plain")
+        return samples(response.text)
+
+
+@pytest.fixture
+async def services(
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
+) -> AsyncIterator[Services]:
+    clock = fixed_clock(NOW + timedelta(days=1))
+    smtp = SmtpSink()
+    smtp.start()
+    config = tmp_path / "notifier.yaml"
+    config.write_text(
+        "from: m@test.example\nreference_group: {email: [rg@test.example]}\nevaluate_every: 0\n"
+    )
+    intake = service_settings(IntakeSettings, stack, isolation)
+    aggregator = service_settings(AggregatorSettings, stack, isolation)
+    notifier = service_settings(
+        NotifierSettings,
+        stack,
+        isolation,
+        notifier_config=config,
+        smtp_url=f"smtp://127.0.0.1:{smtp.port}",
+        operator_token=OPERATOR,
+    )
+    mongo = connect(stack.mongodb_url)
+    try:
+        apps = (
+            create_intake(intake, clock),
+            create_aggregator(aggregator, clock),
+            create_notifier(notifier, clock),
+        )
+        async with running(*apps):
+            yield Services(*apps, intake)
+    finally:
+        smtp.stop()
+        await mongo.drop_database(intake.mongodb_db)
+        await mongo.close()
+
+
+async def test_each_service_exports_its_cfa_series_with_the_values_the_events_made(
+    services: Services,
+) -> None:
+    settings = services.intake_settings
+    mongo = connect(settings.mongodb_url)
+    pid = project_id()
+    await ProjectRegistry(mongo[settings.mongodb_db]).add(registered(pid))
+    valid = [
+        binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, f"A-{i}"), f"ok-{i}"))
+        for i in range(VALID)
+    ]
+    invalid = [
+        binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, action_points=["7.1"]), "bad-ap")),
+        binary(
+            sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, notes="mail amina@example.org"), "pii")
+        ),
+    ]
+    await produce(settings.kafka_bootstrap_servers, settings.topics.raw, [*valid, *invalid])
+
+    async def all_stored() -> bool:
+        return await mongo[settings.mongodb_db][EVENTS].count_documents({}) == VALID
+
+    await eventually(all_stored, what="the valid events stored")
+    await mongo.close()
+
+    async def intake_done() -> bool:
+        found = await services.metrics(services.intake)
+        return value(found, "cfa_dlq_messages") == INVALID and value(found, "cfa_consumer_lag") == 0
+
+    await eventually(intake_done, what="intake's DLQ size and lag on /metrics")
+    intake = await services.metrics(services.intake)
+    assert value(intake, "cfa_events_accepted_total", type=str(EventType.ACTIVITY_REPORTED)) == VALID
+    rejected = {"type": str(EventType.ACTIVITY_REPORTED), "channel": "kafka"}
+    assert value(intake, "cfa_events_rejected_total", reason="unknown_action_point", **rejected) == 1
+    assert value(intake, "cfa_events_rejected_total", reason="personal_data", **rejected) == 1
+    received = value(
+        intake, "faststream_received_messages_total", app_name="intake", handler=settings.topics.raw
+    )
+    assert received == VALID + INVALID
+    assert value(intake, "cfa_consumer_lag", topic=settings.topics.raw, group=settings.intake_group_id) == 0
+
+    async def aggregator_done() -> bool:
+        return value(await services.metrics(services.aggregator), "cfa_consumer_lag") == 0
+
+    await eventually(aggregator_done, what="the aggregator's lag at 0")
+    aggregator = await services.metrics(services.aggregator)
+    assert value(aggregator, "cfa_events_stored_total") == VALID
+    assert value(aggregator, "cfa_read_model_update_seconds_count") == VALID
+    assert 0 < value(aggregator, "cfa_read_model_update_seconds_sum") < 60 * VALID
+    assert value(aggregator, "cfa_priorities") == 6
+    assert value(aggregator, "cfa_action_points") == 37
+    assert value(aggregator, "cfa_priorities", status="behind") >= 1
+
+    transport = httpx.ASGITransport(app=services.notifier)
+    async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as api:
+        evaluated = await api.post("/v1/evaluate", headers={"Authorization": f"Bearer {OPERATOR}"})
+    assert evaluated.status_code == 200, evaluated.text
+    notifier = await services.metrics(services.notifier)
+    assert value(notifier, "cfa_alerts", state="firing") == evaluated.json()["firing"] > 0
+    assert value(notifier, "cfa_alerts", state="firing", kind="priority_behind") >= 1
+    assert value(notifier, "cfa_alerts_firing") == evaluated.json()["firing"]
+    assert value(notifier, "cfa_outbox_depth", channel="email") == 0  # group_wait has not passed
+    assert value(notifier, "cfa_last_evaluation_timestamp_seconds") > 0
+    for found in (intake, aggregator, notifier):  # every scrape-time reading worked
+        assert not [ls for (n, ls), v in found.items() if n == "cfa_metrics_scrape_errors_total" and v > 0]
