@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test test-unit test-integration run bench lint typecheck clean
+.PHONY: install test test-unit test-integration run bench docs lint typecheck clean
 
 install: $(STAMP)
 
@@ -28,6 +28,9 @@ run: install  ## the whole local stack: embedded servers + intake, aggregator, n
 
 bench: install  ## benchmarks against same-run baselines; BENCH_ARGS=--quick for a 10x smaller run
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+docs: install  ## each service's AsyncAPI document into docs/asyncapi/ (also served at /asyncapi.yaml)
+	$(BIN)/cfamon docs --out docs/asyncapi
 
 lint: install
 	$(BIN)/ruff check shared services tests bench

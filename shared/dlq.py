@@ -15,6 +15,13 @@ from shared.logging import get_logger
 log = get_logger("cfa.dlq")
 
 
+DLQ_DESCRIPTION = (
+    "Refused messages, byte for byte as they came, with their original headers plus reason, "
+    "error, field, rejected_by, rejected_at, original_topic, original_partition, original_offset, "
+    "and project_id and event_id when known"
+)
+
+
 @dataclass(frozen=True)
 class Refused:
     record: KafkaRecord

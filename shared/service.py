@@ -13,6 +13,7 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST
 from pymongo import AsyncMongoClient
 
+from shared.asyncapi import asyncapi_of
 from shared.kafka import ensure_topics
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
@@ -120,6 +121,15 @@ def create_service_app(
         if problems:
             return JSONResponse({"status": "unavailable", "unreachable": problems}, status_code=503)
         return JSONResponse({"status": "ready"})
+
+    @app.get("/asyncapi.json", tags=["health"])
+    async def asyncapi_json() -> JSONResponse:
+        """The AsyncAPI 3.0 document of the topics this service reads and writes."""
+        return JSONResponse(asyncapi_of(broker, title).to_jsonable())
+
+    @app.get("/asyncapi.yaml", tags=["health"], response_class=PlainTextResponse)
+    async def asyncapi_yaml() -> PlainTextResponse:
+        return PlainTextResponse(asyncapi_of(broker, title).to_yaml(), media_type="application/yaml")
 
     if metrics is not None:
         exposition = metrics.exposition

@@ -12,7 +12,9 @@ from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.progress import ProgressChange, ProgressTracker
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import MongoEventStore, MongoReadModelStore
+from shared.asyncapi import declare_publisher
 from shared.clock import Clock, utc_now
+from shared.dlq import DLQ_DESCRIPTION
 from shared.eventlog import follow_event_log
 from shared.framework import load_framework
 from shared.framework_store import FrameworkSource
@@ -51,6 +53,13 @@ def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
     view.on_change(progress.mark_dirty)
     counts = AggregatorMetrics(metrics, settings, view, clock)
     register_handlers(broker, settings, store, view, clock, counts)
+    declare_publisher(
+        broker,
+        settings.topics.progress,
+        "A priority's or an action point's status changed; key = the subject (priority:3, action_point:3.1)",
+        ProgressChange,
+    )
+    declare_publisher(broker, settings.topics.dlq, DLQ_DESCRIPTION)
 
     async def prepare() -> None:
         await store.prepare()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from services.cli import importer, maintenance, projects, run, serve, simulate
+from services.cli import docs, importer, maintenance, projects, run, serve, simulate
 
 app = typer.Typer(
     name="cfamon",
@@ -21,6 +21,7 @@ app.add_typer(maintenance.framework_app, name="framework")
 app.command("rebuild")(maintenance.rebuild)
 app.command("import")(importer.import_file)
 app.command("simulate")(simulate.simulate)
+app.command("docs")(docs.docs)
 
 
 def main() -> None:

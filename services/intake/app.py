@@ -15,7 +15,10 @@ from services.intake.rejections import MongoRejectionStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import mongo_pipeline
 from services.intake.submission import Submissions
+from shared.asyncapi import declare_publisher
 from shared.clock import Clock, utc_now
+from shared.dlq import DLQ_DESCRIPTION
+from shared.events.envelope import Envelope
 from shared.framework import ResultsFramework, load_framework
 from shared.framework_store import FrameworkSource
 from shared.kafka import new_broker
@@ -38,6 +41,13 @@ def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
     rejections = CountedRejections(rejection_store, counts)
     pipeline = mongo_pipeline(settings, db, clock, known.ids)
     register_handlers(broker, settings, pipeline, rejections, clock, counts)
+    declare_publisher(
+        broker,
+        settings.topics.validated,
+        "Accepted events as structured CloudEvents (JSON); key = the project id",
+        Envelope,
+    )
+    declare_publisher(broker, settings.topics.dlq, DLQ_DESCRIPTION)
     submissions = Submissions(
         pipeline,
         broker,

@@ -19,8 +19,10 @@ from services.notifier.channels import Channels
 from services.notifier.config import NotifierConfig, load_notifier_config
 from services.notifier.evaluator import Deliverer, Evaluator
 from services.notifier.metrics import NotifierMetrics
+from services.notifier.render import AlertMessage
 from services.notifier.settings import NotifierSettings
 from services.notifier.store import NotifierStore
+from shared.asyncapi import declare_publisher
 from shared.clock import Clock, utc_now
 from shared.eventlog import EventLog, follow_event_log
 from shared.framework import load_framework
@@ -56,6 +58,13 @@ def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
     )
     progress_seen = asyncio.Event()
     _subscribe_to_progress(broker, settings, config, progress_seen)
+    declare_publisher(
+        broker,
+        settings.topics.alerts,
+        "Each notice of an alert (firing, repeat, resolved, silence_ended); key = the alert's "
+        "fingerprint; header notification-id = the outbox id, the same on a resend",
+        AlertMessage,
+    )
 
     async def prepare() -> None:
         await store.prepare()

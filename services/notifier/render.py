@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from services.notifier.lifecycle import Notice
+from pydantic import BaseModel, Field
+
+from services.notifier.lifecycle import AlertState, Notice
+from services.notifier.rules import AlertKind, Severity
 
 HEADLINE = {
     "firing": "FIRING",
@@ -75,18 +79,33 @@ def email_html(receiver: str, notices: Sequence[Notice]) -> str:
     )
 
 
+class AlertMessage(BaseModel):
+    """One notice of an alert, as bp.alerts.v1 and the json webhook carry it."""
+
+    event: str = Field(description="firing, repeat, resolved or silence_ended")
+    fingerprint: str
+    kind: AlertKind
+    subject: str
+    severity: Severity
+    state: AlertState
+    priorities: list[int]
+    summary: str
+    starts_at: datetime
+    ends_at: datetime | None
+    receivers: list[str]
+    annotations: dict[str, Any]
+
+
 def alert_json(notice: Notice) -> dict[str, Any]:
     alert = notice.alert
-    return {
-        "event": notice.event,
-        **alert.model_dump(mode="json", include={"fingerprint", "kind", "subject", "severity", "state"}),
-        "priorities": alert.priorities,
-        "summary": alert.summary,
-        "starts_at": alert.starts_at.isoformat(),
-        "ends_at": alert.ends_at.isoformat() if alert.ends_at else None,
-        "receivers": alert.receivers,
-        "annotations": alert.annotations,
-    }
+    message = AlertMessage(
+        event=notice.event,
+        **alert.model_dump(
+            include={"fingerprint", "kind", "subject", "severity", "state", "priorities", "summary"}
+            | {"starts_at", "ends_at", "receivers", "annotations"}
+        ),
+    )
+    return message.model_dump(mode="json")
 
 
 def webhook_body(fmt: str, notification_id: str, receiver: str, notices: Sequence[Notice]) -> dict[str, Any]:

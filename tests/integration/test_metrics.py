@@ -167,5 +167,9 @@ async def test_each_service_exports_its_cfa_series_with_the_values_the_events_ma
     assert value(notifier, "cfa_alerts_firing") == evaluated.json()["firing"]
     assert value(notifier, "cfa_outbox_depth", channel="email") == 0  # group_wait has not passed
     assert value(notifier, "cfa_last_evaluation_timestamp_seconds") > 0
+    for app in (services.intake, services.aggregator, services.notifier):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://s") as client:
+            document = (await client.get("/asyncapi.json")).json()
+        assert document["asyncapi"] == "3.0.0" and document["channels"]
     for found in (intake, aggregator, notifier):  # every scrape-time reading worked
         assert not [ls for (n, ls), v in found.items() if n == "cfa_metrics_scrape_errors_total" and v > 0]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.cli import cfamon, projects_add_args
 
@@ -51,3 +53,26 @@ def test_a_service_with_a_broken_framework_file_stops_with_its_problems(tmp_path
     assert result.stderr.strip().splitlines() == [
         f"cfamon: {broken}: indicator ind-x: target: -1 is not above the baseline 0"
     ]
+
+
+def test_docs_writes_each_services_asyncapi_document_with_the_topics_it_reads_and_writes(
+    tmp_path: Path,
+) -> None:
+    result = cfamon("docs", "--out", str(tmp_path), env={"CFA_TOPIC_PREFIX": "prod."})
+    assert result.returncode == 0, result.stderr
+    wanted = {
+        "intake": ({"prod.bp.events.raw"}, {"prod.bp.events.v1", "prod.bp.events.dlq"}),
+        "aggregator": ({"prod.bp.events.v1"}, {"prod.bp.progress.v1", "prod.bp.events.dlq"}),
+        "notifier": ({"prod.bp.progress.v1"}, {"prod.bp.alerts.v1"}),
+    }
+    for service, (reads, writes) in wanted.items():
+        document = json.loads((tmp_path / f"{service}.json").read_text())
+        assert document["asyncapi"] == "3.0.0"
+        assert yaml.safe_load((tmp_path / f"{service}.yaml").read_text()) == document
+        channels = {name: channel["address"] for name, channel in document["channels"].items()}
+        by_action: dict[str, set[str]] = {"receive": set(), "send": set()}
+        for operation in document["operations"].values():
+            by_action[operation["action"]].add(channels[operation["channel"]["$ref"].split("/")[-1]])
+        assert (by_action["receive"], by_action["send"]) == (reads, writes), service
+    notifier = json.loads((tmp_path / "notifier.json").read_text())
+    assert "fingerprint" in notifier["components"]["schemas"]["AlertMessage"]["properties"]
