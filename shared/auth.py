@@ -52,12 +52,17 @@ def role_of(token: str | None, settings: CommonSettings) -> Role:
     return Role.ANYONE
 
 
+TOKEN_COOKIE = "cfa_token"
+
+
 def require(role: Role, settings: CommonSettings) -> Callable[[Request], Coroutine[Any, Any, Role]]:
     """A FastAPI dependency: 401 without a token good for `role`; reads are open when
     CFA_PUBLIC_READS is true."""
 
     async def check(request: Request) -> Role:
         token = bearer_token(request)
+        if token is None and role is Role.READER:  # the dashboard's sign-in cookie: reads only
+            token = request.cookies.get(TOKEN_COOKIE)
         granted = role_of(token, settings)
         if granted >= role or (role is Role.READER and settings.public_reads):
             return granted

@@ -13,6 +13,7 @@ EVENTS = "events"  # the event log: every accepted event once
 PROJECTS = "projects"  # the projects read model, from project.registered events
 READ_MODEL = "read_model"  # status snapshots as of today: priorities, action points, projects
 REJECTIONS = "rejections"  # why each event was refused, for `GET /v1/rejections` (no bodies)
+ALERTS = "alerts"  # the notifier's alerts (the dashboard reads the firing ones)
 
 EVENT_FIELDS = {"type": 1, "data": 1, "time": 1, "id": 1}  # what folding an event needs
 DUPLICATE_KEY = 11000

@@ -7,6 +7,7 @@ import uuid
 from fastapi import FastAPI
 
 from services.aggregator.api import create_router
+from services.aggregator.dashboard import create_dashboard
 from services.aggregator.handlers import register_handlers
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.progress import ProgressChange, ProgressTracker
@@ -86,4 +87,5 @@ def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
     app.state.clock = clock
     app.state.progress = progress
     app.include_router(create_router(settings))
+    app.include_router(create_dashboard(settings, db))
     return app

@@ -15,9 +15,9 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notifier.lifecycle import Alert, Silence
 from services.notifier.notify import OutboxEntry
-from shared.mongo import only_duplicate_keys
+from shared.mongo import ALERTS, only_duplicate_keys
 
-ALERTS, SILENCES, OUTBOX, LEASES = "alerts", "silences", "outbox", "leases"
+SILENCES, OUTBOX, LEASES = "silences", "outbox", "leases"
 REQUESTS = "evaluation_requests"
 
 

@@ -1,0 +1,141 @@
+"""The Reference Group's dashboard in a real headless Chromium: the simulated projects'
+reports through intake and the aggregator, the page loaded over HTTP, `as_of` changed with
+the date picker, the statuses changing with it; a screenshot into test-output/."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from playwright.async_api import Page, async_playwright
+
+from services.aggregator.app import create_app as create_aggregator
+from services.aggregator.settings import AggregatorSettings
+from services.intake.app import create_app as create_intake
+from services.intake.settings import IntakeSettings
+from shared.clock import fixed_clock
+from shared.mongo import EVENTS, connect
+from shared.stack import StackEndpoints
+from tests.browser import CHROMIUM_ARGS, chromium
+from tests.cli import cfamon
+from tests.conftest import TEST_OUTPUT, service_settings
+from tests.integration.helpers import ServerThread, eventually, running
+
+pytestmark = pytest.mark.integration
+TODAY = datetime(2026, 7, 1, 9, tzinfo=UTC)
+READER = "r" * 40
+
+
+@dataclass
+class Dashboard:
+    url: str
+    events: int
+
+
+@pytest.fixture
+async def dashboard(stack: StackEndpoints, isolation: dict[str, str]) -> AsyncIterator[Dashboard]:
+    clock = fixed_clock(TODAY)
+    intake = service_settings(IntakeSettings, stack, isolation)
+    aggregator = service_settings(AggregatorSettings, stack, isolation, reader_token=READER)
+    env = {
+        "CFA_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
+        "CFA_MONGODB_URL": stack.mongodb_url,
+        "CFA_MONGODB_DB": intake.mongodb_db,
+        "CFA_TOPIC_PREFIX": intake.topic_prefix,
+        "CFA_TOPIC_PARTITIONS": str(intake.topic_partitions),
+    }
+    mongo = connect(stack.mongodb_url)
+    try:
+        # Intake on the real clock: the simulator registers its projects as of now.
+        async with running(create_intake(intake)):
+            with ServerThread(create_aggregator(aggregator, clock)) as server:
+                simulated = cfamon(
+                    "simulate", "--until", "2026-06-30", "--rate", "2000", "--seed", "7", env=env, timeout=300
+                )
+                assert simulated.returncode == 0, simulated.stderr[-2000:]
+                events = mongo[intake.mongodb_db][EVENTS]
+                sent: list[int] = []
+
+                async def settled() -> bool:
+                    sent.append(await events.count_documents({}))
+                    return len(sent) > 20 and sent[-1] == sent[-20] > 0  # unchanged for 2 s
+
+                await eventually(settled, timeout=120, what="the simulated reports stored")
+                yield Dashboard(server.url, sent[-1])
+    finally:
+        await mongo.drop_database(intake.mongodb_db)
+        await mongo.close()
+
+
+async def _priority_statuses(page: Page) -> dict[str, str]:
+    tiles = await page.locator("[data-priority]").all()
+    return {await t.get_attribute("data-priority") or "": (await t.inner_text()).split()[-1] for t in tiles}
+
+
+async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(dashboard: Dashboard) -> None:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            await context.add_cookies([{"name": "cfa_token", "value": READER, "url": dashboard.url}])
+            page = await context.new_page()
+            response = await page.goto(dashboard.url + "/")
+            assert response is not None and response.status == 200
+            await page.wait_for_load_state("load")
+            assert await page.locator("h1").inner_text() == "Budapest Process Call for Action 2025–2030"
+            assert await page.locator("#as-of").inner_text() == "1 July 2026"
+            assert await page.locator("article.priority").count() == 6
+            assert await page.locator("details.ap").count() == 37
+            today = await _priority_statuses(page)
+            assert set(today) == {"1", "2", "3", "4", "5", "6"}
+            assert today["5"] == "Behind"  # the simulated projects of priority 5 lag
+            projects = await page.locator('tr[id^="project-SIM-"]').count()
+            assert projects == 16
+
+            # An action point opened: its indicators, each with its chart and figures.
+            ap = page.locator("details#ap-5\\.1")
+            await ap.locator("summary").click()
+            indicator = ap.locator(".indicator").first
+            await indicator.locator("svg polyline").first.wait_for(state="visible")
+            assert "target" in await indicator.locator(".figures").inner_text()
+            assert await indicator.locator("svg").get_attribute("aria-label")
+            TEST_OUTPUT.mkdir(exist_ok=True)
+            shot = TEST_OUTPUT / "dashboard.png"
+            await page.screenshot(path=str(shot), full_page=True)
+            await ap.screenshot(path=str(TEST_OUTPUT / "dashboard-action-point-5.1.png"))
+            await page.screenshot(path=str(TEST_OUTPUT / "dashboard-top.png"))
+
+            # The date picker: early in 2025 little was due, and the figures are those of then.
+            await page.fill("#as_of", "2025-03-01")
+            async with page.expect_navigation():
+                await page.click("header button[type=submit]")
+            assert "as_of=2025-03-01" in page.url
+            assert await page.locator("#as-of").inner_text() == "1 March 2025"
+            early = await _priority_statuses(page)
+            assert early != today, "the statuses did not change with as_of"
+            await page.screenshot(path=str(TEST_OUTPUT / "dashboard-2025-03-01.png"), full_page=True)
+            bad = await page.goto(dashboard.url + "/?as_of=someday")
+            assert bad is not None and bad.status == 200
+            assert "is not a date" in await page.locator(".note").inner_text()
+        finally:
+            await browser.close()
+    print(f"dashboard over {dashboard.events} simulated events; screenshot {shot}")
+
+
+async def test_without_public_reads_the_dashboard_asks_for_a_reader_token(dashboard: Dashboard) -> None:
+    async with httpx.AsyncClient(base_url=dashboard.url) as client:
+        first = await client.get("/")
+        assert first.status_code == 303 and first.headers["location"] == "/login"
+        refused = await client.post("/login", data={"token": "not-it"})
+        assert refused.status_code == 401 and "not a reader" in refused.text
+        signed_in = await client.post("/login", data={"token": READER})
+        assert signed_in.status_code == 303
+        assert "httponly" in signed_in.headers["set-cookie"].lower()
+        page = await client.get("/")
+        assert page.status_code == 200 and "Priority 1" in page.text
+        # The read API takes the cookie too (reads only: shared.auth.require).
+        api = await client.get("/v1/priorities")
+        assert api.status_code == 200
