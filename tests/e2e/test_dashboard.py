@@ -85,6 +85,8 @@ async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(da
             response = await page.goto(dashboard.url + "/")
             assert response is not None and response.status == 200
             await page.wait_for_load_state("load")
+            loaded_ms = await page.evaluate("performance.getEntriesByType('navigation')[0].duration")
+            size = len(await page.content())
             assert await page.locator("h1").inner_text() == "Budapest Process Call for Action 2025–2030"
             assert await page.locator("#as-of").inner_text() == "1 July 2026"
             assert await page.locator("article.priority").count() == 6
@@ -122,7 +124,10 @@ async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(da
             assert "is not a date" in await page.locator(".note").inner_text()
         finally:
             await browser.close()
-    print(f"dashboard over {dashboard.events} simulated events; screenshot {shot}")
+    print(
+        f"dashboard over {dashboard.events} simulated events: loaded in {loaded_ms:.0f} ms, "
+        f"{size / 1024:.0f} KiB of HTML; screenshot {shot}"
+    )
 
 
 async def test_without_public_reads_the_dashboard_asks_for_a_reader_token(dashboard: Dashboard) -> None:
