@@ -8,9 +8,11 @@ from collections import Counter
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
+from services.aggregator.iati import iati_activities
+from services.aggregator.settings import AggregatorSettings
 from shared.auth import Role, require
 from shared.clock import Clock
 from shared.liveview import LiveView
@@ -24,7 +26,6 @@ from shared.readmodel import (
     ReadModel,
     late_indicators,
 )
-from shared.settings import CommonSettings
 from shared.status import Status
 
 AsOf = Annotated[date | None, Query(description="The date the figures are as of (YYYY-MM-DD); default today")]
@@ -65,7 +66,7 @@ def current_model(request: Request, as_of: AsOf = None) -> ReadModel:
 Model = Annotated[ReadModel, Depends(current_model)]
 
 
-def create_router(settings: CommonSettings) -> APIRouter:
+def create_router(settings: AggregatorSettings) -> APIRouter:
     """Needs `app.state.view` (a LiveView) and `app.state.clock`; reads need a reader or
     operator token unless CFA_PUBLIC_READS is true."""
     router = APIRouter(
@@ -131,6 +132,24 @@ def create_router(settings: CommonSettings) -> APIRouter:
         if found is None:
             raise _not_found("country with projects or activities", code)
         return found
+
+    @router.get(
+        "/export/iati",
+        response_class=Response,
+        responses={200: {"content": {"application/xml": {}}, "description": "IATI 2.03 activities"}},
+    )
+    async def export_iati(request: Request, rm: Model) -> Response:
+        """Every project as an IATI 2.03 activity, as of a date: results per action point,
+        indicators with baselines, yearly periods, targets and the project's actuals."""
+        view: LiveView = request.app.state.view
+        org = (settings.iati_reporting_org_ref, settings.iati_reporting_org_name)
+        document = iati_activities(rm, view.framework, view.facts.indexes.measurements, org)
+        filename = f"cfa-activities-{rm.as_of.isoformat()}.xml"
+        return Response(
+            document,
+            media_type="application/xml",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
 
     @router.get("/report")
     async def report(rm: Model) -> Report:

@@ -1,4 +1,4 @@
-"""The Reference Group's dashboard in a real headless Chromium: the simulated projects'
+"""The Reference Group's dashboard in a real headless Chromium, and the IATI export: the simulated projects'
 reports through intake and the aggregator, the page loaded over HTTP, `as_of` changed with
 the date picker, the statuses changing with it; a screenshot into test-output/."""
 
@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from lxml import etree
 from playwright.async_api import Page, async_playwright
 
 from services.aggregator.app import create_app as create_aggregator
@@ -22,6 +23,7 @@ from shared.stack import StackEndpoints
 from tests.browser import CHROMIUM_ARGS, chromium
 from tests.cli import cfamon
 from tests.conftest import TEST_OUTPUT, service_settings
+from tests.iati_schema import activity_schema
 from tests.integration.helpers import ServerThread, eventually, running
 
 pytestmark = pytest.mark.integration
@@ -144,3 +146,37 @@ async def test_without_public_reads_the_dashboard_asks_for_a_reader_token(dashbo
         # The read API takes the cookie too (reads only: shared.auth.require).
         api = await client.get("/v1/priorities")
         assert api.status_code == 200
+
+
+async def test_the_iati_export_of_the_simulated_projects_is_valid_iati_2_03(dashboard: Dashboard) -> None:
+    schema = activity_schema()
+    async with httpx.AsyncClient(
+        base_url=dashboard.url, headers={"Authorization": f"Bearer {READER}"}
+    ) as client:
+        response = await client.get("/v1/export/iati", params={"as_of": "2026-06-30"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/xml")
+    assert 'filename="cfa-activities-2026-06-30.xml"' in response.headers["content-disposition"]
+    document = etree.fromstring(response.content)
+    assert schema.validate(document), "\n".join(str(e) for e in schema.error_log)
+    activities = document.findall("iati-activity")
+    assert len(activities) == 16
+    asylum = next(a for a in activities if a.findtext("iati-identifier", "").endswith("-SIM-ASYLUM-TR"))
+    assert {c.get("code") for c in asylum.findall("recipient-country")} <= {"IR", "PK", "TR"}
+    assert sum(int(c.get("percentage", "0")) for c in asylum.findall("recipient-country")) == 100
+    indicator = asylum.find("result/indicator")
+    assert indicator is not None and indicator.find("baseline") is not None
+    periods = indicator.findall("period")
+    assert [p.find("period-start").get("iso-date")[:4] for p in periods] == ["2025", "2026"]  # type: ignore[union-attr]
+    actuals = [float(p.find("actual").get("value")) for p in periods]  # type: ignore[union-attr,arg-type]
+    assert sum(actuals) > 0
+    # The project's actuals add up to what the read API shows for it on that indicator.
+    async with httpx.AsyncClient(
+        base_url=dashboard.url, headers={"Authorization": f"Bearer {READER}"}
+    ) as client:
+        status = await client.get("/v1/action-points/5.1", params={"as_of": "2026-06-30"})
+    shown = status.json()["indicators"][0]
+    assert shown["actual"] == sum(actuals)  # SIM-ASYLUM-TR is the only project on 5.1
+    print(
+        f"IATI export: {len(activities)} activities, {len(response.content) / 1024:.0f} KiB, valid against 2.03"
+    )
