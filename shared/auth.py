@@ -55,16 +55,29 @@ def role_of(token: str | None, settings: CommonSettings) -> Role:
 TOKEN_COOKIE = "cfa_token"
 
 
+def request_token(request: Request, role: Role) -> str | None:
+    """The bearer token; for reads, the dashboard's sign-in cookie too (never for writes:
+    a browser sends cookies with any page's form)."""
+    token = bearer_token(request)
+    if token is None and role is Role.READER:
+        token = request.cookies.get(TOKEN_COOKIE)
+    return token
+
+
+def allowed(request: Request, role: Role, settings: CommonSettings) -> bool:
+    """Whether the request may do what needs `role`; reads are open when CFA_PUBLIC_READS."""
+    granted = role_of(request_token(request, role), settings)
+    return granted >= role or (role is Role.READER and settings.public_reads)
+
+
 def require(role: Role, settings: CommonSettings) -> Callable[[Request], Coroutine[Any, Any, Role]]:
     """A FastAPI dependency: 401 without a token good for `role`; reads are open when
     CFA_PUBLIC_READS is true."""
 
     async def check(request: Request) -> Role:
-        token = bearer_token(request)
-        if token is None and role is Role.READER:  # the dashboard's sign-in cookie: reads only
-            token = request.cookies.get(TOKEN_COOKIE)
+        token = request_token(request, role)
         granted = role_of(token, settings)
-        if granted >= role or (role is Role.READER and settings.public_reads):
+        if allowed(request, role, settings):
             return granted
         if token is None:
             raise unauthorized("this needs a bearer token (Authorization: Bearer <token>)")

@@ -19,7 +19,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.aggregator.charts import Chart, indicator_chart
 from shared import catalog
-from shared.auth import TOKEN_COOKIE, Role, bearer_token, role_of
+from shared.auth import TOKEN_COOKIE, Role, allowed, role_of
 from shared.clock import Clock
 from shared.liveview import LiveView
 from shared.mongo import ALERTS
@@ -67,13 +67,9 @@ def create_dashboard(settings: CommonSettings, db: AsyncDatabase[dict[str, Any]]
     """Needs `app.state.view` and `app.state.clock`, as the read API does."""
     router = APIRouter(include_in_schema=False)
 
-    def may_read(request: Request) -> bool:
-        token = bearer_token(request) or request.cookies.get(TOKEN_COOKIE)
-        return settings.public_reads or role_of(token, settings) >= Role.READER
-
     @router.get("/", response_class=HTMLResponse)
     async def dashboard(request: Request, as_of: str | None = None) -> Response:
-        if not may_read(request):
+        if not allowed(request, Role.READER, settings):
             return RedirectResponse("/login", status_code=303)
         view: LiveView = request.app.state.view
         clock: Clock = request.app.state.clock

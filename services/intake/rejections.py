@@ -39,7 +39,8 @@ class RejectionView(BaseModel):
     received_over: Channel
 
 
-def _event_type(refused: Refused) -> str | None:
+def header_event_type(refused: Refused) -> str | None:
+    """The type a refused message's ce_type header claims, if it has one."""
     for name, value in refused.record.headers:
         if name.lower() == "ce_type":
             return value.decode("utf-8", "replace")[:200]
@@ -54,7 +55,7 @@ def rejection_document(refused: Refused, at: datetime, channel: Channel) -> dict
         "order": f"{at.isoformat()}|{position}",
         "project_id": refused.project_id,
         "event_id": refused.event_id,
-        "event_type": _event_type(refused),
+        "event_type": header_event_type(refused),
         "reason": str(refused.rejection.reason),
         "field": ",".join(refused.rejection.fields),
         "errors": [{"field": e.field, "message": e.message} for e in refused.rejection.errors],

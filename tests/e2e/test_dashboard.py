@@ -24,7 +24,7 @@ from tests.browser import CHROMIUM_ARGS, chromium
 from tests.cli import cfamon
 from tests.conftest import TEST_OUTPUT, service_settings
 from tests.iati_schema import activity_schema
-from tests.integration.helpers import ServerThread, eventually, running
+from tests.integration.helpers import ServerThread, eventually, running, stack_env
 
 pytestmark = pytest.mark.integration
 TODAY = datetime(2026, 7, 1, 9, tzinfo=UTC)
@@ -42,13 +42,7 @@ async def dashboard(stack: StackEndpoints, isolation: dict[str, str]) -> AsyncIt
     clock = fixed_clock(TODAY)
     intake = service_settings(IntakeSettings, stack, isolation)
     aggregator = service_settings(AggregatorSettings, stack, isolation, reader_token=READER)
-    env = {
-        "CFA_KAFKA_BOOTSTRAP_SERVERS": stack.kafka_bootstrap_servers,
-        "CFA_MONGODB_URL": stack.mongodb_url,
-        "CFA_MONGODB_DB": intake.mongodb_db,
-        "CFA_TOPIC_PREFIX": intake.topic_prefix,
-        "CFA_TOPIC_PARTITIONS": str(intake.topic_partitions),
-    }
+    env = stack_env(intake)
     mongo = connect(stack.mongodb_url)
     try:
         # Intake on the real clock: the simulator registers its projects as of now.

@@ -73,6 +73,18 @@ class ServerThread:
         self.thread.join(timeout=30)
 
 
+def stack_env(settings: CommonSettings) -> dict[str, str]:
+    """The CFA_ variables that put a `cfamon` command on the same stack, topics and database
+    as `settings`."""
+    return {
+        "CFA_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "CFA_MONGODB_URL": settings.mongodb_url,
+        "CFA_MONGODB_DB": settings.mongodb_db,
+        "CFA_TOPIC_PREFIX": settings.topic_prefix,
+        "CFA_TOPIC_PARTITIONS": str(settings.topic_partitions),
+    }
+
+
 def service_process(
     service: str, settings: CommonSettings, log: Path, **env: str
 ) -> tuple[ManagedProcess, int]:
@@ -81,11 +93,7 @@ def service_process(
     port = free_port()
     variables = {
         **os.environ,
-        "CFA_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "CFA_MONGODB_URL": settings.mongodb_url,
-        "CFA_MONGODB_DB": settings.mongodb_db,
-        "CFA_TOPIC_PREFIX": settings.topic_prefix,
-        "CFA_TOPIC_PARTITIONS": str(settings.topic_partitions),
+        **stack_env(settings),
         "CFA_KAFKA_SESSION_TIMEOUT_MS": "2000",
         "CFA_KAFKA_HEARTBEAT_INTERVAL_MS": "500",
         **env,

@@ -22,7 +22,7 @@ from shared.stack import StackEndpoints
 from tests.cli import cfamon
 from tests.conftest import service_settings
 from tests.factories import registered
-from tests.integration.helpers import eventually, running
+from tests.integration.helpers import eventually, running, stack_env
 from tests.kafka_helpers import read_topic
 
 pytestmark = pytest.mark.integration
@@ -86,13 +86,7 @@ def count(summary: str, label: str) -> int:
 
 
 async def import_(path: Path, settings: IntakeSettings) -> Any:
-    env = {
-        "CFA_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "CFA_MONGODB_URL": settings.mongodb_url,
-        "CFA_MONGODB_DB": settings.mongodb_db,
-        "CFA_TOPIC_PREFIX": settings.topic_prefix,
-        "COLUMNS": "200",
-    }
+    env = {**stack_env(settings), "COLUMNS": "200"}
     return await asyncio.to_thread(cfamon, "import", str(path), "--wait", "60", env=env, timeout=300)
 
 
