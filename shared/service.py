@@ -108,6 +108,7 @@ def create_service_app(
     install_problem_handlers(app)
     app.state.broker = broker
     app.state.mongo = mongo
+    app.state.metrics = metrics
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
