@@ -27,15 +27,22 @@ class KafkaOffsets:
         self._consumer: AIOKafkaConsumer | None = None
         self._admin: AIOKafkaAdminClient | None = None
         self._reading = asyncio.Lock()  # one assignment of the consumer at a time
+        self._connecting = asyncio.Lock()  # overlapping scrapes share one pair of clients
 
     async def _clients(self) -> tuple[AIOKafkaConsumer, AIOKafkaAdminClient]:
-        if self._consumer is None or self._admin is None:
-            consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
-            admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=5000)
-            await consumer.start()
-            await admin.start()
-            self._consumer, self._admin = consumer, admin
-        return self._consumer, self._admin
+        async with self._connecting:
+            if self._consumer is None or self._admin is None:
+                consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
+                admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=5000)
+                try:
+                    await consumer.start()
+                    await admin.start()
+                except BaseException:
+                    await consumer.stop()
+                    await admin.close()
+                    raise
+                self._consumer, self._admin = consumer, admin
+            return self._consumer, self._admin
 
     async def _partitions(self, topic: str) -> list[TopicPartition]:
         consumer, _ = await self._clients()
@@ -127,6 +134,7 @@ class ServiceMetrics:
     def on_scrape(self, reading: str, refresh: Refresh) -> None:
         """Run `refresh` (which sets gauges) before each exposition."""
         self._refreshers.append((reading, refresh))
+        self._scrape_errors.labels(reading=reading)  # shown at 0 from the start
 
     def consumer_lag(self, group: str, topic: str) -> None:
         """cfa_consumer_lag{group, topic}, read at scrape time."""

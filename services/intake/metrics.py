@@ -42,6 +42,8 @@ class IntakeMetrics:
             "Events refused (each also in the DLQ), by claimed type, reason and how it came",
             ["type", "reason", "channel"],
         )
+        for event_type in EventType:  # each type shown at 0 until its first event
+            self._accepted.labels(type=str(event_type))
         metrics.topic_size("cfa_dlq_messages", "Messages in the dead-letter topic", settings.topics.dlq)
         metrics.consumer_lag(settings.intake_group_id, settings.topics.raw)
 

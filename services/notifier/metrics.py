@@ -13,6 +13,7 @@ from services.notifier.store import NotifierStore
 from shared.metrics import ServiceMetrics
 
 CHANNELS: tuple[Channel, ...] = ("email", "webhook", "kafka")
+OUTCOMES = ("sent", "retry", "failed")
 
 
 class NotifierMetrics:
@@ -27,6 +28,11 @@ class NotifierMetrics:
             "Failed delivery attempts by channel; kind transient (retried) or permanent (not)",
             ["channel", "kind"],
         )
+        for channel in CHANNELS:  # shown at 0 from the start, so rates and alerts have a series
+            for outcome in OUTCOMES:
+                self._attempts.labels(channel=channel, outcome=outcome)
+            for kind in ("transient", "permanent"):
+                self._failures.labels(channel=channel, kind=kind)
         alerts = metrics.gauge("cfa_alerts", "Alerts by state and kind", ["state", "kind"])
         depth = metrics.gauge("cfa_outbox_depth", "Notifications waiting to be sent, by channel", ["channel"])
         failed = metrics.gauge(
