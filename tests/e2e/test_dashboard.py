@@ -68,7 +68,7 @@ async def dashboard(stack: StackEndpoints, isolation: dict[str, str]) -> AsyncIt
 
 async def _priority_statuses(page: Page) -> dict[str, str]:
     tiles = await page.locator("[data-priority]").all()
-    return {await t.get_attribute("data-priority") or "": (await t.inner_text()).split()[-1] for t in tiles}
+    return {await t.get_attribute("data-priority") or "": await t.locator(".badge").inner_text() for t in tiles}
 
 
 async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(dashboard: Dashboard) -> None:
@@ -90,6 +90,11 @@ async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(da
             today = await _priority_statuses(page)
             assert set(today) == {"1", "2", "3", "4", "5", "6"}
             assert today["5"] == "Behind"  # the simulated projects of priority 5 lag
+            # Each tile names its priority and leads to it.
+            tile = page.locator('[data-priority="2"]')
+            assert "legal migration" in await tile.inner_text()
+            await tile.click()
+            assert page.url.endswith("#priority-2")
             projects = await page.locator('tr[id^="project-SIM-"]').count()
             assert projects == 16
 
