@@ -68,7 +68,9 @@ async def dashboard(stack: StackEndpoints, isolation: dict[str, str]) -> AsyncIt
 
 async def _priority_statuses(page: Page) -> dict[str, str]:
     tiles = await page.locator("[data-priority]").all()
-    return {await t.get_attribute("data-priority") or "": await t.locator(".badge").inner_text() for t in tiles}
+    return {
+        await t.get_attribute("data-priority") or "": await t.locator(".badge").inner_text() for t in tiles
+    }
 
 
 async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(dashboard: Dashboard) -> None:
