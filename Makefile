@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test test-unit test-integration run bench docs lint typecheck clean
+.PHONY: install test test-unit test-integration test-faults run bench docs lint typecheck clean
 
 install: $(STAMP)
 
@@ -22,6 +22,9 @@ test-unit: install
 
 test-integration: install
 	$(BIN)/python -m pytest -q tests/integration tests/e2e $(PYTEST_ARGS)
+
+test-faults: install  ## the fault and fuzz suites in full (10,000 events, several seeds); make test runs them small
+	CFA_TEST_FULL=1 $(BIN)/python -m pytest -q -p no:cacheprovider tests/faults $(PYTEST_ARGS)
 
 run: install  ## the whole local stack: embedded servers + intake, aggregator, notifier
 	$(BIN)/cfamon run
