@@ -31,7 +31,10 @@ async def rebuild(
     thresholds: Thresholds,
     as_of: date,
     advance: Callable[[int], None] = lambda n: None,
+    write: bool = True,
 ) -> RebuildResult:
+    """The read model from the event log, compared with the stored snapshots of the same
+    day; `write` replaces the stored ones with it (False: only compare)."""
     facts = FactSet()
     events = 0
     async for batch in store.event_batches():
@@ -43,6 +46,7 @@ async def rebuild(
     before = {k: {f: v for f, v in d.items() if f != "_id"} for k, d in (await store.snapshots()).items()}
     same_day = {k for k, d in before.items() if d.get("as_of") == as_of.isoformat()}
     differing = sorted(k for k in same_day if docs.get(k) != before[k])
-    await store.write_snapshots(docs)
-    await store.delete_snapshots(before.keys() - docs.keys())
+    if write:
+        await store.write_snapshots(docs)
+        await store.delete_snapshots(before.keys() - docs.keys())
     return RebuildResult(events, len(facts.facts), len(docs), differing, len(same_day))
