@@ -18,11 +18,11 @@ NOW = datetime(2026, 6, 1, tzinfo=UTC)
 Message = tuple[bytes | None, dict[str, str], bytes]
 
 
-def projects(count: int, rng: random.Random) -> list[RegisteredProject]:
+def projects(count: int, rng: random.Random, prefix: str = "BENCH") -> list[RegisteredProject]:
     aps = list(action_points())
     return [
         RegisteredProject(
-            project_id=f"BENCH-{n:03d}",
+            project_id=f"{prefix}-{n:03d}",
             title=f"Field project {n}",
             implementer="ICMPD",
             countries=tuple(rng.sample(COUNTRIES, 2)),
@@ -36,7 +36,7 @@ def projects(count: int, rng: random.Random) -> list[RegisteredProject]:
     ]
 
 
-def _registration(p: RegisteredProject) -> dict[str, Any]:
+def registration(p: RegisteredProject) -> dict[str, Any]:
     fields = p.model_dump(
         mode="json",
         include={
@@ -53,7 +53,7 @@ def _registration(p: RegisteredProject) -> dict[str, Any]:
     return {**fields, "countries": list(p.countries), "action_points": list(p.action_points)}
 
 
-def _activity(p: RegisteredProject, n: int, rng: random.Random) -> dict[str, Any]:
+def activity(p: RegisteredProject, n: int, rng: random.Random) -> dict[str, Any]:
     start = date(2025, 1, 1) + timedelta(days=rng.randrange(0, 500))
     women = rng.randrange(0, 30)
     return {
@@ -95,7 +95,7 @@ def events(
     messages: list[Message] = [
         kafka_binary(
             cloud_event(
-                EventType.PROJECT_REGISTERED, _registration(p), NOW - timedelta(days=1), f"reg-{p.project_id}"
+                EventType.PROJECT_REGISTERED, registration(p), NOW - timedelta(days=1), f"reg-{p.project_id}"
             )
         )
         for p in registered
@@ -106,7 +106,7 @@ def events(
         data = _measurement(p, n, framework, rng) if n % 5 == 4 else None
         kind = EventType.INDICATOR_MEASURED
         if data is None:
-            data, kind = _activity(p, n, rng), EventType.ACTIVITY_REPORTED
+            data, kind = activity(p, n, rng), EventType.ACTIVITY_REPORTED
             activities += 1
         messages.append(
             kafka_binary(cloud_event(kind, data, NOW - timedelta(seconds=count - n), f"bench-{n}"))

@@ -158,6 +158,19 @@ class EmbeddedStack:
         secantus.start()
         secantus.wait_until(lambda: _mongo_answers(self.endpoints.mongodb_url), timeout=60)
 
+    def kill(self, name: str) -> None:
+        """SIGKILL one embedded server ("kafka" or "mongodb"), as a crash would."""
+        self.processes[name].kill()
+
+    def start_again(self, name: str) -> None:
+        """Start a killed server again, on the same port and storage."""
+        process = self.processes[name]
+        process.start()
+        if name == "kafka":
+            process.wait_until(lambda: port_open(HOST, self._ports[0]), timeout=30)
+        else:
+            process.wait_until(lambda: _mongo_answers(self.endpoints.mongodb_url), timeout=60)
+
     def stop(self) -> None:
         for process in reversed(list(self.processes.values())):
             process.stop()

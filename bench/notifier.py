@@ -1,0 +1,175 @@
+"""The notifier benchmark (DESIGN §9): evaluate and deliver 1,000 alerts to a local SMTP sink,
+a webhook and bp.alerts.v1, counting at the receivers that each alert arrived once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from bench.measure import rss_mb
+from bench.workload import projects, registration
+from services.aggregator.store import event_document
+from services.notifier.store import OUTBOX
+from shared.events.codec import KafkaRecord, decode_event
+from shared.events.models import EventType
+from shared.events.produce import cloud_event, kafka_binary
+from shared.mongo import EVENTS
+from shared.processes import ManagedProcess, free_port, http_ok
+from shared.stack import StackEndpoints
+from shared.stack.smtp import SmtpSink
+from shared.topics import Topics
+
+SILENT_PROJECTS = 1000  # each has never reported: one project_silent alert each
+OPERATOR = "b" * 40
+CONFIG = """
+from: monitor@bench.example
+reference_group: {{email: [rg@bench.example]}}
+twg:
+  law_enforcement: {{email: [le@bench.example]}}
+  legal_pathways: {{email: [lp@bench.example]}}
+  return_reintegration: {{email: [rr@bench.example]}}
+webhooks:
+  - {{url: "{hook}", format: json, receivers: [reference_group]}}
+group_wait: 0s
+repeat_interval: 7d
+evaluate_every: 0
+evaluate_on_progress: false
+"""
+
+
+class Hook:
+    """A webhook receiver in a thread: every call's body kept."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        app = FastAPI()
+
+        @app.post("/hook")
+        async def receive(request: Request) -> JSONResponse:
+            self.bodies.append(json.loads(await request.body()))
+            return JSONResponse({})
+
+        self.port = free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Hook:
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+def registrations(count: int) -> list[dict[str, Any]]:
+    """`count` project.registered events as the event log keeps them."""
+    stored_at = datetime.now(UTC)
+    documents = []
+    for n, project in enumerate(projects(count, random.Random(11), prefix="SILENT")):
+        time_ = datetime(2025, 1, 1, tzinfo=UTC) - timedelta(days=1)
+        key, headers, value = kafka_binary(
+            cloud_event(EventType.PROJECT_REGISTERED, registration(project), time_, f"reg-{n}")
+        )
+        record = KafkaRecord("bench", 0, n, key, value, tuple((k, v.encode()) for k, v in headers.items()))
+        documents.append(event_document(decode_event(record), record, stored_at))
+    return documents
+
+
+async def notifier_delivery(
+    ep: StackEndpoints, db: Any, env: dict[str, str], run_dir: Path
+) -> dict[str, Any]:
+    await db[EVENTS].insert_many(registrations(SILENT_PROJECTS))
+    smtp = SmtpSink()
+    smtp.start()
+    env = {**env, "CFA_MONGODB_DB": db.name, "CFA_TOPIC_PREFIX": "bench-notifier."}
+    topics = Topics.with_prefix(env["CFA_TOPIC_PREFIX"])
+    try:
+        with Hook() as hook:
+            config = run_dir / "notifier.yaml"
+            config.write_text(CONFIG.format(hook=f"http://127.0.0.1:{hook.port}/hook"))
+            port = free_port()
+            notifier = ManagedProcess(
+                "notifier",
+                [sys.executable, "-m", "services.cli.main", "notifier", "--port", str(port)],
+                run_dir / "logs" / "notifier.log",
+                {
+                    **env,
+                    "CFA_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
+                    "CFA_NOTIFIER_CONFIG": str(config),
+                    "CFA_OPERATOR_TOKEN": OPERATOR,
+                    "CFA_NOTIFIER_TICK_SECONDS": "0.1",
+                    "CFA_NOTIFIER_SEND_BATCH": "200",
+                },
+            )
+            notifier.start()
+            try:
+                notifier.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/readyz"), timeout=120)
+                outbox = db[OUTBOX]
+                async with httpx.AsyncClient(timeout=120) as http:
+                    start = time.perf_counter()
+                    evaluated = await http.post(
+                        f"http://127.0.0.1:{port}/v1/evaluate",
+                        headers={"Authorization": f"Bearer {OPERATOR}"},
+                    )
+                    evaluated.raise_for_status()
+                    evaluate_s = time.perf_counter() - start
+                    while await outbox.count_documents({"status": {"$ne": "sent"}}):  # noqa: ASYNC110 - the server's work
+                        await asyncio.sleep(0.05)
+                    total_s = time.perf_counter() - start
+                rss = rss_mb(notifier.pid)
+            finally:
+                notifier.stop()
+            firing = evaluated.json()["firing"]
+            hooked = Counter(a["fingerprint"] for body in hook.bodies for a in body["alerts"])
+            kafka = await alert_records(ep.kafka_bootstrap_servers, topics.alerts, firing)
+    finally:
+        smtp.stop()
+    return {
+        "alerts": firing,
+        "evaluate_s": round(evaluate_s, 2),
+        "evaluate_and_deliver_s": round(total_s, 2),
+        "emails": len(smtp.messages),
+        "webhook_calls": len(hook.bodies),
+        "webhook_alerts": sum(hooked.values()),
+        "webhook_duplicates": sum(n - 1 for n in hooked.values()),
+        "kafka_records": sum(kafka.values()),
+        "kafka_duplicates": sum(n - 1 for n in kafka.values()),
+        "notifier_rss_mb": rss,
+        "target_s": 10,
+    }
+
+
+async def alert_records(bootstrap: str, topic: str, expected: int) -> Counter[str]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        keys: Counter[str] = Counter()
+        deadline = time.monotonic() + 60
+        while sum(keys.values()) < expected and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                keys.update(r.key.decode() for r in records if r.key)
+        return keys
+    finally:
+        await consumer.stop()

@@ -1,0 +1,96 @@
+"""The database killed (SIGKILL) in the middle of an event stream and started again: the
+services stay up, /readyz answers 503 naming MongoDB, intake's HTTP answers 503 with
+Retry-After (never 500), consumers wait and resume, and afterwards every valid event is
+stored once, every invalid one is in the DLQ, and the read model equals a rebuild."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.intake.settings import IntakeSettings
+from shared.events.models import EventType
+from shared.mongo import connect
+from shared.registry import ProjectRegistry
+from shared.stack import EmbeddedStack
+from tests.conftest import service_settings
+from tests.factories import activity_data, project_id, registered
+from tests.faults.scale import scaled
+from tests.faults.stream import Stream, start_services
+from tests.integration.helpers import eventually
+from tests.integration.test_intake_http import as_binary
+from tests.kafka_helpers import sdk_event
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1200)]
+EVENTS_SENT = scaled(2_000, 10_000)
+TOKEN = "cfa_" + "d" * 43
+
+
+@pytest.fixture
+def own_stack(tmp_path: Path) -> Iterator[EmbeddedStack]:
+    """Servers of this test's own, since it kills them."""
+    with EmbeddedStack(run_dir=tmp_path / "stack") as stack:
+        yield stack
+
+
+async def test_the_database_killed_mid_stream_loses_nothing(
+    own_stack: EmbeddedStack, isolation: dict[str, str], tmp_path: Path
+) -> None:
+    rng = random.Random(5)
+    settings = service_settings(IntakeSettings, own_stack.endpoints, isolation)
+    mongo = connect(own_stack.endpoints.mongodb_url)
+    db = mongo[settings.mongodb_db]
+    projects = [project_id() for _ in range(3)]
+    for pid in projects:
+        await ProjectRegistry(db).add(registered(pid, token=TOKEN))
+    stream = Stream.draw(rng, projects, EVENTS_SENT)
+    services = {}
+    try:
+        services = start_services(
+            ["intake", "aggregator"], settings, tmp_path, CFA_PUBLISH_TIMEOUT_SECONDS="2"
+        )
+        urls = {name: f"http://127.0.0.1:{port}" for name, (_, port) in services.items()}
+        producing = asyncio.create_task(stream.send(settings))
+        at_kill = await stream.reached(db, 0.3)
+        own_stack.kill("mongodb")
+        async with httpx.AsyncClient(timeout=30) as http:
+
+            async def unready() -> bool:
+                answers = [await http.get(f"{url}/readyz") for url in urls.values()]
+                return all(a.status_code == 503 and "mongodb" in a.json()["unreachable"] for a in answers)
+
+            await eventually(unready, timeout=60, what="/readyz naming mongodb on both services")
+            event = sdk_event(EventType.ACTIVITY_REPORTED, activity_data(projects[0], "HTTP-1"), "http-1")
+            request = as_binary(event)
+            request["headers"] = {**request["headers"], "Authorization": f"Bearer {TOKEN}"}
+            answer = await http.post(f"{urls['intake']}/v1/events", **request)
+            assert answer.status_code in (202, 503), answer.text
+            if answer.status_code == 503:
+                assert int(answer.headers["Retry-After"]) >= 1
+            await asyncio.sleep(3)  # the stream goes on while the database is down
+            own_stack.start_again("mongodb")
+            for name, (process, _) in services.items():
+                assert process.running(), f"{name} exited while the database was down"
+
+            async def ready() -> bool:
+                answers = [await http.get(f"{url}/readyz") for url in urls.values()]
+                return all(a.status_code == 200 for a in answers)
+
+            await eventually(ready, timeout=60, what="both services ready again")
+        await producing
+        if answer.status_code == 202:  # accepted before the outage was noticed: it must be stored
+            stream.valid.add("http-1")
+            stream.activities += 1
+        found = await stream.check(settings, db, urls["aggregator"])
+    finally:
+        for process, _ in services.values():
+            process.stop()
+        await mongo.close()
+    print(
+        f"database killed at {at_kill} stored, down 3 s; HTTP during the outage: {answer.status_code}; {found}"
+    )
