@@ -22,10 +22,16 @@ from shared.settings import CommonSettings
 
 
 class DeliveryFailure(BaseModel):
+    """A notification of the alert that did not get through: failed for good (not retried),
+    or retrying after a transient error (receiver down, 5xx, SMTP 4xx)."""
+
     channel: str
     receiver: str
     target: str
     error: str | None
+    status: Literal["failed", "retrying"]
+    attempts: int
+    next_attempt_at: datetime | None = Field(None, description="When a retrying one is tried next")
 
 
 class AlertView(BaseModel):
@@ -103,7 +109,9 @@ def create_router(
         cursor: str | None = None,
     ) -> Page[AlertView]:
         """Alerts, newest first; filter by state, kind and priority."""
-        failed = await store.outbox({"status": "failed"})
+        failed = await store.outbox(
+            {"$or": [{"status": "failed"}, {"status": "pending", "last_error": {"$ne": None}}]}
+        )
         chosen = [
             a
             for a in (await store.alerts()).values()
@@ -116,7 +124,13 @@ def create_router(
                 a,
                 [
                     DeliveryFailure(
-                        channel=e.channel, receiver=e.receiver, target=e.target, error=e.last_error
+                        channel=e.channel,
+                        receiver=e.receiver,
+                        target=e.target,
+                        error=e.last_error,
+                        status="failed" if e.status == "failed" else "retrying",
+                        attempts=e.attempts,
+                        next_attempt_at=None if e.status == "failed" else e.next_attempt_at,
                     )
                     for e in failed
                     if a.fingerprint in e.fingerprints
