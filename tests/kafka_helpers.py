@@ -42,8 +42,8 @@ def structured(event: CloudEvent) -> Message:
 
 async def produce(bootstrap: str, topic: str, messages: Sequence[Message]) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=8 * 1024 * 1024)
-    await producer.start()
     try:
+        await producer.start()
         batch = [
             await producer.send(topic, value, key=key, headers=headers) for key, headers, value in messages
         ]

@@ -90,5 +90,8 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
     409: {"description": "Accepted before (same source and id): nothing more to do"},
     413: {"description": "Body too large"},
     429: {"description": "Too many requests for this token; see Retry-After"},
-    503: {"description": "Kafka or MongoDB unreachable; nothing accepted, see Retry-After"},
+    503: {
+        "description": "Kafka or MongoDB did not answer in time; retry unchanged after "
+        "Retry-After (409 duplicate if it got through after all)"
+    },
 }

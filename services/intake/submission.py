@@ -86,7 +86,8 @@ class Submissions:
         return Verdict(await self._pipeline.dry_run(records))
 
     async def deliver(self, verdict: Verdict) -> None:
-        """Publish and wait until Kafka has it all; 503 (nothing promised) when it does not."""
+        """Publish and wait until Kafka has it all; 503 when it does not in time (the producer may
+        still deliver it later: a retry is then a 409 duplicate, so it is stored once)."""
         at = self._clock()
         refused = [r for _, r in verdict.refused]
         pending: list[Awaitable[Any]]

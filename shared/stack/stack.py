@@ -86,6 +86,8 @@ class EmbeddedStack:
         mongodb_url: str | None = None,
         topic_partitions: int = 4,
         topics: Topics | None = None,
+        kafka_storage: str = "memory://tansu/",
+        kafka_env: dict[str, str] | None = None,
     ) -> None:
         self._own_dir = run_dir is None
         self.run_dir = run_dir or Path(tempfile.mkdtemp(prefix="cfa-stack-"))
@@ -94,6 +96,10 @@ class EmbeddedStack:
         self.smtp = SmtpSink(HOST, smtp_port, maildir=self.run_dir / "mail")
         self._partitions = topic_partitions
         self._topics = topics or Topics()
+        # Tansu keeps topics in memory (gone on restart) unless given s3://BUCKET/ with the
+        # S3 server's AWS_* variables in `kafka_env` (DESIGN §8, the durable mode).
+        self._kafka_storage = kafka_storage
+        self._kafka_env = kafka_env
         self.processes: dict[str, ManagedProcess] = {}
 
     @property
@@ -125,8 +131,18 @@ class EmbeddedStack:
         url = f"tcp://{HOST}:{port}"
         tansu = ManagedProcess(
             "tansu",
-            [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+            [
+                tansu_binary(),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                self._kafka_storage,
+            ],
             self.run_dir / "logs" / "tansu.log",
+            None if self._kafka_env is None else {**os.environ, **self._kafka_env},
         )
         self.processes["kafka"] = tansu
         tansu.start()
