@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -35,7 +36,18 @@ class OutboxEntry(BaseModel):
     sent_at: datetime | None = None
     last_error: str | None = None
     claimed_by: str | None = None
+    claim: str | None = None  # the id of the claim that took it (one per claiming round)
     claimed_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    """How one send went: `sent`, `retry` (at `retry_at`) or `failed` for good."""
+
+    entry: OutboxEntry
+    outcome: Literal["sent", "retry", "failed"]
+    error: str | None = None
+    retry_at: datetime | None = None
 
 
 def entry_id(*parts: str) -> str:

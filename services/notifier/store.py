@@ -8,13 +8,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notifier.lifecycle import Alert, Silence
-from services.notifier.notify import OutboxEntry
+from services.notifier.notify import DeliveryOutcome, OutboxEntry
 from shared.mongo import ALERTS, only_duplicate_keys
 
 SILENCES, OUTBOX, LEASES = "silences", "outbox", "leases"
@@ -81,55 +81,49 @@ class NotifierStore:
     # outbox
     async def claim_due(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxEntry]:
         """Entries to send now, each claimed by `owner` alone; one whose claimer died (its
-        claim ran out) is claimed again."""
-        candidates = self._outbox.find(
-            {
-                "$or": [
-                    {"status": "pending", "next_attempt_at": {"$lte": now}},
-                    {"status": "sending", "claimed_until": {"$lt": now}},
-                ]
-            },
-            {"_id": 1, "status": 1, "claimed_until": 1},
-        ).limit(limit)
-        claimed = []
-        async for doc in candidates:
-            taken = await self._outbox.find_one_and_update(
-                {"_id": doc["_id"], "status": doc["status"], "claimed_until": doc.get("claimed_until")},
-                {"$set": {"status": "sending", "claimed_by": owner, "claimed_until": now + lease}},
-                return_document=ReturnDocument.AFTER,
-            )
-            if taken is not None:
-                claimed.append(OutboxEntry.model_validate(taken))
-        return claimed
-
-    async def mark_sent(self, entry_id: str, owner: str, at: datetime) -> None:
-        await self._outbox.update_one(
-            {"_id": entry_id, "claimed_by": owner},
-            {"$set": {"status": "sent", "sent_at": at, "claimed_until": None}, "$inc": {"attempts": 1}},
-        )
-
-    async def mark_retry(self, entry_id: str, owner: str, error: str, at: datetime) -> None:
-        await self._outbox.update_one(
-            {"_id": entry_id, "claimed_by": owner},
+        claim ran out) is claimed again. One update claims them all (each document is
+        updated atomically, so two replicas never claim the same one); the claim's own id
+        then reads back which ones this call got."""
+        due = {
+            "$or": [
+                {"status": "pending", "next_attempt_at": {"$lte": now}},
+                {"status": "sending", "claimed_until": {"$lt": now}},
+            ]
+        }
+        candidates = [doc["_id"] async for doc in self._outbox.find(due, {"_id": 1}).limit(limit)]
+        if not candidates:
+            return []
+        claim = uuid.uuid4().hex
+        await self._outbox.update_many(
+            {"_id": {"$in": candidates}, **due},
             {
                 "$set": {
-                    "status": "pending",
-                    "last_error": error,
-                    "next_attempt_at": at,
-                    "claimed_until": None,
-                },
-                "$inc": {"attempts": 1},
+                    "status": "sending",
+                    "claimed_by": owner,
+                    "claim": claim,
+                    "claimed_until": now + lease,
+                }
             },
         )
+        taken = self._outbox.find({"_id": {"$in": candidates}, "claim": claim})
+        return [OutboxEntry.model_validate(doc) async for doc in taken]
 
-    async def mark_failed(self, entry_id: str, owner: str, error: str) -> None:
-        await self._outbox.update_one(
-            {"_id": entry_id, "claimed_by": owner},
-            {
-                "$set": {"status": "failed", "last_error": error, "claimed_until": None},
-                "$inc": {"attempts": 1},
-            },
-        )
+    async def mark(self, outcomes: Sequence[DeliveryOutcome], at: datetime) -> None:
+        """Record a round's outcomes in one write. An entry whose claim ran out and was
+        taken by another round is left to that round."""
+        updates = []
+        for done in outcomes:
+            change: dict[str, Any] = {"claimed_until": None}
+            if done.outcome == "sent":
+                change |= {"status": "sent", "sent_at": at}
+            elif done.outcome == "retry":
+                change |= {"status": "pending", "last_error": done.error, "next_attempt_at": done.retry_at}
+            else:
+                change |= {"status": "failed", "last_error": done.error}
+            match = {"_id": done.entry.id, "claim": done.entry.claim}
+            updates.append(UpdateOne(match, {"$set": change, "$inc": {"attempts": 1}}))
+        if updates:
+            await self._outbox.bulk_write(updates, ordered=False)
 
     async def outbox_counts(self) -> Counter[tuple[str, str]]:
         """How many entries each (channel, status) holds."""
