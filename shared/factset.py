@@ -198,6 +198,16 @@ class FactSet:
         self._indexes = None
         return True
 
+    def snapshot(self) -> FactSet:
+        """A copy that later changes leave alone (facts are immutable, so the dicts are
+        copied, not the facts): a read model can be built from it in another thread."""
+        copy = FactSet()
+        copy._facts = dict(self._facts)
+        copy._activities = dict(self._activities)
+        copy.version = self.version
+        copy._indexes = self._indexes
+        return copy
+
     def remove(self, key: str) -> None:
         self._activities.pop(key, None)
         if self._facts.pop(key, None) is not None:

@@ -82,7 +82,7 @@ def create_dashboard(settings: CommonSettings, db: AsyncDatabase[dict[str, Any]]
                 problem = f"“{as_of}” is not a date (YYYY-MM-DD); showing today."
         if not view.ready.is_set():
             return TEMPLATES.TemplateResponse(request, "loading.html", {}, status_code=503)
-        model = view.read_model(day)
+        model = await view.read_model_off_loop(day)
         context = {
             "model": model,
             "today": today,

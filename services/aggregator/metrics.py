@@ -35,7 +35,7 @@ class AggregatorMetrics:
         async def statuses() -> None:
             if not view.ready.is_set():
                 return
-            model = view.read_model(clock().date())
+            model = await view.read_model_off_loop(clock().date())
             for gauge, counts in (
                 (priorities, Counter(p.status for p in model.priorities)),
                 (action_points, Counter(a.status for a in model.action_points.values())),

@@ -117,7 +117,7 @@ class ProgressTracker:
     async def refresh(self) -> list[ProgressChange]:
         """Write what changed and publish the status changes; answers them."""
         now = self._clock()
-        docs = snapshot_documents(self._view.read_model(now.date()))
+        docs = snapshot_documents(await self._view.read_model_off_loop(now.date()))
         changed = {key: doc for key, doc in docs.items() if self._written.get(key) != doc}
         changes = status_changes(self._written, changed, now)
         for change in changes:  # published first: a crash before the write publishes again, never less

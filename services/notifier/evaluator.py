@@ -73,7 +73,7 @@ class Evaluator:
         """Findings as of `as_of` (default today) applied, due notices queued; None when
         another replica holds the evaluation lease."""
         day = as_of or self._clock().date()
-        return await self._step(evaluate(self._view.read_model(day)), day)
+        return await self._step(evaluate(await self._view.read_model_off_loop(day)), day)
 
     async def evaluate_anywhere(self, as_of: date | None, wait: float) -> Evaluation | None:
         """Evaluate here if this replica may; else ask the one holding the lease (through
@@ -142,7 +142,7 @@ class Evaluator:
             entry = None
             if send and due_at is not None:
                 lines = digest_lines(
-                    self._view.read_model(now.date()),
+                    await self._view.read_model_off_loop(now.date()),
                     (await self._store.alerts()).values(),
                     due_at - self._config.digest.every,
                 )

@@ -11,14 +11,21 @@ import httpx
 import pytest
 
 from services.notifier.app import create_app
-from services.notifier.settings import NotifierSettings
 from services.notifier.store import OUTBOX
 from shared.mongo import connect
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
-from tests.conftest import service_settings
 from tests.integration.helpers import ServerThread, eventually, running
-from tests.integration.test_notifier import AUTH, CONFIG, NOW, OPERATOR, Hook, MovableClock, Notifier, until
+from tests.integration.test_notifier import (
+    AUTH,
+    CONFIG,
+    NOW,
+    Hook,
+    MovableClock,
+    Notifier,
+    notifier_settings,
+    until,
+)
 
 pytestmark = pytest.mark.integration
 ADDRESSES = ["rg@test.example", "le@test.example", "lp@test.example", "rr@test.example"]
@@ -33,16 +40,7 @@ async def receivers_down(
     hook_server = ServerThread(hook.app())  # its port is chosen; nothing listens yet
     config = tmp_path / "notifier.yaml"
     config.write_text(CONFIG.format(hook=f"{hook_server.url}/hook", on_progress="false"))
-    settings = service_settings(
-        NotifierSettings,
-        stack,
-        isolation,
-        smtp_url=f"smtp://127.0.0.1:{smtp.port}",
-        notifier_config=config,
-        operator_token=OPERATOR,
-        public_reads=True,
-        notifier_tick_seconds=0.1,
-    )
+    settings = notifier_settings(stack, isolation, smtp, config)
     clock = MovableClock(NOW)
     app = create_app(settings, clock)
     try:

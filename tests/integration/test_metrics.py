@@ -52,6 +52,31 @@ def value(found: Samples, name: str, **labels: str) -> float:
     return sum(matching)
 
 
+async def send_events(settings: IntakeSettings) -> None:
+    """VALID activity reports of a registered project and INVALID bad ones (an unknown
+    action point, personal data) onto bp.events.raw; returns once the valid ones are stored."""
+    mongo = connect(settings.mongodb_url)
+    pid = project_id()
+    await ProjectRegistry(mongo[settings.mongodb_db]).add(registered(pid))
+    valid = [
+        binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, f"A-{i}"), f"ok-{i}"))
+        for i in range(VALID)
+    ]
+    invalid = [
+        binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, action_points=["7.1"]), "bad-ap")),
+        binary(
+            sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, notes="mail amina@example.org"), "pii")
+        ),
+    ]
+    await produce(settings.kafka_bootstrap_servers, settings.topics.raw, [*valid, *invalid])
+
+    async def all_stored() -> bool:
+        return await mongo[settings.mongodb_db][EVENTS].count_documents({}) == VALID
+
+    await eventually(all_stored, what="the valid events stored")
+    await mongo.close()
+
+
 @dataclass
 class Services:
     intake: FastAPI
@@ -108,26 +133,7 @@ async def test_each_service_exports_its_cfa_series_with_the_values_the_events_ma
     services: Services,
 ) -> None:
     settings = services.intake_settings
-    mongo = connect(settings.mongodb_url)
-    pid = project_id()
-    await ProjectRegistry(mongo[settings.mongodb_db]).add(registered(pid))
-    valid = [
-        binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, f"A-{i}"), f"ok-{i}"))
-        for i in range(VALID)
-    ]
-    invalid = [
-        binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, action_points=["7.1"]), "bad-ap")),
-        binary(
-            sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, notes="mail amina@example.org"), "pii")
-        ),
-    ]
-    await produce(settings.kafka_bootstrap_servers, settings.topics.raw, [*valid, *invalid])
-
-    async def all_stored() -> bool:
-        return await mongo[settings.mongodb_db][EVENTS].count_documents({}) == VALID
-
-    await eventually(all_stored, what="the valid events stored")
-    await mongo.close()
+    await send_events(settings)
 
     async def intake_done() -> bool:
         found = await services.metrics(services.intake)

@@ -125,16 +125,7 @@ async def _notifier(
             config.write_text(
                 CONFIG.format(hook=f"{hook_server.url}/hook", on_progress=str(on_progress).lower())
             )
-            settings = service_settings(
-                NotifierSettings,
-                stack,
-                isolation,
-                smtp_url=f"smtp://127.0.0.1:{smtp.port}",
-                notifier_config=config,
-                operator_token=OPERATOR,
-                public_reads=True,
-                notifier_tick_seconds=0.1,
-            )
+            settings = notifier_settings(stack, isolation, smtp, config)
             clock = MovableClock(NOW)
             app = create_app(settings, clock)
             async with running(app):
@@ -144,6 +135,21 @@ async def _notifier(
                     yield Notifier(api, smtp, hook, clock, settings, app.state.evaluator)
     finally:
         smtp.stop()
+
+
+def notifier_settings(
+    stack: StackEndpoints, isolation: dict[str, str], smtp: SmtpSink, config: Path
+) -> NotifierSettings:
+    return service_settings(
+        NotifierSettings,
+        stack,
+        isolation,
+        smtp_url=f"smtp://127.0.0.1:{smtp.port}",
+        notifier_config=config,
+        operator_token=OPERATOR,
+        public_reads=True,
+        notifier_tick_seconds=0.1,
+    )
 
 
 async def _ready(api: httpx.AsyncClient) -> bool:

@@ -28,20 +28,17 @@ from services.notifier.app import create_app as create_notifier
 from services.notifier.settings import NotifierSettings
 from shared.clock import fixed_clock
 from shared.events.models import EventType
-from shared.mongo import EVENTS, connect
 from shared.processes import ManagedProcess, free_port, http_ok
-from shared.registry import ProjectRegistry
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
 from tests.debian import prometheus_bin
 from tests.deploy import DEPLOY, promql_series
-from tests.factories import NOW, activity_data, project_id, registered
+from tests.factories import NOW
 from tests.integration.helpers import ServerThread, eventually
-from tests.kafka_helpers import binary, produce, sdk_event
+from tests.integration.test_metrics import INVALID, VALID, send_events
 from tests.unit.test_deploy import dashboard_queries, load, rule_exprs
 
 pytestmark = pytest.mark.integration
-VALID, INVALID = 4, 1
 
 
 @dataclass
@@ -106,26 +103,6 @@ def prometheus(stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path)
         running.callback(process.stop)
         process.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/-/ready"), timeout=60)
         yield Prometheus(f"http://127.0.0.1:{port}", servers)
-
-
-async def send_events(settings: IntakeSettings) -> None:
-    mongo = connect(settings.mongodb_url)
-    pid = project_id()
-    await ProjectRegistry(mongo[settings.mongodb_db]).add(registered(pid))
-    events = [
-        *(
-            binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, f"A-{i}"), f"ok-{i}"))
-            for i in range(VALID)
-        ),
-        binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, action_points=["7.1"]), "bad-ap")),
-    ]
-    await produce(settings.kafka_bootstrap_servers, settings.topics.raw, events)
-
-    async def stored() -> bool:
-        return await mongo[settings.mongodb_db][EVENTS].count_documents({}) == VALID
-
-    await eventually(stored, what="the valid events stored")
-    await mongo.close()
 
 
 async def test_prometheus_scrapes_the_services_and_runs_the_dashboard_and_rules(
