@@ -67,3 +67,6 @@ class CountedRejections:
     async def record(self, refused: Sequence[Refused], at: datetime, channel: Channel) -> None:
         await self._inner.record(refused, at, channel)
         self._metrics.rejected(refused, channel)
+
+    async def already_recorded(self, refused: Sequence[Refused]) -> set[str]:
+        return await self._inner.already_recorded(refused)

@@ -67,6 +67,11 @@ def rejection_document(refused: Refused, at: datetime, channel: Channel) -> dict
 class RejectionRecorder(Protocol):
     async def record(self, refused: Sequence[Refused], at: datetime, channel: Channel) -> None: ...
 
+    async def already_recorded(self, refused: Sequence[Refused]) -> set[str]:
+        """The positions among `refused` recorded before: a redelivered message whose DLQ
+        copy is already there."""
+        ...
+
 
 class MongoRejectionStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
@@ -84,6 +89,12 @@ class MongoRejectionStore:
         except BulkWriteError as error:
             if not only_duplicate_keys(error.details):
                 raise
+
+    async def already_recorded(self, refused: Sequence[Refused]) -> set[str]:
+        if not refused:
+            return set()
+        positions = [r.record.position for r in refused]
+        return {doc["_id"] async for doc in self._rejections.find({"_id": {"$in": positions}}, {"_id": 1})}
 
     async def page(self, project_id: str, limit: int, cursor: str | None) -> Page[RejectionView]:
         query: dict[str, Any] = {"project_id": project_id}

@@ -24,14 +24,19 @@ async def route(
     rejections: RejectionRecorder,
 ) -> None:
     """Publish every outcome and wait until the broker has them all, and record why each
-    refused one was refused (then offsets may move)."""
+    refused one was refused (then offsets may move). A refused message redelivered after a
+    crash is not dead-lettered again if its rejection was recorded: that record is written
+    only once its DLQ copy is confirmed. (A crash between the two still leaves a second copy,
+    recognisable by its original_* headers.)"""
+    refused = [o for o in outcomes if isinstance(o, Refused)]
+    done = await rejections.already_recorded(refused)
     # Sent concurrently, so the producer batches them; gather returns when all are confirmed.
     pending: list[Awaitable[Any]] = []
     for outcome in outcomes:
         if isinstance(outcome, Accepted):
             key, headers, value = encode_structured(outcome.event)
             pending.append(broker.publish(value, topics.validated, key=key, headers=headers))
-        else:
+        elif outcome.record.position not in done:
             pending.append(dead_letter(broker, topics.dlq, outcome, "intake", at))
     await asyncio.gather(*pending)
-    await rejections.record([o for o in outcomes if isinstance(o, Refused)], at, "kafka")
+    await rejections.record([r for r in refused if r.record.position not in done], at, "kafka")

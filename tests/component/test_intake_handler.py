@@ -28,6 +28,9 @@ class FakeRejections:
     async def record(self, refused: Sequence[Refused], at: datetime, channel: Channel) -> None:
         self.recorded += [(str(r.rejection.reason), channel) for r in refused]
 
+    async def already_recorded(self, refused: Sequence[Refused]) -> set[str]:
+        return set()  # no redelivery here; tests/faults covers it on a real broker
+
 
 REJECTIONS = FakeRejections()
 
