@@ -50,7 +50,6 @@ class Stream:
     valid: set[str] = field(default_factory=set)
     invalid: set[str] = field(default_factory=set)
     activities: int = 0  # valid activity reports, all on action point 3.1
-    resent: set[str] = field(default_factory=set)  # sent again after the broker refused them
 
     @classmethod
     def draw(cls, rng: random.Random, projects: list[str], count: int) -> Stream:
@@ -84,7 +83,7 @@ class Stream:
     async def send(self, settings: CommonSettings) -> None:
         """The whole stream onto bp.events.raw at RATE. A chunk the broker did not take (it
         was down) is sent again, as a project's system would: intake then refuses the copies
-        that had got through as `duplicate`."""
+        of what had got through as `duplicate`."""
         for n in range(0, len(self.messages), CHUNK):
             chunk = self.messages[n : n + CHUNK]
             for attempt in range(60):
@@ -92,7 +91,6 @@ class Stream:
                     await produce(settings.kafka_bootstrap_servers, settings.topics.raw, chunk)
                     break
                 except KafkaError:
-                    self.resent |= {f"s-{i}" for i in range(n, n + len(chunk))}
                     await asyncio.sleep(min(0.5 * 2**attempt, 2.0))
             else:
                 raise AssertionError("the broker did not come back within a minute")
@@ -125,9 +123,10 @@ class Stream:
             timeout=120,
         )
         copies = [r for r in dlq if header(r, "reason") == "duplicate"]
-        assert {header(r, "event_id") for r in copies} <= self.valid & self.resent, (
-            "a duplicate never re-sent"
-        )
+        # A copy comes from a chunk sent again, or from the producer's own retry of a batch
+        # the broker wrote before it died (no idempotent producer on Tansu): intake refuses
+        # it as `duplicate`, and the event itself is stored once (checked above).
+        assert {header(r, "event_id") for r in copies} <= self.valid, "a duplicate of an event never stored"
         refused = [r for r in dlq if header(r, "reason") != "duplicate"]
         dead = Counter(header(r, "event_id") for r in refused)
         assert set(dead) == self.invalid, (
