@@ -21,10 +21,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bench.measure import rss_mb
-from bench.workload import projects, registration
-from services.aggregator.store import event_document
+from bench.workload import projects, registration, stored_documents
 from services.notifier.store import OUTBOX
-from shared.events.codec import KafkaRecord, decode_event
 from shared.events.models import EventType
 from shared.events.produce import cloud_event, kafka_binary
 from shared.mongo import EVENTS
@@ -82,16 +80,13 @@ class Hook:
 
 def registrations(count: int) -> list[dict[str, Any]]:
     """`count` project.registered events as the event log keeps them."""
-    stored_at = datetime.now(UTC)
-    documents = []
-    for n, project in enumerate(projects(count, random.Random(11), prefix="SILENT")):
-        time_ = datetime(2025, 1, 1, tzinfo=UTC) - timedelta(days=1)
-        key, headers, value = kafka_binary(
-            cloud_event(EventType.PROJECT_REGISTERED, registration(project), time_, f"reg-{n}")
-        )
-        record = KafkaRecord("bench", 0, n, key, value, tuple((k, v.encode()) for k, v in headers.items()))
-        documents.append(event_document(decode_event(record), record, stored_at))
-    return documents
+    time_ = datetime(2025, 1, 1, tzinfo=UTC) - timedelta(days=1)
+    return stored_documents(
+        [
+            kafka_binary(cloud_event(EventType.PROJECT_REGISTERED, registration(project), time_, f"reg-{n}"))
+            for n, project in enumerate(projects(count, random.Random(11), prefix="SILENT"))
+        ]
+    )
 
 
 async def notifier_delivery(

@@ -22,10 +22,9 @@ from rich.table import Table
 
 from bench.measure import Latency, percentiles, rss_mb, timed
 from bench.notifier import notifier_delivery
-from bench.workload import NOW, Message, activity, events, projects
+from bench.workload import NOW, Message, activity, events, projects, stored_documents
 from services.aggregator.rebuild import rebuild
-from services.aggregator.store import MongoReadModelStore, event_document
-from shared.events.codec import KafkaRecord, decode_event
+from services.aggregator.store import MongoReadModelStore
 from shared.events.models import EventType
 from shared.events.produce import cloud_event, kafka_binary
 from shared.framework import load_framework
@@ -78,18 +77,6 @@ async def insert_rate(db: Any, documents: list[dict[str, Any]]) -> float:
     for n in range(0, len(documents), 500):
         await db["baseline_events"].insert_many(documents[n : n + 500], ordered=False)
     return len(documents) / (time.perf_counter() - start)
-
-
-def stored_documents(messages: list[Message]) -> list[dict[str, Any]]:
-    now = time.time()
-    from datetime import UTC, datetime
-
-    at = datetime.fromtimestamp(now, UTC)
-    docs = []
-    for n, (key, headers, value) in enumerate(messages):
-        record = KafkaRecord("b", 0, n, key, value, tuple((k, v.encode()) for k, v in headers.items()))
-        docs.append(event_document(decode_event(record), record, at))
-    return docs
 
 
 def service(name: str, env: dict[str, str], logs: Path) -> tuple[ManagedProcess, int]:

@@ -7,7 +7,9 @@ import random
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from services.aggregator.store import event_document
 from shared.catalog import action_points
+from shared.events.codec import KafkaRecord, decode_event
 from shared.events.models import EventType
 from shared.events.produce import cloud_event, kafka_binary
 from shared.framework import ResultsFramework
@@ -112,3 +114,13 @@ def events(
             kafka_binary(cloud_event(kind, data, NOW - timedelta(seconds=count - n), f"bench-{n}"))
         )
     return messages, activities
+
+
+def stored_documents(messages: list[Message]) -> list[dict[str, Any]]:
+    """The messages as the event log keeps them (what the aggregator would store)."""
+    at = datetime.now(UTC)
+    docs = []
+    for n, (key, headers, value) in enumerate(messages):
+        record = KafkaRecord("bench", 0, n, key, value, tuple((k, v.encode()) for k, v in headers.items()))
+        docs.append(event_document(decode_event(record), record, at))
+    return docs

@@ -1,12 +1,15 @@
-"""What the deployment files (docker-compose.yml, deploy/) are checked against: the services'
-settings and the metric names they export."""
+"""The deployment files (docker-compose.yml, deploy/) as the tests read them, and what they are
+checked against: the services' settings and the metric names they export."""
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import yaml
 from prometheus_client import CollectorRegistry
 
 from services.aggregator.app import create_app as create_aggregator
@@ -33,6 +36,38 @@ SUFFIXES = {
     "gauge": ("",),
     "info": ("_info",),
 }
+
+
+Files = dict[str, Any]  # the parsed files: compose, prometheus, alerts, grafana's three
+
+
+def load() -> Files:
+    grafana = DEPLOY / "grafana"
+    return {
+        "compose": yaml.safe_load((ROOT / "docker-compose.yml").read_text()),
+        "prometheus": yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text()),
+        "alerts": yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text()),
+        "datasources": yaml.safe_load(
+            (grafana / "provisioning" / "datasources" / "prometheus.yml").read_text()
+        ),
+        "providers": yaml.safe_load(
+            (grafana / "provisioning" / "dashboards" / "cfa-monitor.yml").read_text()
+        ),
+        "dashboard": json.loads((grafana / "dashboards" / "cfa-monitor.json").read_text()),
+    }
+
+
+def dashboard_queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
+    """(panel title, PromQL) of every panel, with Grafana's variables given a value."""
+    return [
+        (panel["title"], target["expr"].replace("$__rate_interval", "5m"))
+        for panel in dashboard["panels"]
+        for target in panel.get("targets", [])
+    ]
+
+
+def rule_exprs(alerts: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(rule["alert"], rule["expr"]) for group in alerts["groups"] for rule in group["rules"]]
 
 
 def env_names(cls: type[CommonSettings]) -> set[str]:

@@ -20,7 +20,7 @@ from services.notifier.channels import Channels, Permanent, Transient, retry_del
 from services.notifier.config import REFERENCE_GROUP, NotifierConfig
 from services.notifier.digest import digest_lines, next_digest
 from services.notifier.lifecycle import Timing, due, reconcile
-from services.notifier.notify import DeliveryOutcome, OutboxEntry, digest_entry, outbox_entries
+from services.notifier.notify import DeliveryOutcome, OutboxEntry, Outcome, digest_entry, outbox_entries
 from services.notifier.rules import Finding, evaluate
 from services.notifier.store import NotifierStore
 from shared.catalog import TWG_PRIORITY
@@ -167,7 +167,7 @@ class Deliverer:
         claim: timedelta = timedelta(seconds=60),
         batch: int = 20,
         seed: int | None = None,
-        on_outcome: Callable[[OutboxEntry, str], None] = lambda entry, outcome: None,
+        on_outcome: Callable[[OutboxEntry, Outcome], None] = lambda entry, outcome: None,
     ) -> None:
         self._store = store
         self._channels = channels

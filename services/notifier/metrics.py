@@ -5,15 +5,16 @@ evaluations."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import get_args
 
 from services.notifier.evaluator import Evaluator
-from services.notifier.notify import Channel, OutboxEntry
+from services.notifier.notify import Channel, OutboxEntry, Outcome
 from services.notifier.rules import AlertKind
 from services.notifier.store import NotifierStore
 from shared.metrics import ServiceMetrics
 
 CHANNELS: tuple[Channel, ...] = ("email", "webhook", "kafka")
-OUTCOMES = ("sent", "retry", "failed")
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 
 class NotifierMetrics:
@@ -61,7 +62,7 @@ class NotifierMetrics:
         metrics.on_scrape("alerts", alert_counts)
         metrics.on_scrape("outbox", outbox_counts)
 
-    def delivery(self, entry: OutboxEntry, outcome: str) -> None:
+    def delivery(self, entry: OutboxEntry, outcome: Outcome) -> None:
         self._attempts.labels(channel=entry.channel, outcome=outcome).inc()
         if outcome != "sent":
             kind = "permanent" if outcome == "failed" else "transient"

@@ -40,12 +40,15 @@ class OutboxEntry(BaseModel):
     claimed_until: datetime | None = None
 
 
+Outcome = Literal["sent", "retry", "failed"]
+
+
 @dataclass(frozen=True)
 class DeliveryOutcome:
     """How one send went: `sent`, `retry` (at `retry_at`) or `failed` for good."""
 
     entry: OutboxEntry
-    outcome: Literal["sent", "retry", "failed"]
+    outcome: Outcome
     error: str | None = None
     retry_at: datetime | None = None
 

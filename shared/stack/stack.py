@@ -145,8 +145,7 @@ class EmbeddedStack:
             None if self._kafka_env is None else {**os.environ, **self._kafka_env},
         )
         self.processes["kafka"] = tansu
-        tansu.start()
-        tansu.wait_until(lambda: port_open(HOST, port), timeout=30)
+        self.start_again("kafka")
 
     def _start_mongo(self) -> None:
         port = self._ports[1]
@@ -171,15 +170,15 @@ class EmbeddedStack:
             self.run_dir / "logs" / "secantusdb.log",
         )
         self.processes["mongodb"] = secantus
-        secantus.start()
-        secantus.wait_until(lambda: _mongo_answers(self.endpoints.mongodb_url), timeout=60)
+        self.start_again("mongodb")
 
     def kill(self, name: str) -> None:
         """SIGKILL one embedded server ("kafka" or "mongodb"), as a crash would."""
         self.processes[name].kill()
 
     def start_again(self, name: str) -> None:
-        """Start a killed server again, on the same port and storage."""
+        """Start a server ("kafka" or "mongodb"; again, after a kill) on its port and
+        storage, and wait until it answers."""
         process = self.processes[name]
         process.start()
         if name == "kafka":

@@ -32,11 +32,10 @@ from shared.processes import ManagedProcess, free_port, http_ok
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
 from tests.debian import prometheus_bin
-from tests.deploy import DEPLOY, promql_series
+from tests.deploy import DEPLOY, dashboard_queries, load, promql_series, rule_exprs
 from tests.factories import NOW
 from tests.integration.helpers import ServerThread, eventually
 from tests.integration.test_metrics import INVALID, VALID, send_events
-from tests.unit.test_deploy import dashboard_queries, load, rule_exprs
 
 pytestmark = pytest.mark.integration
 

@@ -5,7 +5,6 @@ drift (a renamed variable, port or metric)."""
 from __future__ import annotations
 
 import copy
-import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -19,30 +18,16 @@ from tests.deploy import (
     DEPLOY,
     ROOT,
     SETTINGS,
+    Files,
     all_exported,
+    dashboard_queries,
     default_port,
     env_names,
     exported_series,
+    load,
     promql_series,
+    rule_exprs,
 )
-
-Files = dict[str, Any]  # the parsed files: compose, prometheus, alerts, grafana's three
-
-
-def load() -> Files:
-    grafana = DEPLOY / "grafana"
-    return {
-        "compose": yaml.safe_load((ROOT / "docker-compose.yml").read_text()),
-        "prometheus": yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text()),
-        "alerts": yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text()),
-        "datasources": yaml.safe_load(
-            (grafana / "provisioning" / "datasources" / "prometheus.yml").read_text()
-        ),
-        "providers": yaml.safe_load(
-            (grafana / "provisioning" / "dashboards" / "cfa-monitor.yml").read_text()
-        ),
-        "dashboard": json.loads((grafana / "dashboards" / "cfa-monitor.json").read_text()),
-    }
 
 
 def mounted(service: dict[str, Any], inside: str) -> Path | None:
@@ -54,19 +39,6 @@ def mounted(service: dict[str, Any], inside: str) -> Path | None:
         if inside == target or inside.startswith(target.rstrip("/") + "/"):
             return ROOT / source / Path(inside).relative_to(target)
     return None
-
-
-def dashboard_queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
-    """(panel title, PromQL) of every panel, with Grafana's variables given a value."""
-    return [
-        (panel["title"], target["expr"].replace("$__rate_interval", "5m"))
-        for panel in dashboard["panels"]
-        for target in panel.get("targets", [])
-    ]
-
-
-def rule_exprs(alerts: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(rule["alert"], rule["expr"]) for group in alerts["groups"] for rule in group["rules"]]
 
 
 def service_problems(compose: dict[str, Any]) -> list[str]:
