@@ -175,6 +175,19 @@ def _counted(fact: Fact) -> bool:
     return fact.kind is FactKind.ACTIVITY and not fact.withdrawn and fact.data["status"] in COUNTED_ACTIVITY
 
 
+@dataclass
+class _IndexSlot:
+    """The indexes of one version of the facts, shared by a fact set and its snapshots: a
+    snapshot that builds them (in a worker thread) leaves them for the next read of the same
+    version. One assignment replaces both fields, so a reader never pairs the wrong two."""
+
+    built: tuple[int, Indexes] | None = None
+
+    def get(self, version: int) -> Indexes | None:
+        built = self.built
+        return built[1] if built is not None and built[0] == version else None
+
+
 class FactSet:
     """Facts by key; `apply` keeps the winning version, whatever the order of arrival."""
 
@@ -182,7 +195,7 @@ class FactSet:
         self._facts: dict[str, Fact] = {}
         self._activities: dict[str, ActivityRecord] = {}  # parsed once, when the fact arrives
         self.version = 0
-        self._indexes: Indexes | None = None
+        self._indexes = _IndexSlot()
         for fact in facts:
             self.apply(fact)
 
@@ -195,7 +208,6 @@ class FactSet:
         else:
             self._activities.pop(fact.key, None)
         self.version += 1
-        self._indexes = None
         return True
 
     def snapshot(self) -> FactSet:
@@ -212,7 +224,6 @@ class FactSet:
         self._activities.pop(key, None)
         if self._facts.pop(key, None) is not None:
             self.version += 1
-            self._indexes = None
 
     @property
     def facts(self) -> Mapping[str, Fact]:
@@ -220,6 +231,8 @@ class FactSet:
 
     @property
     def indexes(self) -> Indexes:
-        if self._indexes is None:
-            self._indexes = _index(self._facts.values(), self._activities.values())
-        return self._indexes
+        indexes = self._indexes.get(self.version)
+        if indexes is None:
+            indexes = _index(self._facts.values(), self._activities.values())
+            self._indexes.built = (self.version, indexes)
+        return indexes

@@ -78,6 +78,10 @@ def batch_subscriber(
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         max_partition_fetch_bytes=MAX_REQUEST_BYTES,
+        # Tansu answers a fetch of several partitions only when its wait is over, even
+        # when one of them has new messages (measured: 4 partitions, a message every
+        # 137 ms, 215 ms per message at 500 ms; 1 partition, 2 ms): the wait is latency.
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         decoder=_raw_body,
     )
 

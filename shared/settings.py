@@ -49,6 +49,13 @@ class CommonSettings(BaseSettings):
         description="Consumer group session timeout: how soon a dead member's partitions move",
     )
     kafka_heartbeat_interval_ms: int = Field(3_000, ge=100, description="Consumer heartbeat interval")
+    kafka_fetch_max_wait_ms: int = Field(
+        50,
+        ge=0,
+        le=10_000,
+        description="Longest a consumer's fetch waits at the broker for new messages; "
+        "a floor on latency where the broker holds a fetch of several partitions to the end",
+    )
     consumer_max_records: int = Field(500, ge=1, le=10_000, description="Most messages handled in one batch")
     host: str = Field("127.0.0.1", description="Address the HTTP server listens on")
     port: int = Field(8000, ge=0, le=65535, description="Port the HTTP server listens on")

@@ -121,7 +121,11 @@ def _subscribe_to_progress(
 ) -> None:
     # No consumer group: every replica hears every change (only the one holding the
     # evaluation lease acts on it), and a change made while none ran is caught at start.
-    @broker.subscriber(settings.topics.progress, auto_offset_reset="latest")
+    @broker.subscriber(
+        settings.topics.progress,
+        auto_offset_reset="latest",
+        fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+    )
     async def on_progress_change(_: bytes) -> None:
         """A status changed: evaluate soon (the change itself is re-derived from the events)."""
         if config.evaluate_on_progress:

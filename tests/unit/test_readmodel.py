@@ -155,3 +155,14 @@ def test_priorities_projects_and_countries() -> None:
 def test_incremental_equals_fold_in_any_order() -> None:
     facts = base_facts()
     assert FactSet(reversed(facts)).facts == fold(facts)
+
+
+def test_indexes_built_on_a_snapshot_serve_the_fact_set_until_it_changes() -> None:
+    facts = base_facts()
+    live = FactSet(facts[:-1])
+    snapshot = live.snapshot()
+    built = snapshot.indexes  # as a worker thread builds them, for a read as of some date
+    assert live.indexes is built  # a read of the same version, as of another date: no rebuild
+    live.apply(facts[-1])
+    assert live.indexes is not built
+    assert live.snapshot().indexes is live.indexes
