@@ -26,7 +26,7 @@ class FactKind(StrEnum):
     MILESTONE = "milestone"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     key: str
     kind: FactKind

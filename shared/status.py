@@ -36,7 +36,7 @@ class Thresholds:
     stale_after_days: int = 120
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Measurement:
     value: float
     period_start: date
