@@ -52,7 +52,7 @@ async def follow_event_log(store: EventLog, view: LiveView, own_writer: str | No
                     view.apply_documents(batch)
                     loaded += len(batch)
                 view.ready.set()
-                log.info("event log loaded", events=loaded, facts=len(view.facts.facts))
+                log.info("event log loaded", events=loaded, facts=len(view.facts))
                 delay = 0.5
                 async for change in stream:
                     view.apply_documents([change["fullDocument"]])

@@ -10,6 +10,7 @@ pure function of the final event set always agree.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,7 +85,8 @@ def fact_of(event_type: str, data: Mapping[str, Any], time: datetime, event_id: 
         return None
     kind, key = kind_key
     withdrawn = EventType(event_type) is EventType.REPORT_WITHDRAWN
-    return Fact(key, kind, str(data["project_id"]), time, event_id, withdrawn, data)
+    # Interned: 100,000 facts of 40 projects then hold 40 strings, not 100,000 copies.
+    return Fact(key, kind, sys.intern(str(data["project_id"])), time, event_id, withdrawn, data)
 
 
 def fact_of_document(doc: Mapping[str, Any]) -> Fact | None:

@@ -1,11 +1,18 @@
-"""The current facts, held in memory and indexed for reading as of any date."""
+"""The current facts, held in memory and indexed for reading as of any date.
+
+The indexes follow the facts incrementally: each change is queued as it is applied (on the
+event loop), and a read (in any thread) folds the queued changes in and rebuilds only the
+groups they touched, sharing the rest with the indexes before. A group's index, once built,
+is never changed, so a read never sees another thread's work half done."""
 
 from __future__ import annotations
 
 import itertools
+import sys
+import threading
 from array import array
 from bisect import bisect_right
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -28,16 +35,21 @@ class ActivityRecord:
     countries: tuple[str, ...]
     participants: tuple[int, int, int]  # total, women, men
 
+    @property
+    def last(self) -> date:
+        """The last day it took place on (its start, while it has no end)."""
+        return self.end or self.start
+
 
 def activity_record(data: Mapping[str, Any], project_id: str) -> ActivityRecord:
     end = data.get("end_date")
     people = data.get("participants") or {}
     return ActivityRecord(
         project_id=project_id,
-        action_points=tuple(data["action_points"]),
+        action_points=tuple(map(sys.intern, data["action_points"])),
         start=date.fromisoformat(data["start_date"]),
         end=date.fromisoformat(end) if end else None,
-        countries=tuple(c["code"] for c in data.get("countries", ())),
+        countries=tuple(sys.intern(c["code"]) for c in data.get("countries", ())),
         participants=(
             int(people.get("total") or 0),
             int(people.get("women") or 0),
@@ -61,9 +73,9 @@ class ActivityIndex:
 
     def __init__(self, records: Iterable[ActivityRecord]) -> None:
         self._ordered = sorted(records, key=attrgetter("start"))
-        self.starts = [r.start for r in self._ordered]
-        self._last = list(itertools.accumulate([r.end or r.start for r in self._ordered], max))
-        people = list(zip(*(r.participants for r in self._ordered), strict=True)) or [(), (), ()]
+        self.starts = list(map(attrgetter("start"), self._ordered))
+        self._last = list(itertools.accumulate(map(attrgetter("last"), self._ordered), max))
+        people = list(zip(*map(attrgetter("participants"), self._ordered), strict=True)) or [(), (), ()]
         self._totals = [_running_sums(column) for column in people]
         self._first_country: dict[str, date] | None = None
         self._first_project: dict[str, date] | None = None
@@ -97,45 +109,35 @@ EMPTY = ActivityIndex(())
 
 
 class Groups:
-    """Activities grouped by a key; each group's index is built when first read."""
+    """Activities grouped by a key (an action point, a project, a country, ...), each group's
+    index built already. Never changed once made: a later version is a new Groups, which
+    shares the index of every group that did not change."""
 
-    def __init__(
-        self,
-        records: Iterable[ActivityRecord] = (),
-        keys: Callable[[ActivityRecord], Iterable[Any]] = lambda r: (),
-    ) -> None:
-        self._records: dict[Any, list[ActivityRecord]] = defaultdict(list)
-        for record in records:
-            for key in keys(record):
-                self._records[key].append(record)
-        self._built: dict[Any, ActivityIndex] = {}
+    def __init__(self, built: Mapping[Any, ActivityIndex] | None = None) -> None:
+        self._built: Mapping[Any, ActivityIndex] = built or {}
 
     def get(self, key: Any) -> ActivityIndex:
-        index = self._built.get(key)
-        if index is None:
-            records = self._records.get(key)
-            if not records:
-                return EMPTY
-            index = self._built[key] = ActivityIndex(records)
-        return index
+        return self._built.get(key, EMPTY)
 
     def group_keys(self) -> set[Any]:
-        return set(self._records)
+        return set(self._built)
 
 
 @dataclass
 class Indexes:
-    """Everything a read needs, derived once per version of the facts."""
+    """Everything a read needs, as of one version of the facts. Its dicts and lists are not
+    changed once it is made (the series cache only fills)."""
 
-    projects: dict[str, Mapping[str, Any]] = field(default_factory=dict)
-    registered_at: dict[str, datetime] = field(default_factory=dict)
-    measurements: dict[str, list[Measurement]] = field(default_factory=lambda: defaultdict(list))
+    version: int = 0
+    projects: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    registered_at: Mapping[str, datetime] = field(default_factory=dict)
+    measurements: Mapping[str, Sequence[Measurement]] = field(default_factory=dict)
     by_action_point: Groups = field(default_factory=Groups)
     by_project: Groups = field(default_factory=Groups)
     by_country: Groups = field(default_factory=Groups)
     by_country_action_point: Groups = field(default_factory=Groups)
-    milestones: dict[str, list[Mapping[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    report_times: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+    milestones: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    report_times: Mapping[str, Sequence[datetime]] = field(default_factory=dict)
     series_cache: dict[tuple[str, str], Series] = field(default_factory=dict)
 
     def series(self, indicator_id: str, aggregation: str) -> Series:
@@ -150,29 +152,12 @@ def _country_action_points(record: ActivityRecord) -> list[tuple[str, str]]:
     return [(code, ap) for code in record.countries for ap in record.action_points]
 
 
-def _index(
-    facts: Iterable[Fact], activities: Iterable[ActivityRecord], measurements: Iterable[IndicatorMeasurement]
-) -> Indexes:
-    ix = Indexes()
-    for fact in facts:
-        if fact.kind is FactKind.PROJECT:
-            ix.projects[fact.project_id] = fact.data
-            ix.registered_at[fact.project_id] = fact.time
-            continue
-        ix.report_times[fact.project_id].append(fact.time)
-        if fact.kind is FactKind.MILESTONE and not fact.withdrawn:
-            ix.milestones[fact.project_id].append(fact.data)
-    for times in ix.report_times.values():
-        times.sort()
-    for indicator_id, measurement in measurements:
-        ix.measurements[indicator_id].append(measurement)
-    counted = list(activities)
-    ix.by_action_point = Groups(counted, attrgetter("action_points"))
-    ix.by_project = Groups(counted, lambda r: (r.project_id,))
-    ix.by_country = Groups(counted, attrgetter("countries"))
-    ix.by_country_action_point = Groups(counted, _country_action_points)
-    return ix
-
+GROUPINGS: dict[str, Callable[[ActivityRecord], Iterable[Any]]] = {
+    "by_action_point": attrgetter("action_points"),
+    "by_project": lambda r: (r.project_id,),
+    "by_country": attrgetter("countries"),
+    "by_country_action_point": _country_action_points,
+}
 
 IndicatorMeasurement = tuple[str, Measurement]
 NO_DATA: Mapping[str, Any] = MappingProxyType({})
@@ -187,17 +172,119 @@ def measurement_of(data: Mapping[str, Any], project_id: str) -> IndicatorMeasure
     )
 
 
-@dataclass
-class _IndexSlot:
-    """The indexes of one version of the facts, shared by a fact set and its snapshots: a
-    snapshot that builds them (in a worker thread) leaves them for the next read of the same
-    version. One assignment replaces both fields, so a reader never pairs the wrong two."""
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A fact as the set keeps it, with the record its figures read (if it is counted)."""
 
-    built: tuple[int, Indexes] | None = None
+    fact: Fact
+    activity: ActivityRecord | None = None
+    measurement: IndicatorMeasurement | None = None
 
-    def get(self, version: int) -> Indexes | None:
-        built = self.built
-        return built[1] if built is not None and built[0] == version else None
+
+class _IndexBuilder:
+    """The members of every group and the other indexes' parts, changed by the queued
+    changes, and the last indexes made from them. Used under its lock only."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.indexes = Indexes()
+        self._members: dict[str, dict[Any, list[ActivityRecord]]] = {g: defaultdict(list) for g in GROUPINGS}
+        self._projects: dict[str, Fact] = {}
+        self._reports: dict[str, dict[str, datetime]] = defaultdict(dict)  # project -> fact key -> time
+        self._milestones: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
+        self._measurements: dict[str, dict[str, Measurement]] = defaultdict(dict)
+
+    def build(self, changes: Iterable[tuple[str, _Kept | None, _Kept]], version: int) -> Indexes:
+        dirty_groups: dict[str, set[Any]] = {g: set() for g in GROUPINGS}
+        dirty_projects: set[str] = set()
+        dirty_indicators: set[str] = set()
+        for key, old, new in changes:
+            for kept, sign in ((old, -1), (new, +1)):
+                if kept is not None:
+                    self._fold(key, kept, sign, dirty_groups, dirty_projects, dirty_indicators)
+        before = self.indexes
+        groups = {
+            name: Groups(self._groups(getattr(before, name), self._members[name], dirty_groups[name]))
+            for name in GROUPINGS
+        }
+        self.indexes = Indexes(
+            version=version,
+            projects={pid: fact.data for pid, fact in self._projects.items()},
+            registered_at={pid: fact.time for pid, fact in self._projects.items()},
+            measurements=_refreshed(before.measurements, self._measurements, dirty_indicators, list),
+            milestones=_refreshed(before.milestones, self._milestones, dirty_projects, list),
+            report_times=_refreshed(before.report_times, self._reports, dirty_projects, sorted),
+            series_cache={k: v for k, v in before.series_cache.items() if k[0] not in dirty_indicators},
+            **groups,
+        )
+        return self.indexes
+
+    def _fold(
+        self,
+        key: str,
+        kept: _Kept,
+        sign: int,
+        dirty_groups: dict[str, set[Any]],
+        dirty_projects: set[str],
+        dirty_indicators: set[str],
+    ) -> None:
+        """Take a fact out (sign -1) or put it in (+1)."""
+        fact = kept.fact
+        if fact.kind is FactKind.PROJECT:
+            if sign > 0:
+                self._projects[fact.project_id] = fact
+            return
+        pid = fact.project_id
+        dirty_projects.add(pid)
+        if sign > 0:
+            self._reports[pid][key] = fact.time
+        else:
+            self._reports[pid].pop(key, None)
+        if fact.kind is FactKind.MILESTONE and not fact.withdrawn:
+            if sign > 0:
+                self._milestones[pid][key] = fact.data
+            else:
+                self._milestones[pid].pop(key, None)
+        if kept.measurement is not None:
+            indicator, measurement = kept.measurement
+            dirty_indicators.add(indicator)
+            if sign > 0:
+                self._measurements[indicator][key] = measurement
+            else:
+                self._measurements[indicator].pop(key, None)
+        if kept.activity is not None:
+            for name, keys in GROUPINGS.items():
+                for group in keys(kept.activity):
+                    dirty_groups[name].add(group)
+                    members = self._members[name][group]
+                    if sign > 0:
+                        members.append(kept.activity)
+                    else:
+                        members.remove(kept.activity)  # an equal record counts the same
+
+    @staticmethod
+    def _groups(
+        before: Groups, members: Mapping[Any, list[ActivityRecord]], dirty: set[Any]
+    ) -> dict[Any, ActivityIndex]:
+        built = {key: before.get(key) for key in before.group_keys() if key not in dirty}
+        for key in dirty:
+            if members.get(key):
+                built[key] = ActivityIndex(members[key])
+        return built
+
+
+def _refreshed(
+    before: Mapping[str, Any],
+    parts: Mapping[str, Mapping[str, Any]],
+    dirty: set[str],
+    make: Callable[[Any], Any],
+) -> dict[str, Any]:
+    """`before`, with the entries named in `dirty` made again from `parts`."""
+    fresh = {key: value for key, value in before.items() if key not in dirty}
+    for key in dirty:
+        if parts.get(key):
+            fresh[key] = make(parts[key].values())
+    return fresh
 
 
 class FactSet:
@@ -205,58 +292,58 @@ class FactSet:
 
     An activity or a measurement is kept as the record its figures read, parsed once when it
     arrives; its fact keeps its key and version, not the event's data (measured: the data
-    of 100,000 events took 186 MB, the records 30)."""
+    of 100,000 events took 186 MB, the records 30).
+
+    `apply` belongs to one thread (the event loop); `indexes` may be read from any."""
 
     def __init__(self, facts: Iterable[Fact] = ()) -> None:
-        self._facts: dict[str, Fact] = {}
-        self._activities: dict[str, ActivityRecord] = {}  # only those counted in the figures
-        self._measurements: dict[str, IndicatorMeasurement] = {}
+        self._kept: dict[str, _Kept] = {}
+        self._changes: deque[tuple[str, _Kept | None, _Kept]] = deque()
+        self._builder = _IndexBuilder()
         self.version = 0
-        self._indexes = _IndexSlot()
         for fact in facts:
             self.apply(fact)
 
     def apply(self, fact: Fact | None) -> bool:
-        if fact is None or not fact.supersedes(self._facts.get(fact.key)):
+        if fact is None:
             return False
-        self._activities.pop(fact.key, None)
-        self._measurements.pop(fact.key, None)
-        if fact.withdrawn or fact.kind not in (FactKind.ACTIVITY, FactKind.MEASUREMENT):
-            self._facts[fact.key] = fact
-        else:
-            if fact.kind is FactKind.MEASUREMENT:
-                self._measurements[fact.key] = measurement_of(fact.data, fact.project_id)
-            elif fact.data["status"] in COUNTED_ACTIVITY:
-                self._activities[fact.key] = activity_record(fact.data, fact.project_id)
-            self._facts[fact.key] = replace(fact, data=NO_DATA)
+        old = self._kept.get(fact.key)
+        if not fact.supersedes(old.fact if old is not None else None):
+            return False
+        kept = _kept(fact)
+        self._kept[fact.key] = kept
         self.version += 1
+        self._changes.append((fact.key, old, kept))  # deque: appended here, taken in another thread
         return True
-
-    def snapshot(self) -> FactSet:
-        """A copy that later changes leave alone (facts are immutable, so the dicts are
-        copied, not the facts): a read model can be built from it in another thread."""
-        copy = FactSet()
-        copy._facts = dict(self._facts)
-        copy._activities = dict(self._activities)
-        copy._measurements = dict(self._measurements)
-        copy.version = self.version
-        copy._indexes = self._indexes
-        return copy
-
-    def remove(self, key: str) -> None:
-        self._activities.pop(key, None)
-        self._measurements.pop(key, None)
-        if self._facts.pop(key, None) is not None:
-            self.version += 1
 
     @property
     def facts(self) -> Mapping[str, Fact]:
-        return self._facts
+        return {key: kept.fact for key, kept in self._kept.items()}
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
     @property
     def indexes(self) -> Indexes:
-        indexes = self._indexes.get(self.version)
-        if indexes is None:
-            indexes = _index(self._facts.values(), self._activities.values(), self._measurements.values())
-            self._indexes.built = (self.version, indexes)
-        return indexes
+        """The indexes of the facts applied so far (at least up to `version` as it was when
+        called)."""
+        builder = self._builder
+        with builder.lock:
+            if not self._changes:
+                return builder.indexes
+            changes, version = [], builder.indexes.version
+            while self._changes:
+                changes.append(self._changes.popleft())
+                version += 1
+            return builder.build(changes, version)
+
+
+def _kept(fact: Fact) -> _Kept:
+    if fact.withdrawn or fact.kind not in (FactKind.ACTIVITY, FactKind.MEASUREMENT):
+        return _Kept(fact)
+    slim = replace(fact, data=NO_DATA)
+    if fact.kind is FactKind.MEASUREMENT:
+        return _Kept(slim, measurement=measurement_of(fact.data, fact.project_id))
+    if fact.data["status"] in COUNTED_ACTIVITY:
+        return _Kept(slim, activity=activity_record(fact.data, fact.project_id))
+    return _Kept(slim)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -173,7 +173,7 @@ def _action_point(
     )
 
 
-def _milestones(raw: list[Any], as_of: date) -> list[MilestoneView]:
+def _milestones(raw: Iterable[Mapping[str, Any]], as_of: date) -> list[MilestoneView]:
     views = []
     for m in sorted(raw, key=lambda m: (m["due_date"], m["milestone_id"])):
         due = date.fromisoformat(m["due_date"])
@@ -248,7 +248,11 @@ def build_read_model(
     facts: FactSet, framework: ResultsFramework, as_of: date, thresholds: Thresholds
 ) -> ReadModel:
     """Every figure of every read, as of a date, from the current facts alone."""
-    ix = facts.indexes
+    return read_model_of(facts.indexes, framework, as_of, thresholds)
+
+
+def read_model_of(ix: Indexes, framework: ResultsFramework, as_of: date, thresholds: Thresholds) -> ReadModel:
+    """The read model from one version of the indexes."""
     action_points = {
         ap.id: _action_point(ix, framework, ap, as_of, thresholds)
         for p in catalog.priorities()

@@ -138,9 +138,11 @@ def create_router(settings: AggregatorSettings) -> APIRouter:
         response_class=Response,
         responses={200: {"content": {"application/xml": {}}, "description": "IATI 2.03 activities"}},
     )
-    async def export_iati(request: Request, rm: Model) -> Response:
+    def export_iati(request: Request, rm: Model) -> Response:
         """Every project as an IATI 2.03 activity, as of a date: results per action point,
         indicators with baselines, yearly periods, targets and the project's actuals."""
+        # A plain def: FastAPI runs it in its thread pool, as reading the indexes may fold
+        # in new facts, and writing the XML takes a while.
         view: LiveView = request.app.state.view
         org = (settings.iati_reporting_org_ref, settings.iati_reporting_org_name)
         document = iati_activities(rm, view.framework, view.facts.indexes.measurements, org)

@@ -6,6 +6,7 @@ token kept in an HttpOnly cookie that only reads accept."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -88,7 +89,7 @@ def create_dashboard(settings: CommonSettings, db: AsyncDatabase[dict[str, Any]]
             "today": today,
             "problem": problem,
             "labels": STATUS_LABEL,
-            "charts": charts(view, model),
+            "charts": await asyncio.to_thread(charts, view, model),  # may fold in new facts
             "ap_counts": Counter(ap.status for ap in model.action_points.values()),
             "stale": sum(ap.stale for ap in model.action_points.values()),
             "alerts": await firing_alerts(db),

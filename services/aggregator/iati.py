@@ -8,7 +8,7 @@ against the official schema files."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from xml.etree import ElementTree as ET
 
@@ -93,7 +93,7 @@ def _activity(
     root: ET.Element,
     project: ProjectView,
     framework: ResultsFramework,
-    measurements: dict[str, list[Measurement]],
+    measurements: Mapping[str, Sequence[Measurement]],
     org: tuple[str, str],
     as_of: date,
     now: datetime,
@@ -145,7 +145,7 @@ def _activity(
 def iati_activities(
     model: ReadModel,
     framework: ResultsFramework,
-    measurements: dict[str, list[Measurement]],
+    measurements: Mapping[str, Sequence[Measurement]],
     org: tuple[str, str],
     now: datetime | None = None,
 ) -> bytes:

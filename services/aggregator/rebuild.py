@@ -49,4 +49,4 @@ async def rebuild(
     if write:
         await store.write_snapshots(docs)
         await store.delete_snapshots(before.keys() - docs.keys())
-    return RebuildResult(events, len(facts.facts), len(docs), differing, len(same_day))
+    return RebuildResult(events, len(facts), len(docs), differing, len(same_day))

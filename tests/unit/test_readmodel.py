@@ -158,15 +158,28 @@ def test_incremental_equals_fold_in_any_order() -> None:
     assert {key: f.version for key, f in kept.items()} == {key: f.version for key, f in fold(facts).items()}
 
 
-def test_indexes_built_on_a_snapshot_serve_the_fact_set_until_it_changes() -> None:
+def test_indexes_follow_changes_and_share_what_they_did_not_touch() -> None:
     facts = base_facts()
     live = FactSet(facts[:-1])
-    snapshot = live.snapshot()
-    built = snapshot.indexes  # as a worker thread builds them, for a read as of some date
-    assert live.indexes is built  # a read of the same version, as of another date: no rebuild
-    live.apply(facts[-1])
-    assert live.indexes is not built
-    assert live.snapshot().indexes is live.indexes
+    before = live.indexes
+    assert live.indexes is before  # nothing changed: the same indexes, no rebuild
+    late = fact(
+        EventType.ACTIVITY_REPORTED,
+        activity_data(PID, "A-LATE", action_points=["1.1"], countries=[{"code": "TUR"}]),
+        500,
+        "e-late",
+    )
+    live.apply(late)
+    after = live.indexes
+    assert after is not before and after.version == before.version + 1
+    assert after.by_action_point.get("3.1") is before.by_action_point.get("3.1")  # untouched: shared
+    assert after.by_action_point.get("1.1") is not before.by_action_point.get("1.1")
+    assert before.by_action_point.get("1.1").count(date(2027, 1, 1)) + 1 == after.by_action_point.get(
+        "1.1"
+    ).count(date(2027, 1, 1))
+    everything = [*facts[:-1], late]
+    for as_of in (date(2026, 2, 1), date(2027, 1, 1)):
+        assert build_read_model(live, FRAMEWORK, as_of, Thresholds()) == model(everything, as_of)
 
 
 def test_participants_beyond_64_bits_are_summed_exactly() -> None:
