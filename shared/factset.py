@@ -69,14 +69,15 @@ def _running_sums(column: Sequence[int]) -> Sequence[int]:
 
 class ActivityIndex:
     """A group of activities (of an action point, a project, a country) read as of any date
-    in O(log n): sorted start dates with running maxima and sums, first appearances."""
+    in O(log n): sorted start dates, and, made on the first read that needs them (a country's
+    activities per action point are only counted), running maxima and sums, first
+    appearances. Made once, by one thread; a part two threads make at once is made alike."""
 
     def __init__(self, records: Iterable[ActivityRecord]) -> None:
         self._ordered = sorted(records, key=attrgetter("start"))
         self.starts = list(map(attrgetter("start"), self._ordered))
-        self._last = list(itertools.accumulate(map(attrgetter("last"), self._ordered), max))
-        people = list(zip(*map(attrgetter("participants"), self._ordered), strict=True)) or [(), (), ()]
-        self._totals = [_running_sums(column) for column in people]
+        self._last: list[date] | None = None
+        self._totals: list[Sequence[int]] | None = None
         self._first_country: dict[str, date] | None = None
         self._first_project: dict[str, date] | None = None
 
@@ -86,13 +87,21 @@ class ActivityIndex:
     def last_day(self, as_of: date) -> date | None:
         """The latest day on which one of them took place, as of a date."""
         n = self.count(as_of)
-        return min(self._last[n - 1], as_of) if n else None
+        if not n:
+            return None
+        if self._last is None:
+            self._last = list(itertools.accumulate(map(attrgetter("last"), self._ordered), max))
+        return min(self._last[n - 1], as_of)
 
     def participants(self, as_of: date) -> tuple[int, int, int]:
         n = self.count(as_of)
         if not n:
             return (0, 0, 0)
-        return (self._totals[0][n - 1], self._totals[1][n - 1], self._totals[2][n - 1])
+        if self._totals is None:
+            people = zip(*map(attrgetter("participants"), self._ordered), strict=True)
+            self._totals = [_running_sums(column) for column in people]
+        totals = self._totals
+        return (totals[0][n - 1], totals[1][n - 1], totals[2][n - 1])
 
     def countries(self, as_of: date) -> set[str]:
         if self._first_country is None:  # reversed: the earliest start is written last

@@ -75,6 +75,10 @@ class LiveView:
         key = (indexes.version, framework_version, as_of)
         model = read_model_of(indexes, framework, as_of, self.thresholds)
         with self._cache_lock:
+            # Models of an older version are never read again: dropped, not kept until 64
+            # dates push them out (a model over 40 projects takes 0.27 MB).
+            for old in [k for k in self._cache if k[:2] < key[:2]]:
+                del self._cache[old]
             self._cache[key] = model
             while len(self._cache) > CACHED_DATES:
                 self._cache.popitem(last=False)

@@ -92,3 +92,19 @@ async def test_time_alone_moves_a_status() -> None:
     await (await tracker(view, store, sent, datetime(2026, 11, 1, tzinfo=UTC))).refresh()
     ap = next(c for c in sent if c.subject == "action_point:3.1")
     assert ap.stale is True
+
+
+def test_the_view_caches_models_of_the_current_version_only() -> None:
+    view = LiveView(FRAMEWORK, Thresholds())
+    facts = base_facts()
+    for fact in facts[:-1]:
+        view.facts.apply(fact)
+    days = [datetime(2026, 7, d, tzinfo=UTC).date() for d in (1, 2, 3)]
+    first = [view.read_model(day) for day in days]
+    assert [view.read_model(day) for day in days] == first
+    assert all(again is model for again, model in zip([view.read_model(d) for d in days], first, strict=True))
+    view.facts.apply(facts[-1])
+    newer = view.read_model(days[0])
+    assert newer is not first[0]
+    assert view.read_model(days[1]) is not first[1]  # the older version's models are gone
+    assert len(view._cache) == 2
