@@ -81,6 +81,8 @@ def batch_subscriber(
         # Tansu answers a fetch of several partitions only when its wait is over, even
         # when one of them has new messages (measured: 4 partitions, a message every
         # 137 ms, 215 ms per message at 500 ms; 1 partition, 2 ms): the wait is latency.
+        # Not lower than 200 ms: at 50 ms, Tansu on S3 storage stopped delivering part of
+        # the stream after a restart (the broker-kill fault test, twice; passes at 200).
         fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
         decoder=_raw_body,
     )

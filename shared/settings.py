@@ -50,7 +50,7 @@ class CommonSettings(BaseSettings):
     )
     kafka_heartbeat_interval_ms: int = Field(3_000, ge=100, description="Consumer heartbeat interval")
     kafka_fetch_max_wait_ms: int = Field(
-        50,
+        200,
         ge=0,
         le=10_000,
         description="Longest a consumer's fetch waits at the broker for new messages; "
