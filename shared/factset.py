@@ -11,7 +11,7 @@ import itertools
 import sys
 import threading
 from array import array
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -199,7 +199,7 @@ class _IndexBuilder:
         self.indexes = Indexes()
         self._members: dict[str, dict[Any, list[ActivityRecord]]] = {g: defaultdict(list) for g in GROUPINGS}
         self._projects: dict[str, Fact] = {}
-        self._reports: dict[str, dict[str, datetime]] = defaultdict(dict)  # project -> fact key -> time
+        self._reports: dict[str, list[datetime]] = defaultdict(list)  # sorted, one per fact
         self._milestones: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
         self._measurements: dict[str, dict[str, Measurement]] = defaultdict(dict)
 
@@ -220,9 +220,9 @@ class _IndexBuilder:
             version=version,
             projects={pid: fact.data for pid, fact in self._projects.items()},
             registered_at={pid: fact.time for pid, fact in self._projects.items()},
-            measurements=_refreshed(before.measurements, self._measurements, dirty_indicators, list),
-            milestones=_refreshed(before.milestones, self._milestones, dirty_projects, list),
-            report_times=_refreshed(before.report_times, self._reports, dirty_projects, sorted),
+            measurements=_refreshed(before.measurements, self._measurements, dirty_indicators, _values),
+            milestones=_refreshed(before.milestones, self._milestones, dirty_projects, _values),
+            report_times=_refreshed(before.report_times, self._reports, dirty_projects, list),
             series_cache={k: v for k, v in before.series_cache.items() if k[0] not in dirty_indicators},
             **groups,
         )
@@ -246,9 +246,10 @@ class _IndexBuilder:
         pid = fact.project_id
         dirty_projects.add(pid)
         if sign > 0:
-            self._reports[pid][key] = fact.time
+            insort(self._reports[pid], fact.time)
         else:
-            self._reports[pid].pop(key, None)
+            times = self._reports[pid]
+            del times[bisect_left(times, fact.time)]  # an equal time counts the same
         if fact.kind is FactKind.MILESTONE and not fact.withdrawn:
             if sign > 0:
                 self._milestones[pid][key] = fact.data
@@ -282,17 +283,21 @@ class _IndexBuilder:
         return built
 
 
+def _values(parts: Mapping[str, Any]) -> list[Any]:
+    return list(parts.values())
+
+
 def _refreshed(
     before: Mapping[str, Any],
-    parts: Mapping[str, Mapping[str, Any]],
+    parts: Mapping[str, Any],
     dirty: set[str],
     make: Callable[[Any], Any],
 ) -> dict[str, Any]:
-    """`before`, with the entries named in `dirty` made again from `parts`."""
+    """`before`, with the entries named in `dirty` made again (a copy) from `parts`."""
     fresh = {key: value for key, value in before.items() if key not in dirty}
     for key in dirty:
         if parts.get(key):
-            fresh[key] = make(parts[key].values())
+            fresh[key] = make(parts[key])
     return fresh
 
 
