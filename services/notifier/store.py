@@ -82,9 +82,9 @@ class NotifierStore:
     # outbox
     async def claim_due(self, owner: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxEntry]:
         """Entries to send now, each claimed by `owner` alone; one whose claimer died (its
-        claim ran out) is claimed again. One update claims them all (each document is
-        updated atomically, so two replicas never claim the same one); the claim's own id
-        then reads back which ones this call got."""
+        claim ran out) is claimed again. One update per way of being due claims them (each
+        document is updated atomically, so two replicas never claim the same one); the
+        claim's own id then reads back which ones this call got."""
         ways_due = {
             "pending": {"status": "pending", "next_attempt_at": {"$lte": now}},
             "sending": {"status": "sending", "claimed_until": {"$lt": now}},
