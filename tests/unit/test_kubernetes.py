@@ -1,6 +1,7 @@
 """deploy/kubernetes (applied with `kubectl apply -k deploy`) checked against the code and
-against the Kubernetes API's schemas, since no cluster runs here. Each check is also shown to
-fail on a drift."""
+against the Kubernetes API's schemas, since no cluster runs here: settings and probes, each
+service's own Kafka credentials, and what the NetworkPolicies let in and out. Each check is also
+shown to fail on a drift."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import kubernetes_validate
 import pytest
 import yaml
 
-from tests.deploy import DEPLOY, ROOT, SETTINGS, default_port, env_names
+from tests.deploy import DEPLOY, ROOT, SETTINGS, Peer, default_port, env_names, policy_allows
 
 Doc = dict[str, Any]
 KUBERNETES = DEPLOY / "kubernetes"
@@ -32,8 +34,12 @@ def generated_files(generator: Doc) -> dict[str, Path]:
 
 
 def env_keys(path: Path) -> set[str]:
+    return set(env_values(path))
+
+
+def env_values(path: Path) -> dict[str, str]:
     lines = (line.strip() for line in path.read_text().splitlines())
-    return {line.split("=", 1)[0] for line in lines if line and not line.startswith("#")}
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
 def load() -> tuple[Doc, list[Doc]]:
@@ -152,6 +158,217 @@ def manifests() -> tuple[Doc, list[Doc]]:
     return load()
 
 
+NAMESPACE = "cfa-monitor"
+# Where Prometheus and the ingress controller run (networkpolicies.yaml names them).
+PROMETHEUS = Peer.pod("monitoring", app="prometheus")
+INGRESS = Peer.pod("ingress-nginx", app="ingress-nginx")
+
+
+def credential_problems(docs: list[Doc], secrets: dict[str, str]) -> list[str]:
+    """Each service logs in to Kafka with SASL as a user of its own, its password from the
+    Secret; the MongoDB URL in the Secret carries credentials."""
+    found = []
+    settings = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
+    protocol = settings.get("CFA_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT")
+    if not protocol.startswith("SASL_"):
+        found.append(f"settings: CFA_KAFKA_SECURITY_PROTOCOL={protocol} does not log in")
+    seen: dict[str, str] = {}
+    for name in SETTINGS:
+        env = {e["name"]: e for e in container(docs, name).get("env", [])}
+        user = env.get("CFA_KAFKA_USERNAME", {}).get("value")
+        key = (env.get("CFA_KAFKA_PASSWORD", {}).get("valueFrom") or {}).get("secretKeyRef", {}).get("key")
+        if user is None or user in seen.values():
+            found.append(f"{name}: Kafka user {user} is not its own")
+        if key is None:
+            found.append(f"{name}: CFA_KAFKA_PASSWORD is not from the Secret")
+        elif key in seen:
+            found.append(f"{name}: Kafka password {key} is also {seen[key]}'s")
+        seen[key or name] = user or ""
+    url = urlsplit(secrets.get("CFA_MONGODB_URL", ""))
+    if not url.username or not url.password or not parse_qs(url.query).get("authSource"):
+        found.append(f"{SECRET_EXAMPLE.name}: CFA_MONGODB_URL carries no user, password and authSource")
+    return found
+
+
+class Reach:
+    """What the NetworkPolicies let one service's pods receive and open."""
+
+    def __init__(self, policies: list[Doc], labels: dict[str, str], port: int) -> None:
+        self.policies, self.labels, self.port = policies, labels, port
+
+    def ingress(self, peer: Peer, port: int) -> bool:
+        named = "http" if port == self.port else None  # the container's port name
+        return policy_allows(self.policies, NAMESPACE, self.labels, "ingress", peer, port, named)
+
+    def egress(self, peer: Peer, port: int, protocol: str = "TCP") -> bool:
+        return policy_allows(self.policies, NAMESPACE, self.labels, "egress", peer, port, None, protocol)
+
+
+def network_problems(docs: list[Doc], secrets: dict[str, str]) -> list[str]:
+    """Every pod is isolated both ways (`ingress_problems`, `egress_problems` say what then)."""
+    found = []
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    settings = next(d for d in docs if d["kind"] == "ConfigMap")["data"]
+    for name in SETTINGS:
+        pod = deployment(docs, name)["spec"]["template"]
+        reach = Reach(policies, pod["metadata"]["labels"], default_port(name))
+        if reach.ingress(Peer.outside("198.51.100.9"), 5432):
+            found.append(f"{name}: no NetworkPolicy restricts its ingress")
+        if reach.egress(Peer.outside("198.51.100.9"), 5432):
+            found.append(f"{name}: no NetworkPolicy restricts its egress")
+        scrape = int(pod["metadata"].get("annotations", {}).get("prometheus.io/port", reach.port))
+        found += ingress_problems(name, reach, scrape)
+        found += egress_problems(name, reach, settings, secrets)
+    return found
+
+
+def ingress_problems(name: str, reach: Reach, scrape: int) -> list[str]:
+    """Prometheus scrapes every pod; intake takes reports from anywhere, the aggregator and the
+    notifier only from the namespace and the ingress controller."""
+    found = []
+    if not reach.ingress(PROMETHEUS, scrape):
+        found.append(f"{name}: Prometheus cannot scrape port {scrape}")
+    public = reach.ingress(Peer.outside(), reach.port)
+    if name == "intake" and not public:
+        found.append(f"intake: project systems cannot reach port {reach.port}")
+    if name != "intake" and (public or reach.ingress(Peer.pod("elsewhere"), reach.port)):
+        found.append(f"{name}: port {reach.port} is open beyond the namespace and the ingress")
+    if name != "intake" and not (
+        reach.ingress(Peer.pod(NAMESPACE), reach.port) and reach.ingress(INGRESS, reach.port)
+    ):
+        found.append(f"{name}: the namespace or the ingress controller cannot reach port {reach.port}")
+    return found
+
+
+def egress_problems(name: str, reach: Reach, settings: dict[str, str], secrets: dict[str, str]) -> list[str]:
+    """DNS, Kafka and MongoDB (where the settings point) for all; SMTP (where CFA_SMTP_URL
+    points) and HTTPS anywhere for the notifier only."""
+    found = []
+    if not reach.egress(Peer.outside("10.96.0.10"), 53, "UDP"):
+        found.append(f"{name}: cannot ask DNS")
+    servers = {
+        "Kafka": settings["CFA_KAFKA_BOOTSTRAP_SERVERS"].split(",")[0],
+        "MongoDB": urlsplit(secrets["CFA_MONGODB_URL"]).netloc.rpartition("@")[2].split(",")[0],
+    }
+    for what, server in servers.items():
+        if not reach.egress(service_peer(server), int(server.rpartition(":")[2])):
+            found.append(f"{name}: cannot reach {what} at {server}")
+    smtp = urlsplit(secrets["CFA_SMTP_URL"])
+    mails = reach.egress(service_peer(smtp.netloc), smtp.port or 25)
+    webhooks = reach.egress(Peer.outside(), 443)
+    if name == "notifier" and not (mails and webhooks):
+        found.append(f"notifier: cannot reach SMTP at {smtp.netloc} and HTTPS webhooks")
+    if name != "notifier" and (mails or webhooks):
+        found.append(f"{name}: may send mail or reach any address on 443")
+    return found
+
+
+def service_peer(server: str) -> Peer:
+    """A `host:port` as a peer: a Service `name.namespace.svc[...]` is a pod of that namespace."""
+    parts = server.rpartition(":")[0].split(".")
+    if "svc" in parts and parts.index("svc") >= 2:
+        return Peer.pod(parts[parts.index("svc") - 1])
+    return Peer.outside()
+
+
+@pytest.fixture(scope="module")
+def secrets() -> dict[str, str]:
+    return env_values(SECRET_EXAMPLE)
+
+
+def test_each_service_logs_in_as_itself(manifests: tuple[Doc, list[Doc]], secrets: dict[str, str]) -> None:
+    assert credential_problems(manifests[1], secrets) == []
+
+
+def test_the_network_policies_let_through_what_the_services_need_only(
+    manifests: tuple[Doc, list[Doc]], secrets: dict[str, str]
+) -> None:
+    assert network_problems(manifests[1], secrets) == []
+
+
+def policy(docs: list[Doc], name: str) -> Doc:
+    found: Doc = next(d for d in docs if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == name)
+    return found
+
+
+def without_policies(docs: list[Doc], *names: str) -> None:
+    docs[:] = [d for d in docs if d["kind"] != "NetworkPolicy" or d["metadata"]["name"] not in names]
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda d, s: settings_data(d).update(CFA_KAFKA_SECURITY_PROTOCOL="SSL"),
+            "CFA_KAFKA_SECURITY_PROTOCOL=SSL does not log in",
+        ),
+        (
+            lambda d, s: container(d, "aggregator")["env"][0].update(value="cfa-intake"),
+            "aggregator: Kafka user cfa-intake is not its own",
+        ),
+        (
+            lambda d, s: container(d, "notifier")["env"][2].update(value="secret", valueFrom=None),
+            "notifier: CFA_KAFKA_PASSWORD is not from the Secret",
+        ),
+        (
+            lambda d, s: s.update(
+                CFA_MONGODB_URL="mongodb://mongodb-0.mongodb.mongodb.svc:27017/?replicaSet=rs0"
+            ),
+            "CFA_MONGODB_URL carries no user, password and authSource",
+        ),
+        (
+            lambda d, s: without_policies(d, "default-deny", "cfa-egress"),
+            "no NetworkPolicy restricts its egress",
+        ),
+        (
+            lambda d, s: policy(d, "intake-ingress")["spec"]["podSelector"]["matchLabels"].update(
+                {"app.kubernetes.io/component": "intak"}
+            ),
+            "intake: project systems cannot reach port 8001",
+        ),
+        (
+            lambda d, s: policy(d, "internal-http-ingress")["spec"]["ingress"][0].pop("from"),
+            "aggregator: port 8002 is open beyond the namespace",
+        ),
+        (
+            lambda d, s: policy(d, "internal-http-ingress")["spec"]["ingress"][0]["from"].pop(),
+            "notifier: Prometheus cannot scrape port 8003",
+        ),
+        (
+            lambda d, s: s.update(CFA_MONGODB_URL="mongodb://cfa:x@db.mongo.svc:27017/?authSource=cfa"),
+            "intake: cannot reach MongoDB at db.mongo.svc:27017",
+        ),
+        (
+            lambda d, s: settings_data(d).update(
+                CFA_KAFKA_BOOTSTRAP_SERVERS="kafka-bootstrap.kafka.svc:9093"
+            ),
+            "aggregator: cannot reach Kafka at kafka-bootstrap.kafka.svc:9093",
+        ),
+        (
+            lambda d, s: policy(d, "notifier-egress")["spec"]["podSelector"]["matchLabels"].pop(
+                "app.kubernetes.io/component"
+            ),
+            "intake: may send mail or reach any address on 443",
+        ),
+        (
+            lambda d, s: policy(d, "notifier-egress")["spec"]["egress"][0]["ports"].pop(),
+            "notifier: cannot reach SMTP at smtp-relay.mail.svc:25 and HTTPS webhooks",
+        ),
+    ],
+)
+def test_the_trust_checks_catch_a_drift(
+    manifests: tuple[Doc, list[Doc]],
+    secrets: dict[str, str],
+    change: Callable[[list[Doc], dict[str, str]], None],
+    expected: str,
+) -> None:
+    _, docs = copy.deepcopy(manifests)
+    drifted_secrets = dict(secrets)
+    change(docs, drifted_secrets)
+    found = credential_problems(docs, drifted_secrets) + network_problems(docs, drifted_secrets)
+    assert any(expected in p for p in found), found
+
+
 def test_the_manifests_match_the_code(manifests: tuple[Doc, list[Doc]]) -> None:
     assert problems(*manifests) == []
 
@@ -167,6 +384,7 @@ def test_the_manifests_are_valid_kubernetes(manifests: tuple[Doc, list[Doc]]) ->
         "Deployment",
         "Service",
         "PodDisruptionBudget",
+        "NetworkPolicy",
     }
 
 
