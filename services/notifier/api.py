@@ -7,14 +7,15 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field, model_validator
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
 from services.notifier.evaluator import Evaluation, Evaluator
 from services.notifier.lifecycle import Alert, AlertState, Silence, SilenceState
+from services.notifier.notify import OutboxEntry
 from services.notifier.rules import AlertKind
 from services.notifier.store import NotifierStore
-from shared.auth import Role, require
+from shared.auth import Role, request_token, require, role_of
 from shared.clock import Clock
 from shared.paging import MAX_LIMIT, Page, page
 from shared.problems import Problem
@@ -23,12 +24,13 @@ from shared.settings import CommonSettings
 
 class DeliveryFailure(BaseModel):
     """A notification of the alert that did not get through: failed for good (not retried),
-    or retrying after a transient error (receiver down, 5xx, SMTP 4xx)."""
+    or retrying after a transient error (receiver down, 5xx, SMTP 4xx). Where it went and
+    what the receiver answered are shown to the operator token only (DESIGN §11)."""
 
     channel: str
     receiver: str
-    target: str
-    error: str | None
+    target: str | None = Field(description="The webhook URL or e-mail addresses (operator token only)")
+    error: str | None = Field(description="What went wrong, as the receiver said (operator token only)")
     status: Literal["failed", "retrying"]
     attempts: int
     next_attempt_at: datetime | None = Field(None, description="When a retrying one is tried next")
@@ -61,13 +63,20 @@ class Acknowledgement(BaseModel):
     comment: Annotated[str, Field(max_length=1000)] = ""
 
 
+MAX_SILENCE = timedelta(days=3653)  # ten years: longer than the whole implementation period
+Pattern = Annotated[str, Field(max_length=200)]
+
+
 class NewSilence(BaseModel):
-    matchers: dict[Literal["kind", "subject", "severity", "fingerprint", "priority"], str] = Field(
+    matchers: dict[Literal["kind", "subject", "severity", "fingerprint", "priority"], Pattern] = Field(
         min_length=1
     )
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    duration: Annotated[int | None, Field(gt=0, description="Seconds, instead of ends_at")] = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    duration: Annotated[
+        int | None,
+        Field(gt=0, le=MAX_SILENCE // timedelta(seconds=1), description="Seconds, instead of ends_at"),
+    ] = None
     author: Annotated[str, Field(min_length=1, max_length=100)]
     comment: Annotated[str, Field(min_length=1, max_length=1000)]
 
@@ -93,6 +102,40 @@ def _view(alert: Alert, failures: list[DeliveryFailure]) -> AlertView:
     )
 
 
+def _failure(entry: OutboxEntry, operator: bool) -> DeliveryFailure:
+    return DeliveryFailure(
+        channel=entry.channel,
+        receiver=entry.receiver,
+        target=entry.target if operator else None,
+        error=entry.last_error if operator else None,
+        status="failed" if entry.status == "failed" else "retrying",
+        attempts=entry.attempts,
+        next_attempt_at=None if entry.status == "failed" else entry.next_attempt_at,
+    )
+
+
+def _silence_window(new: NewSilence, now: datetime) -> tuple[datetime, datetime]:
+    """(starts_at, ends_at); a 400 naming the field when the end is not after the start or
+    is more than MAX_SILENCE after it."""
+    starts = new.starts_at or now
+    field = "ends_at" if new.ends_at is not None else "duration"
+    try:
+        ends = new.ends_at or starts + timedelta(seconds=new.duration or 0)
+    except OverflowError:  # a start near the year 9999
+        raise _invalid(field, "ends after the last date there is") from None
+    if ends <= starts:
+        raise _invalid("ends_at", "must be after starts_at")
+    if ends - starts > MAX_SILENCE:
+        raise _invalid(field, f"a silence lasts at most {MAX_SILENCE.days} days")
+    return starts, ends
+
+
+def _invalid(field: str, message: str) -> Problem:
+    return Problem(
+        400, "Invalid request", f"{field}: {message}", [{"field": f"body.{field}", "message": message}]
+    )
+
+
 def create_router(
     settings: CommonSettings, store: NotifierStore, evaluator: Evaluator, clock: Clock
 ) -> APIRouter:
@@ -102,13 +145,15 @@ def create_router(
 
     @router.get("/alerts", dependencies=read)
     async def alerts(
+        request: Request,
         state: AlertState | None = None,
         kind: AlertKind | None = None,
         priority: Annotated[int | None, Query(ge=1, le=6)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
         cursor: str | None = None,
     ) -> Page[AlertView]:
-        """Alerts, newest first; filter by state, kind and priority."""
+        """Alerts, newest first; filter by state, kind and priority. Where a failed
+        notification went and what its receiver answered: for the operator token only."""
         failed = await store.outbox(
             {"$or": [{"status": "failed"}, {"status": "pending", "last_error": {"$ne": None}}]}
         )
@@ -119,23 +164,9 @@ def create_router(
             and (kind is None or a.kind == kind)
             and (priority is None or priority in a.priorities)
         ]
+        operator = role_of(request_token(request, Role.READER), settings) is Role.OPERATOR
         views = [
-            _view(
-                a,
-                [
-                    DeliveryFailure(
-                        channel=e.channel,
-                        receiver=e.receiver,
-                        target=e.target,
-                        error=e.last_error,
-                        status="failed" if e.status == "failed" else "retrying",
-                        attempts=e.attempts,
-                        next_attempt_at=None if e.status == "failed" else e.next_attempt_at,
-                    )
-                    for e in failed
-                    if a.fingerprint in e.fingerprints
-                ],
-            )
+            _view(a, [_failure(e, operator) for e in failed if a.fingerprint in e.fingerprints])
             for a in chosen
         ]
         # newest first: the cursor key sorts ascending, so invert the time
@@ -168,15 +199,7 @@ def create_router(
     async def add_silence(new: NewSilence) -> Silence:
         """Matching alerts notify nobody until it ends; those still firing then are notified again."""
         now = clock()
-        starts = new.starts_at or now
-        ends = new.ends_at or starts + timedelta(seconds=new.duration or 0)
-        if ends <= starts:
-            raise Problem(
-                400,
-                "Invalid request",
-                "ends_at: must be after starts_at",
-                [{"field": "body.ends_at", "message": "must be after starts_at"}],
-            )
+        starts, ends = _silence_window(new, now)
         silence = Silence(
             id=uuid.uuid4().hex,
             matchers=new.matchers,

@@ -21,13 +21,14 @@ from services.notifier.evaluator import Deliverer, Evaluator
 from services.notifier.metrics import NotifierMetrics
 from services.notifier.render import AlertMessage
 from services.notifier.settings import NotifierSettings
+from services.notifier.smtp import SmtpSender
 from services.notifier.store import NotifierStore
 from shared.asyncapi import declare_publisher
 from shared.clock import Clock, utc_now
 from shared.eventlog import EventLog, follow_event_log
 from shared.framework import load_framework
 from shared.framework_store import FrameworkSource
-from shared.kafka import new_broker
+from shared.kafka import client_options, new_broker
 from shared.liveview import LiveView
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
@@ -39,7 +40,7 @@ log = get_logger("cfa.notifier")
 
 def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
     config = load_notifier_config(settings.notifier_config)
-    metrics = ServiceMetrics("notifier", settings.kafka_bootstrap_servers)
+    metrics = ServiceMetrics("notifier", settings.kafka_bootstrap_servers, client_options(settings))
     broker = new_broker(settings, "notifier", metrics)
     mongo = connect(settings.mongodb_url)
     db = mongo[settings.mongodb_db]
@@ -50,7 +51,8 @@ def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
     lease = timedelta(seconds=settings.notifier_lease_seconds)
     evaluator = Evaluator(view, store, mongo, config, settings.topics.alerts, clock, owner, lease)
     http = httpx.AsyncClient(timeout=10)
-    channels = Channels(settings.smtp_url, http, broker)
+    smtp = SmtpSender(settings.smtp_url.get_secret_value(), settings.smtp_ca_file)
+    channels = Channels(smtp, http, broker)
     claim = timedelta(seconds=settings.notifier_claim_seconds)
     counts = NotifierMetrics(metrics, store, evaluator)
     deliverer = Deliverer(

@@ -1,96 +1,108 @@
 """Delivering one outbox entry: SMTP e-mail (text and HTML parts), webhook, or bp.alerts.v1.
 
-A failure is transient (retried with backoff: connection errors, 429, 5xx, SMTP 4xx) or
-permanent (not retried: other HTTP 4xx, SMTP 5xx)."""
+An entry is first built into what goes on the wire. One that cannot be built (a header with a
+line break, an address the e-mail library refuses, a payload missing a key, a body that is
+not JSON) fails for good: building it again gives the same error. Sending then fails
+transiently (retried with backoff: connection errors, 429, 5xx, SMTP 4xx, see smtp.py) or for
+good (other HTTP 4xx, a redirect, SMTP 5xx, a record too large for the broker)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import random
-import smtplib
-from datetime import timedelta
+from collections.abc import Callable
+from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
-from urllib.parse import urlparse
+from typing import TypeVar
 
 import httpx
+from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError
 from faststream.kafka import KafkaBroker
 
+from services.notifier.failures import Permanent, Transient, error_text
 from services.notifier.notify import OutboxEntry
+from services.notifier.smtp import Email, SmtpSender
 
-SMTP_TIMEOUT = 10.0
-
-
-class Transient(Exception):
-    """Try again later."""
+T = TypeVar("T")
 
 
-class Permanent(Exception):
-    """Trying again will not help; the entry is marked failed."""
+def _address(text: str) -> Address:
+    """One plain ASCII address, or ValueError: a list, a display name or a comment in it
+    could send the message elsewhere (SMTPUTF8 is not used)."""
+    if not text.isascii():
+        raise ValueError("an e-mail address must be ASCII")
+    return Address(addr_spec=text)
 
 
-def retry_delay(attempts: int, rng: random.Random) -> timedelta:
-    """Exponential backoff with ±20 % jitter: 2 s, 4 s, 8 s … capped at 10 minutes."""
-    return timedelta(seconds=min(2.0 * 2**attempts, 600.0) * rng.uniform(0.8, 1.2))
-
-
-def email_message(entry: OutboxEntry) -> EmailMessage:
+def email_of(entry: OutboxEntry) -> Email:
     payload = entry.payload
+    sender = _address(payload["from"]).addr_spec
+    recipients = tuple(_address(a).addr_spec for a in payload["to"])
     message = EmailMessage()
-    message["From"] = payload["from"]
-    message["To"] = ", ".join(payload["to"])
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
     message["Subject"] = payload["subject"]
     # The outbox id as Message-ID: a resend after a crash is recognisably the same message.
     message["Message-ID"] = f"<{entry.id}@cfa-monitor>"
     message.set_content(payload["text"])
     message.add_alternative(payload["html"], subtype="html")
-    return message
+    return Email(sender, recipients, message.as_bytes(policy=policy.SMTP))
+
+
+def json_body(entry: OutboxEntry) -> bytes:
+    return json.dumps(entry.payload["body"], allow_nan=False).encode()
+
+
+def webhook_request(entry: OutboxEntry) -> tuple[httpx.URL, bytes]:
+    url = httpx.URL(entry.target)
+    if url.scheme not in ("http", "https"):
+        raise ValueError("a webhook URL must be http or https")
+    return url, json_body(entry)
+
+
+def kafka_record(entry: OutboxEntry) -> tuple[bytes, bytes]:
+    """(key, value)"""
+    return str(entry.payload["key"]).encode(), json_body(entry)
+
+
+def built(entry: OutboxEntry, build: Callable[[OutboxEntry], T]) -> T:
+    try:
+        return build(entry)
+    except Exception as error:  # the entry itself is wrong: it never will be built
+        raise Permanent(f"cannot be built ({type(error).__name__}: {error_text(error)})") from None
 
 
 class Channels:
-    def __init__(self, smtp_url: str, http: httpx.AsyncClient, broker: KafkaBroker) -> None:
-        url = urlparse(smtp_url)
-        self._smtp = (url.hostname or "localhost", url.port or 25, url.scheme == "smtps")
+    def __init__(self, smtp: SmtpSender, http: httpx.AsyncClient, broker: KafkaBroker) -> None:
+        self._smtp = smtp
         self._http = http
         self._broker = broker
 
     async def deliver(self, entry: OutboxEntry) -> None:
         if entry.channel == "email":
-            await asyncio.to_thread(self._send_email, email_message(entry))
+            await asyncio.to_thread(self._smtp.send, built(entry, email_of))
         elif entry.channel == "webhook":
-            await self._post(entry)
+            await self._post(entry, *built(entry, webhook_request))
         else:
-            body = json.dumps(entry.payload["body"]).encode()
-            await self._broker.publish(
-                body,
-                entry.target,
-                key=entry.payload["key"].encode(),
-                headers={"content-type": "application/json", "notification-id": entry.id},
-            )
+            await self._publish(entry, *built(entry, kafka_record))
 
-    def _send_email(self, message: EmailMessage) -> None:
-        host, port, tls = self._smtp
+    async def _post(self, entry: OutboxEntry, url: httpx.URL, body: bytes) -> None:
+        headers = {"Content-Type": "application/json", "Idempotency-Key": entry.id}
         try:
-            smtp_class = smtplib.SMTP_SSL if tls else smtplib.SMTP
-            with smtp_class(host, port, timeout=SMTP_TIMEOUT) as smtp:
-                smtp.send_message(message)
-        except smtplib.SMTPResponseException as error:
-            if 500 <= error.smtp_code < 600:
-                raise Permanent(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from None
-            raise Transient(f"SMTP {error.smtp_code}") from None
-        except smtplib.SMTPRecipientsRefused as error:
-            raise Permanent(f"recipients refused: {sorted(error.recipients)}") from None
-        except (OSError, smtplib.SMTPException) as error:
-            raise Transient(f"SMTP unreachable ({type(error).__name__})") from None
-
-    async def _post(self, entry: OutboxEntry) -> None:
-        try:
-            response = await self._http.post(
-                entry.target, json=entry.payload["body"], headers={"Idempotency-Key": entry.id}
-            )
+            response = await self._http.post(url, content=body, headers=headers)
         except httpx.HTTPError as error:
             raise Transient(f"webhook unreachable ({type(error).__name__})") from None
         if response.status_code == 429 or response.status_code >= 500:
             raise Transient(f"webhook answered {response.status_code}")
         if response.status_code >= 400:
             raise Permanent(f"webhook answered {response.status_code}: {response.text[:200]}")
+        if response.status_code >= 300:  # not followed: the URL configured is where it goes
+            raise Permanent(f"webhook answered {response.status_code} (redirects are not followed)")
+
+    async def _publish(self, entry: OutboxEntry, key: bytes, body: bytes) -> None:
+        headers = {"content-type": "application/json", "notification-id": entry.id}
+        try:
+            await self._broker.publish(body, entry.target, key=key, headers=headers)
+        except (MessageSizeTooLargeError, RecordListTooLargeError) as error:
+            raise Permanent(f"too large for the broker ({type(error).__name__})") from None

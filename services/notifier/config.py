@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from email.headerregistry import Address
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -52,6 +54,18 @@ def duration(value: Any) -> timedelta:
 Duration = Annotated[timedelta, BeforeValidator(duration)]
 
 
+def email_address(value: str) -> str:
+    """One plain ASCII address, as the e-mail library reads it: no list, display name or
+    comment that would send the message elsewhere."""
+    try:
+        plain = EMAIL.match(value) and value.isascii() and Address(addr_spec=value).addr_spec == value
+    except ValueError:  # the library's own refusals (MessageDefect is a ValueError)
+        plain = False
+    if not plain:
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
 class Recipients(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -61,8 +75,7 @@ class Recipients(BaseModel):
     @classmethod
     def _addresses(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         for value in values:
-            if not EMAIL.match(value):
-                raise ValueError(f"{value!r} is not an e-mail address")
+            email_address(value)
         return values
 
 
@@ -84,7 +97,7 @@ class Digest(BaseModel):
 class NotifierConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    sender: Annotated[str, Field(alias="from")] = "monitor@example.org"
+    sender: Annotated[str, Field(alias="from"), AfterValidator(email_address)] = "monitor@example.org"
     reference_group: Recipients
     twg: dict[str, Recipients] = {}
     webhooks: tuple[Webhook, ...] = ()

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from services.notifier.lifecycle import Alert, AlertState
+from services.notifier.render import one_line
 from shared.readmodel import ReadModel, late_indicators
 
 
@@ -35,7 +36,7 @@ def digest_lines(model: ReadModel, alerts: Iterable[Alert], since: datetime) -> 
     changed = [a for a in alerts if a.starts_at >= since or (a.ends_at is not None and a.ends_at >= since)]
     lines += ["", f"Since {since:%Y-%m-%d}:"]
     lines += [
-        f"  {'resolved' if a.state is AlertState.RESOLVED else 'new'}: {a.summary}"
+        f"  {'resolved' if a.state is AlertState.RESOLVED else 'new'}: {one_line(a.summary)}"
         for a in sorted(changed, key=lambda a: a.starts_at)
     ] or ["  no alert started or resolved"]
     lines += ["", "Projected late at the pace so far:"]

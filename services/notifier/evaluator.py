@@ -16,9 +16,10 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 
-from services.notifier.channels import Channels, Permanent, Transient, retry_delay
+from services.notifier.channels import Channels
 from services.notifier.config import REFERENCE_GROUP, NotifierConfig
 from services.notifier.digest import digest_lines, next_digest
+from services.notifier.failures import Permanent, Transient, error_text, retry_delay
 from services.notifier.lifecycle import Timing, due, reconcile
 from services.notifier.notify import DeliveryOutcome, OutboxEntry, Outcome, digest_entry, outbox_entries
 from services.notifier.rules import Finding, evaluate
@@ -208,13 +209,18 @@ class Deliverer:
             await asyncio.wait({self._round}, timeout=grace)
 
     async def _deliver(self, entry: OutboxEntry) -> DeliveryOutcome:
+        """How sending one entry went; never raises, so one entry cannot hold up its round."""
         try:
             await self._channels.deliver(entry)
         except Permanent as error:
-            log.warning("notification failed for good", id=entry.id, channel=entry.channel, error=str(error))
-            return DeliveryOutcome(entry, "failed", str(error))
-        except (Transient, Exception) as error:
+            text = error_text(error)
+            log.warning("notification failed for good", id=entry.id, channel=entry.channel, error=text)
+            return DeliveryOutcome(entry, "failed", text)
+        except Exception as error:  # Transient, or unforeseen while sending: tried again, never lost
+            text = error_text(error)
+            if not isinstance(error, Transient):
+                text = f"{type(error).__name__}: {text}"
             retry_at = self._clock() + retry_delay(entry.attempts, self._rng)
-            log.info("notification to retry", id=entry.id, channel=entry.channel, error=str(error))
-            return DeliveryOutcome(entry, "retry", str(error), retry_at)
+            log.info("notification to retry", id=entry.id, channel=entry.channel, error=text)
+            return DeliveryOutcome(entry, "retry", text, retry_at)
         return DeliveryOutcome(entry, "sent")

@@ -1,8 +1,15 @@
-"""What a person reads: an e-mail (text and HTML) and webhook bodies (JSON, Slack, Teams)."""
+"""What a person reads: an e-mail (text and HTML) and webhook bodies (JSON, Slack, Teams).
+
+Texts reported by projects (titles of projects and milestones) and taken from the catalog
+reach people here, so they are made inert: one line each (no header or line can be added),
+HTML-escaped in HTML, and escaped per platform in Slack mrkdwn and Teams card text, so no
+mention, link or markup can be made from them."""
 
 from __future__ import annotations
 
 import html
+import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -20,14 +27,42 @@ HEADLINE = {
 }
 
 
-def subject_line(notices: Sequence[Notice]) -> str:
+SLACK_BLOCKS = 50  # the most blocks Slack takes in one message
+SLACK_TEXT = 3000  # the most characters of a section's text
+TEAMS_MARKDOWN = re.compile(r"([\\`*_~\[\]])")
+BREAKS = {"Cc", "Zl", "Zp"}  # control characters, line and paragraph separators
+
+
+def one_line(text: str) -> str:
+    """The text on one line: every control character or line break (CR, LF, U+2028 and the
+    like, which e-mail headers and markdown take as line ends) becomes a space."""
+    return "".join(" " if unicodedata.category(c) in BREAKS else c for c in text)
+
+
+def slack_escape(text: str) -> str:
+    """Slack mrkdwn: &, < and > as entities, so no <!channel>, <@U…> or <url|label> is made."""
+    return one_line(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def teams_escape(text: str) -> str:
+    """Teams card text (Markdown and some HTML): markdown's link, emphasis and code marks
+    backslash-escaped, then &, < and > as entities, so no link, markup or mention is made."""
+    return html.escape(TEAMS_MARKDOWN.sub(r"\\\1", one_line(text)), quote=False)
+
+
+def headline(notices: Sequence[Notice]) -> str:
+    """How many fire and resolve: no reported text in it."""
     firing = sum(n.event != "resolved" for n in notices)
     resolved = len(notices) - firing
     parts = [f"{firing} firing"] if firing else []
     parts += [f"{resolved} resolved"] if resolved else []
-    first = notices[0].alert.summary
+    return f"[Call for Action Monitor] {', '.join(parts)}"
+
+
+def subject_line(notices: Sequence[Notice]) -> str:
+    first = one_line(notices[0].alert.summary)
     more = f" (+{len(notices) - 1} more)" if len(notices) > 1 else ""
-    return f"[Call for Action Monitor] {', '.join(parts)}: {first}{more}"
+    return f"{headline(notices)}: {first}{more}"
 
 
 def _details(notice: Notice) -> list[str]:
@@ -44,14 +79,14 @@ def _details(notice: Notice) -> list[str]:
     for name in ("last_activity_at", "last_report_at", "due_date"):
         if a.get(name):
             lines.append(f"{name.replace('_', ' ').capitalize()}: {a[name]}")
-    return lines
+    return [one_line(line) for line in lines]
 
 
 def email_text(receiver: str, notices: Sequence[Notice]) -> str:
     blocks = [f"To the {receiver.replace('_', ' ')}:", ""]
     for n in notices:
         alert = n.alert
-        blocks.append(f"[{HEADLINE[n.event]}] {alert.severity.upper()}: {alert.summary}")
+        blocks.append(f"[{HEADLINE[n.event]}] {alert.severity.upper()}: {one_line(alert.summary)}")
         blocks += [f"  {line}" for line in _details(n)]
         blocks.append(f"  Since {alert.starts_at:%Y-%m-%d %H:%M} UTC · {alert.subject} · {alert.fingerprint}")
         blocks.append("")
@@ -110,22 +145,33 @@ def alert_json(notice: Notice) -> dict[str, Any]:
 
 def webhook_body(fmt: str, notification_id: str, receiver: str, notices: Sequence[Notice]) -> dict[str, Any]:
     if fmt == "slack":
-        return {
-            "text": subject_line(notices),
-            "blocks": [
-                {
-                    "type": "section",
-                    "text": {"type": "mrkdwn", "text": f"*{HEADLINE[n.event]}* {n.alert.summary}"},
-                }
-                for n in notices
-            ],
-        }
+        return slack_body(notices)
     if fmt == "teams":
-        return {
-            "@type": "MessageCard",
-            "@context": "https://schema.org/extensions",
-            "summary": subject_line(notices),
-            "title": subject_line(notices),
-            "sections": [{"activityTitle": HEADLINE[n.event], "text": n.alert.summary} for n in notices],
-        }
+        return teams_body(notices)
     return {"id": notification_id, "receiver": receiver, "alerts": [alert_json(n) for n in notices]}
+
+
+def slack_body(notices: Sequence[Notice]) -> dict[str, Any]:
+    texts = [f"*{HEADLINE[n.event]}* {slack_escape(n.alert.summary)}"[:SLACK_TEXT] for n in notices]
+    if len(texts) > SLACK_BLOCKS:
+        more = len(texts) - SLACK_BLOCKS + 1
+        texts = [*texts[: SLACK_BLOCKS - 1], f"… and {more} more: see the notifier's /v1/alerts"]
+    return {
+        "text": slack_escape(subject_line(notices)),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": t}} for t in texts],
+        "unfurl_links": False,  # no preview fetched from a link a reported text may hold
+        "unfurl_media": False,
+    }
+
+
+def teams_body(notices: Sequence[Notice]) -> dict[str, Any]:
+    # summary and title are plain text in a MessageCard: they carry no reported text at all
+    return {
+        "@type": "MessageCard",
+        "@context": "https://schema.org/extensions",
+        "summary": headline(notices),
+        "title": headline(notices),
+        "sections": [
+            {"activityTitle": HEADLINE[n.event], "text": teams_escape(n.alert.summary)} for n in notices
+        ],
+    }

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+import ssl
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from shared.settings import ExistingFile, StatusSettings
 
 
 class NotifierSettings(StatusSettings):
     port: int = Field(8003, ge=0, le=65535, description="Port the notifier HTTP server listens on")
-    smtp_url: str = Field(
-        "smtp://localhost:1025", description="SMTP server for alert e-mails, smtp://host:port"
+    smtp_url: SecretStr = Field(
+        SecretStr("smtp://localhost:1025"),
+        description="SMTP server for alert e-mails: smtp://host:port (STARTTLS whenever the server "
+        "offers it) or smtps://host:port (TLS from the start); with user:password@ before the host "
+        "(percent-encoded) the notifier logs in, only over TLS; never logged",
+    )
+    smtp_ca_file: ExistingFile | None = Field(
+        None,
+        description="CA certificates (PEM) trusted for the SMTP server's TLS certificate instead of "
+        "the system's CA store (a private CA, or the server's own self-signed certificate)",
     )
     notifier_config: ExistingFile | None = Field(
         None,
@@ -36,9 +49,36 @@ class NotifierSettings(StatusSettings):
         1.0, gt=0, description="How often the notifier looks for due notices and sends its outbox"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _smtp_url_kept_secret(cls, data: Any) -> Any:
+        """A secret before any check, so that a bad URL is reported without its value (a
+        password may be in it)."""
+        if isinstance(data, dict) and isinstance(data.get("smtp_url"), str):
+            return {**data, "smtp_url": SecretStr(data["smtp_url"])}
+        return data
+
     @field_validator("smtp_url")
     @classmethod
-    def _smtp(cls, value: str) -> str:
-        if not value.startswith(("smtp://", "smtps://")):
-            raise ValueError("must be smtp://host:port or smtps://host:port")
+    def _smtp(cls, value: SecretStr) -> SecretStr:
+        url = urlsplit(value.get_secret_value())
+        try:
+            port_ok = url.port is None or url.port > 0
+        except ValueError:
+            port_ok = False
+        if url.scheme not in ("smtp", "smtps") or not url.hostname or not port_ok:
+            raise ValueError("must be smtp://[user:password@]host:port or smtps://[user:password@]host:port")
+        credentials = unquote(url.username or "") + unquote(url.password or "")
+        if not credentials.isascii():
+            raise ValueError("user and password must be ASCII (SMTP login takes no other)")
+        return value
+
+    @field_validator("smtp_ca_file")
+    @classmethod
+    def _ca_certificates(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            try:
+                ssl.create_default_context(cafile=str(value))
+            except ssl.SSLError:
+                raise ValueError(f"{value} holds no CA certificate in PEM form") from None
         return value

@@ -72,7 +72,9 @@ async def test_receivers_down_for_a_while_get_each_notification_once_when_back(
         down = [e async for e in outbox.find(outward)]
         assert all("unreachable" in e["last_error"] for e in down), {e["last_error"] for e in down}
         alerts = (
-            await notifier.api.get("/v1/alerts", params={"kind": "priority_behind", "priority": 5})
+            await notifier.api.get(
+                "/v1/alerts", params={"kind": "priority_behind", "priority": 5}, headers=AUTH
+            )
         ).json()
         shown = alerts["items"][0]["delivery_failures"]  # the operator sees them retrying, and why
         assert {(f["channel"], f["status"]) for f in shown} == {

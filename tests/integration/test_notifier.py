@@ -257,7 +257,9 @@ async def test_a_webhook_refusing_with_400_is_not_retried_and_shows_in_alerts(
     await notifier.api.post("/v1/evaluate", headers=AUTH)
     await eventually(notifier.outbox_settled, what="nothing left to send")
     assert [status for _, status, _ in notifier.hook.calls] == [400]
-    alerts = (await notifier.api.get("/v1/alerts", params={"kind": "priority_behind", "priority": 5})).json()
+    # the operator token sees where and why (a reader would not: DESIGN §11)
+    params = {"kind": "priority_behind", "priority": 5}
+    alerts = (await notifier.api.get("/v1/alerts", params=params, headers=AUTH)).json()
     [p5] = alerts["items"]
     [failure] = p5["delivery_failures"]
     assert failure["channel"] == "webhook" and "400" in failure["error"]

@@ -60,3 +60,27 @@ def test_a_webhook_receiver_must_exist(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="receiver 'legal_pathways'"):
         load_notifier_config(path)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "a,intruder@evil.example",  # a list: the message would go to both
+        "Boss <intruder@evil.example>",
+        "a;b@test.example",
+        "a..b@test.example",
+        "lé@test.example",  # SMTPUTF8 is not used
+        '"a b"@test.example',
+    ],
+)
+def test_an_address_the_mail_library_would_not_take_as_one_plain_address_fails_at_start(
+    tmp_path: Path, address: str
+) -> None:
+    path = tmp_path / "notifier.yaml"
+    as_recipient = f"reference_group: {{email: ['{address}']}}\n"
+    as_sender = f"from: '{address}'\nreference_group: {{email: [rg@test.example]}}\n"
+    for text, where in ((as_recipient, "reference_group.email"), (as_sender, "from")):
+        path.write_text(text)
+        with pytest.raises(ConfigError) as error:
+            load_notifier_config(path)
+        assert f": {where}: " in str(error.value) and "is not an e-mail address" in str(error.value)
