@@ -1,7 +1,11 @@
-"""Data models of the five event types (DESIGN §3); unknown fields are rejected."""
+"""Data models of the five event types (DESIGN §3): unknown fields are rejected and every
+string is printable text (§11)."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -9,10 +13,9 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    NonNegativeInt,
     StringConstraints,
     model_validator,
 )
@@ -31,18 +34,98 @@ class EventType(StrEnum):
     REPORT_WITHDRAWN = "org.budapestprocess.report.withdrawn.v1"
 
 
+# Printable text (DESIGN §11). Never, in any string: control characters (Cc, tab included),
+# the line and paragraph separators (NEL U+0085, U+2028, U+2029) that break logs, CSV exports
+# and line-based readers; the bidirectional embeddings, overrides and isolates that make text
+# read otherwise than it is stored ("Trojan Source", CVE-2021-42574); unpaired surrogates,
+# which no UTF-8 writer (Kafka, MongoDB) accepts. Only notes may hold line breaks (\n, \r\n).
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+# Unicode 14's format characters (Cf). Prose needs some (Persian and Urdu write with the
+# zero-width non-joiner, mixed-direction text with U+200E/U+200F marks); in an id they only
+# make two different ids look the same, so ids refuse them.
+# (Apart, since a character class with characters past U+FFFF is four times slower to search.)
+FORMAT_CHARACTERS_BMP = (
+    "\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+)
+FORMAT_CHARACTERS_ASTRAL = (
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+)
+FORMAT_CHARACTERS = FORMAT_CHARACTERS_BMP + FORMAT_CHARACTERS_ASTRAL
+_NEVER = f"\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029{BIDI_CONTROLS}\ud800-\udfff"
+_NOT_IN_NOTES = re.compile(f"[{_NEVER}\r]")  # a "\r" only before "\n"
+_NOT_IN_LINE = re.compile(f"[{_NEVER}\n\r]")
+_NOT_IN_ID = re.compile(f"[{_NEVER}\n\r{FORMAT_CHARACTERS}]")
+
+
+def _what(char: str, line_breaks: bool) -> str:
+    if char == "\r" and line_breaks:
+        return "a carriage return not followed by a line feed"
+    if char in "\n\r":
+        return "a line break"
+    if char in "\x85\u2028\u2029":
+        return "a line or paragraph separator"
+    if re.match(f"[{BIDI_CONTROLS}]", char):
+        return "a bidirectional control character"
+    category = unicodedata.category(char)
+    if category == "Cs":
+        return "an unpaired surrogate"
+    return "a control character" if category == "Cc" else "an invisible format character"
+
+
+def _printable(refused: re.Pattern[str], line_breaks: bool = False) -> Callable[[object], object]:
+    """Refuses a string holding a character `refused` finds; names it, never echoes the text.
+    Used before the string's own constraints, so stripping cannot hide a control character."""
+
+    def check(value: object) -> object:
+        if not isinstance(value, str) or (value.isascii() and value.isprintable()):
+            return value
+        for bad in refused.finditer(value):
+            char = bad.group()
+            if line_breaks and char == "\r" and value.startswith("\n", bad.end()):
+                continue
+            where = f"(U+{ord(char):04X}) at position {bad.start()}"
+            why = ": only notes may span lines" if char in "\n\r" and not line_breaks else ""
+            raise ValueError(f"contains {_what(char, line_breaks)} {where}{why}")
+        return value
+
+    return check
+
+
+check_one_line = _printable(_NOT_IN_LINE)  # also outside a model (extension attributes)
+IDENTIFIER = BeforeValidator(_printable(_NOT_IN_ID))
+ONE_LINE = BeforeValidator(check_one_line)
+LINES = BeforeValidator(_printable(_NOT_IN_NOTES, line_breaks=True))
+
+
+def _check_country(code: str) -> str:
+    if len(code) == 3 and code.isascii() and code.isalpha():
+        return check_alpha3(code)  # naming three letters cannot disclose anything
+    raise ValueError("is not an ISO 3166-1 alpha-3 country code (three capital letters, such as PAK)")
+
+
 def _check_cross_cutting(slug: str) -> str:
-    if slug not in CROSS_CUTTING:
-        raise ValueError(f"{slug!r} is not a cross-cutting approach ({', '.join(sorted(CROSS_CUTTING))})")
+    if slug not in CROSS_CUTTING:  # the field is named; the value could be anything, so not echoed
+        raise ValueError(f"is not a cross-cutting approach ({', '.join(sorted(CROSS_CUTTING))})")
     return slug
 
 
-ProjectId = Annotated[str, StringConstraints(pattern=PROJECT_ID_PATTERN)]
-LocalId = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True)]
-ActionPointId = Annotated[str, StringConstraints(min_length=1, max_length=8)]
-CountryCode = Annotated[str, AfterValidator(check_alpha3)]
-CrossCutting = Annotated[str, AfterValidator(_check_cross_cutting)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+# Every string field of event data is one of these (each carries IDENTIFIER, ONE_LINE or LINES).
+ProjectId = Annotated[str, StringConstraints(pattern=PROJECT_ID_PATTERN), IDENTIFIER]
+LocalId = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True), IDENTIFIER]
+ActionPointId = Annotated[str, StringConstraints(min_length=1, max_length=8), IDENTIFIER]
+CountryCode = Annotated[str, IDENTIFIER, AfterValidator(_check_country)]
+CrossCutting = Annotated[str, IDENTIFIER, AfterValidator(_check_cross_cutting)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True), ONE_LINE]
+Notes = Annotated[str, StringConstraints(max_length=1000), LINES]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000), ONE_LINE]
+# Numbers within what any report can mean and MongoDB can store (int64, finite doubles): a
+# JSON integer of thousands of digits is a `schema` error, never a failed write downstream.
+MAX_COUNT = 1_000_000_000
+MAX_AMOUNT = 1e15
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 
 
 class EventData(BaseModel):
@@ -59,7 +142,7 @@ class ProjectRegistered(EventData):
     start_date: date
     end_date: date
     reporting_cadence_days: int = Field(default=90, ge=1, le=366)
-    budget_eur: NonNegativeFloat | None = None
+    budget_eur: Amount | None = None
 
 
 class ActivityKind(StrEnum):
@@ -91,9 +174,9 @@ class ActivityCountry(BaseModel):
 class Participants(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    total: NonNegativeInt
-    women: NonNegativeInt | None = None
-    men: NonNegativeInt | None = None
+    total: Count
+    women: Count | None = None
+    men: Count | None = None
 
     @model_validator(mode="after")
     def _parts_within_total(self) -> Participants:
@@ -113,12 +196,12 @@ class ActivityReported(EventData):
     countries: list[ActivityCountry] = Field(default_factory=list)
     participants: Participants | None = None
     cross_cutting: list[CrossCutting] = Field(default_factory=list)
-    notes: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    notes: Notes | None = None
 
 
 class IndicatorMeasured(EventData):
     indicator_id: LocalId
-    value: NonNegativeFloat
+    value: Amount
     period_start: date
     period_end: date
     countries: list[CountryCode] | None = None
@@ -145,7 +228,7 @@ class ReportWithdrawn(EventData):
     indicator_id: LocalId | None = None
     period_start: date | None = None
     period_end: date | None = None
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    reason: Reason
 
     @model_validator(mode="after")
     def _one_report_named(self) -> ReportWithdrawn:
@@ -165,6 +248,3 @@ DATA_MODELS: dict[EventType, type[EventData]] = {
     EventType.MILESTONE_UPDATED: MilestoneUpdated,
     EventType.REPORT_WITHDRAWN: ReportWithdrawn,
 }
-
-# Free-text fields: they are where personal data would hide.
-FREE_TEXT_FIELDS: frozenset[str] = frozenset({"title", "implementer", "notes", "reason"})
