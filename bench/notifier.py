@@ -21,10 +21,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bench.measure import rss_mb
-from bench.workload import projects, registration, stored_documents
+from bench.workload import projects, registration_event, stored_documents
 from services.notifier.store import OUTBOX
-from shared.events.models import EventType
-from shared.events.produce import cloud_event, kafka_binary
 from shared.mongo import EVENTS
 from shared.processes import ManagedProcess, free_port, http_ok
 from shared.stack import StackEndpoints
@@ -83,7 +81,7 @@ def registrations(count: int) -> list[dict[str, Any]]:
     time_ = datetime(2025, 1, 1, tzinfo=UTC) - timedelta(days=1)
     return stored_documents(
         [
-            kafka_binary(cloud_event(EventType.PROJECT_REGISTERED, registration(project), time_, f"reg-{n}"))
+            registration_event(project, time_, f"reg-{n}")
             for n, project in enumerate(projects(count, random.Random(11), prefix="SILENT"))
         ]
     )

@@ -22,13 +22,21 @@ from rich.table import Table
 
 from bench.measure import Latency, percentiles, rss_mb, timed
 from bench.notifier import notifier_delivery
-from bench.workload import NOW, Message, activity, events, projects, stored_documents
+from bench.workload import (
+    NOW,
+    SECRETARIAT_KEY,
+    Message,
+    activity,
+    events,
+    project_event,
+    projects,
+    stored_documents,
+)
 from services.aggregator.rebuild import rebuild
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import MongoReadModelStore
 from services.intake.settings import IntakeSettings
 from shared.events.models import EventType
-from shared.events.produce import cloud_event, kafka_binary
 from shared.framework import load_framework
 from shared.kafka import ensure_topics
 from shared.metrics import KafkaOffsets
@@ -39,6 +47,7 @@ from shared.registry import ProjectRegistry
 from shared.stack import EmbeddedStack
 from shared.status import Thresholds
 from shared.topics import Topics
+from shared.trust import ServiceKeys
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 console = Console()
@@ -136,6 +145,7 @@ async def bench(quick: bool, run_dir: Path) -> dict[str, Any]:
         insert = await insert_rate(db, documents)
         for project in registered:
             await ProjectRegistry(db).add(project)
+        await ServiceKeys(db).install(ServiceKeys.SECRETARIAT, SECRETARIAT_KEY)
         env = {
             **os.environ,
             **ep.environment(),
@@ -207,7 +217,7 @@ async def steady_latency(
     messages = []
     for n in range(count):
         data = {**activity(project, n, rng), "activity_id": f"LAT-{rate}-{n}"}
-        messages.append(kafka_binary(cloud_event(EventType.ACTIVITY_REPORTED, data, NOW, f"lat-{rate}-{n}")))
+        messages.append(project_event(EventType.ACTIVITY_REPORTED, data, NOW, f"lat-{rate}-{n}"))
     sent: dict[str, float] = {}
     seen: dict[str, float] = {}
     async with await db[EVENTS].watch([{"$match": {"operationType": "insert"}}]) as changes:

@@ -4,6 +4,7 @@ and measurements, as Kafka messages built with the official CloudEvents SDK."""
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -11,17 +12,40 @@ from services.aggregator.store import event_document
 from shared.catalog import action_points
 from shared.events.codec import KafkaRecord, decode_event
 from shared.events.models import EventType
-from shared.events.produce import cloud_event, kafka_binary
+from shared.events.produce import cloud_event, kafka_binary, secretariat_signer, signed
+from shared.events.signing import ProjectKey
 from shared.framework import ResultsFramework
 from shared.projects import RegisteredProject, hash_token
+from shared.trust import Principal
 
 COUNTRIES = ("AFG", "BGD", "IRN", "IRQ", "PAK", "TUR", "HUN", "GEO", "UZB", "TJK")
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 Message = tuple[bytes | None, dict[str, str], bytes]
+# The Secretariat's key of the benchmark's database (installed there before the services
+# start), and each benchmark project's signing key: events are signed as in production.
+SECRETARIAT_KEY = secrets.token_bytes(32)
+_KEYS: dict[str, ProjectKey] = {}
+
+
+def key_of(project: RegisteredProject) -> ProjectKey:
+    return _KEYS[project.project_id]
+
+
+def project_event(kind: EventType, data: dict[str, Any], at: datetime, event_id: str) -> Message:
+    """A project's event, signed with its key, as Kafka binary mode."""
+    return kafka_binary(signed(cloud_event(kind, data, at, event_id), _KEYS[data["project_id"]].sign))
+
+
+def registration_event(p: RegisteredProject, at: datetime, event_id: str) -> Message:
+    """The project's registration, signed by the Secretariat."""
+    event = cloud_event(EventType.PROJECT_REGISTERED, registration(p), at, event_id)
+    return kafka_binary(signed(event, secretariat_signer(SECRETARIAT_KEY)))
 
 
 def projects(count: int, rng: random.Random, prefix: str = "BENCH") -> list[RegisteredProject]:
     aps = list(action_points())
+    keys = [ProjectKey.generate() for _ in range(count)]
+    _KEYS.update({f"{prefix}-{n:03d}": key for n, key in enumerate(keys)})
     return [
         RegisteredProject(
             project_id=f"{prefix}-{n:03d}",
@@ -33,6 +57,8 @@ def projects(count: int, rng: random.Random, prefix: str = "BENCH") -> list[Regi
             end_date=date(2029, 12, 31),
             token_sha256=hash_token(f"t{n}"),
             registered_at=NOW,
+            signing_key=keys[n].public_b64,
+            signing_key_id=keys[n].key_id,
         )
         for n in range(count)
     ]
@@ -95,12 +121,7 @@ def events(
     answers them and how many are activities."""
     rng = random.Random(seed)
     messages: list[Message] = [
-        kafka_binary(
-            cloud_event(
-                EventType.PROJECT_REGISTERED, registration(p), NOW - timedelta(days=1), f"reg-{p.project_id}"
-            )
-        )
-        for p in registered
+        registration_event(p, NOW - timedelta(days=1), f"reg-{p.project_id}") for p in registered
     ]
     activities = 0
     for n in range(len(registered), count):
@@ -110,9 +131,7 @@ def events(
         if data is None:
             data, kind = activity(p, n, rng), EventType.ACTIVITY_REPORTED
             activities += 1
-        messages.append(
-            kafka_binary(cloud_event(kind, data, NOW - timedelta(seconds=count - n), f"bench-{n}"))
-        )
+        messages.append(project_event(kind, data, NOW - timedelta(seconds=count - n), f"bench-{n}"))
     return messages, activities
 
 
@@ -122,5 +141,11 @@ def stored_documents(messages: list[Message]) -> list[dict[str, Any]]:
     docs = []
     for n, (key, headers, value) in enumerate(messages):
         record = KafkaRecord("bench", 0, n, key, value, tuple((k, v.encode()) for k, v in headers.items()))
-        docs.append(event_document(decode_event(record), record, at))
+        event = decode_event(record)
+        by = (
+            Principal.secretariat()
+            if event.type is EventType.PROJECT_REGISTERED
+            else Principal(event.project_id)
+        )
+        docs.append(event_document(event, record, at, by))
     return docs

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Iterable
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from faststream.kafka.security import parse_security
 from faststream.kafka.subscriber.usecase import BatchSubscriber
+from faststream.security import BaseSecurity, SASLScram256, SASLScram512
 
 from shared.events.codec import KafkaRecord, record_from
 from shared.metrics import ServiceMetrics
@@ -23,13 +26,42 @@ class TopicCreationError(Exception):
     pass
 
 
-async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int) -> None:
+def kafka_security(settings: CommonSettings) -> BaseSecurity | None:
+    """How this process authenticates to Kafka: its own SCRAM user under SASL_*, TLS under
+    *SSL (production Kafka with ACLs); nothing on the embedded broker (PLAINTEXT)."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    context = None
+    if protocol.endswith("SSL"):
+        context = ssl.create_default_context(
+            cafile=str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+        )
+    if protocol == "SSL":
+        return BaseSecurity(ssl_context=context, use_ssl=True)
+    assert settings.kafka_username and settings.kafka_password  # checked by the settings
+    scram = SASLScram512 if settings.kafka_sasl_mechanism == "SCRAM-SHA-512" else SASLScram256
+    return scram(
+        settings.kafka_username,
+        settings.kafka_password.get_secret_value(),
+        ssl_context=context,
+        use_ssl=context is not None,
+    )
+
+
+def client_options(settings: CommonSettings) -> dict[str, Any]:
+    """The aiokafka keyword arguments of `kafka_security`, for clients made outside FastStream."""
+    return parse_security(kafka_security(settings))
+
+
+async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int, **options: Any) -> None:
     """Create the topics with the given partition count; existing ones are left as they are.
+    `options` are aiokafka's connection options (`client_options`).
 
     Tansu would auto-create a topic on first produce with 4 partitions, whatever we want,
     so every topic is created explicitly before anything uses it.
     """
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10_000, **options)
     await admin.start()
     try:
         wanted = [NewTopic(name, partitions, 1) for name in topics]
@@ -50,6 +82,7 @@ def new_broker(
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=client_id,
+        security=kafka_security(settings),
         max_request_size=MAX_REQUEST_BYTES,
         # A batch of 16 KB (the default) holds a dozen events: the producer then waits for
         # each to drain. 1 MiB batches, held 5 ms, carry a whole consumer batch at once.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
@@ -22,8 +23,9 @@ Refresh = Callable[[], Awaitable[None]]
 class KafkaOffsets:
     """End offsets of topics and committed offsets of consumer groups, read on demand."""
 
-    def __init__(self, bootstrap: str) -> None:
+    def __init__(self, bootstrap: str, options: dict[str, Any] | None = None) -> None:
         self._bootstrap = bootstrap
+        self._options = options or {}
         self._consumer: AIOKafkaConsumer | None = None
         self._admin: AIOKafkaAdminClient | None = None
         self._reading = asyncio.Lock()  # one assignment of the consumer at a time
@@ -32,8 +34,12 @@ class KafkaOffsets:
     async def _clients(self) -> tuple[AIOKafkaConsumer, AIOKafkaAdminClient]:
         async with self._connecting:
             if self._consumer is None or self._admin is None:
-                consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False)
-                admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=5000)
+                consumer = AIOKafkaConsumer(
+                    bootstrap_servers=self._bootstrap, enable_auto_commit=False, **self._options
+                )
+                admin = AIOKafkaAdminClient(
+                    bootstrap_servers=self._bootstrap, request_timeout_ms=5000, **self._options
+                )
                 try:
                     await consumer.start()
                     await admin.start()
@@ -106,10 +112,12 @@ class KafkaOffsets:
 
 
 class ServiceMetrics:
-    def __init__(self, service: str, kafka_bootstrap: str) -> None:
+    def __init__(
+        self, service: str, kafka_bootstrap: str, kafka_options: dict[str, Any] | None = None
+    ) -> None:
         self.service = service
         self.registry = CollectorRegistry()
-        self.offsets = KafkaOffsets(kafka_bootstrap)
+        self.offsets = KafkaOffsets(kafka_bootstrap, kafka_options)
         self._refreshers: list[tuple[str, Refresh]] = []
         self._lag: Gauge | None = None
         self._scrape_errors = self.counter(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pymongo import AsyncMongoClient
 
@@ -14,9 +15,17 @@ PROJECTS = "projects"  # the projects read model, from project.registered events
 READ_MODEL = "read_model"  # status snapshots as of today: priorities, action points, projects
 REJECTIONS = "rejections"  # why each event was refused, for `GET /v1/rejections` (no bodies)
 ALERTS = "alerts"  # the notifier's alerts (the dashboard reads the firing ones)
+SERVICE_KEYS = "service_keys"  # the Secretariat's and intake's signing keys (DESIGN §11)
 
 EVENT_FIELDS = {"type": 1, "data": 1, "time": 1, "id": 1}  # what folding an event needs
 DUPLICATE_KEY = 11000
+
+
+def shown(url: str) -> str:
+    """The URL without its user and password, for messages and logs."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def connect(url: str, timeout_ms: int = 5000) -> AsyncMongoClient[dict[str, Any]]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from shared.events.models import ProjectRegistered
 from shared.mongo import REGISTRY
-from shared.projects import RegisteredProject
+from shared.projects import Credentials, RegisteredProject
 
 
 class ProjectExistsError(Exception):
@@ -47,8 +49,27 @@ class ProjectRegistry:
     async def all(self) -> list[RegisteredProject]:
         return [RegisteredProject.from_document(d) async for d in self._projects.find().sort("_id")]
 
-    async def set_token_hash(self, project_id: str, token_sha256: str) -> bool:
+    async def set_credentials(self, credentials: Credentials) -> bool:
+        """Replace the project's token and signing key; the old ones stop working at once
+        (intake reads the registry for every batch and every request)."""
         result = await self._projects.update_one(
-            {"_id": project_id}, {"$set": {"token_sha256": token_sha256}}
+            {"_id": credentials.project_id}, {"$set": credentials.registry_fields()}
         )
         return result.matched_count == 1
+
+    async def apply(self, registrations: Iterable[tuple[ProjectRegistered, datetime]]) -> None:
+        """The Secretariat's registrations that intake accepted (over HTTP with the operator
+        token, or signed on Kafka), unless a later one is in place already."""
+        for data, at in registrations:
+            await self._set(data, at, {"registered_at": {"$lte": at}})
+
+    async def set_registration(self, data: ProjectRegistered, at: datetime) -> None:
+        """The Secretariat's change of a project (`cfamon projects update`)."""
+        await self._set(data, at, {})
+
+    async def _set(self, data: ProjectRegistered, at: datetime, condition: dict[str, Any]) -> None:
+        # The registration's fields only: credentials replaced meanwhile stay replaced.
+        fields = {k: v for k, v in data.model_dump(mode="json").items() if k != "project_id"}
+        await self._projects.update_one(
+            {"_id": data.project_id, **condition}, {"$set": {**fields, "registered_at": at}}
+        )

@@ -14,7 +14,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pymongo import AsyncMongoClient
 
 from shared.asyncapi import asyncapi_of
-from shared.kafka import ensure_topics
+from shared.bodylimit import BodyLimit, LimitFor
+from shared.kafka import client_options, ensure_topics
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
 from shared.problems import install_problem_handlers
@@ -71,17 +72,22 @@ def create_service_app(
     not_ready: Callable[[], dict[str, str]] = dict,
     on_stop: Startup | None = None,
     metrics: ServiceMetrics | None = None,
+    body_limits: LimitFor | None = None,
 ) -> FastAPI:
     """The service's HTTP app; its lifespan creates the topics, runs `on_start`, starts the
     broker and the `background` tasks, and stops them all in reverse (`on_stop` first, while
     the tasks still run, to let work in hand finish). `not_ready` names what, besides Kafka
-    and MongoDB, keeps the service from being ready."""
+    and MongoDB, keeps the service from being ready. Every request body is limited
+    (`body_limits`, default CFA_MAX_BODY_BYTES for every path)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         async def topics() -> None:
             await ensure_topics(
-                settings.kafka_bootstrap_servers, settings.topics.all(), settings.topic_partitions
+                settings.kafka_bootstrap_servers,
+                settings.topics.all(),
+                settings.topic_partitions,
+                **client_options(settings),
             )
 
         await _with_retries("create topics", topics)
@@ -106,6 +112,7 @@ def create_service_app(
 
     app = FastAPI(title=f"Call for Action Monitor — {title}", lifespan=lifespan)
     install_problem_handlers(app)
+    app.add_middleware(BodyLimit, limit_for=body_limits or (lambda _: settings.max_body_bytes))
     app.state.broker = broker
     app.state.mongo = mongo
     app.state.metrics = metrics

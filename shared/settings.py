@@ -35,7 +35,11 @@ class CommonSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         "localhost:9092", description="Kafka bootstrap servers, host:port[,host:port...]"
     )
-    mongodb_url: str = Field("mongodb://localhost:27017", description="MongoDB connection URL")
+    mongodb_url: str = Field(
+        "mongodb://localhost:27017",
+        description="MongoDB connection URL (may carry a user and password: never shown)",
+        repr=False,
+    )
     mongodb_db: str = Field("cfa", min_length=1, description="MongoDB database name")
     topic_prefix: str = Field(
         "",
@@ -57,8 +61,33 @@ class CommonSettings(BaseSettings):
         "a floor on latency where the broker holds a fetch of several partitions to the end",
     )
     consumer_max_records: int = Field(500, ge=1, le=10_000, description="Most messages handled in one batch")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT",
+        description="How this service connects to Kafka: PLAINTEXT (the embedded broker), or SASL_SSL "
+        "/ SASL_PLAINTEXT with its own SCRAM user (production Kafka with ACLs)",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "SCRAM-SHA-512", description="SASL mechanism when the security protocol is SASL_*"
+    )
+    kafka_username: str | None = Field(
+        None, description="This service's (or cfamon's) Kafka SCRAM user, with SASL_* security protocols"
+    )
+    kafka_password: SecretStr | None = Field(None, description="That user's password; never logged")
+    kafka_project_users: bool = Field(
+        False,
+        description="`cfamon projects add|token` also create or replace each project's SCRAM user on "
+        "Kafka (production Kafka with ACLs; cfamon's own Kafka user needs ALTER on the cluster)",
+    )
+    kafka_ssl_cafile: ExistingFile | None = Field(
+        None, description="CA certificate (PEM) that signed the brokers' certificates, with SSL / SASL_SSL"
+    )
     host: str = Field("127.0.0.1", description="Address the HTTP server listens on")
     port: int = Field(8000, ge=0, le=65535, description="Port the HTTP server listens on")
+    trusted_proxies: str = Field(
+        "",
+        description="Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are "
+        "believed, comma-separated (none by default: the client is the connection's address)",
+    )
     results_framework: ExistingFile | None = Field(
         None,
         description="Results framework YAML used until one is loaded with `cfamon framework load` "
@@ -74,6 +103,17 @@ class CommonSettings(BaseSettings):
     )
     reader_token: SecretStr | None = Field(
         None, description="Bearer token for reads (status, alerts); at least 32 characters"
+    )
+    max_body_bytes: int = Field(
+        65_536,
+        ge=1024,
+        description="Largest HTTP request body (JSON of the notifier, the sign-in form); larger ones "
+        "get 413 before they are read whole. Intake's events have their own limits",
+    )
+    cookie_secure: bool = Field(
+        False,
+        description="The dashboard's sign-in cookie is Secure (sent over HTTPS only): set it when the "
+        "aggregator is served over HTTPS, e.g. behind a TLS proxy (a request seen as https sets it too)",
     )
     public_reads: bool = Field(
         False, description="Reads need no token (the `make run` demo); writes still need one"
@@ -104,6 +144,16 @@ class CommonSettings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < MIN_TOKEN_CHARS:
             raise ValueError(f"must be at least {MIN_TOKEN_CHARS} characters (random)")
         return value
+
+    @model_validator(mode="after")
+    def _kafka_credentials(self) -> CommonSettings:
+        sasl = self.kafka_security_protocol.startswith("SASL_")
+        if sasl and (not self.kafka_username or self.kafka_password is None):
+            raise ValueError(
+                f"CFA_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "CFA_KAFKA_USERNAME and CFA_KAFKA_PASSWORD"
+            )
+        return self
 
     @property
     def topics(self) -> Topics:
@@ -150,6 +200,9 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
         if not first["loc"]:  # a rule across settings
             raise SettingsError(f"bad settings: {message}{more}") from None
         got = first.get("input")
-        shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
-        name = f"{prefix}{str(first['loc'][0]).upper()}"
+        field = str(first["loc"][0])
+        # A secret, or a URL that may carry a password, is never repeated.
+        secret = field.endswith(("_token", "_password", "_url", "_key"))
+        shown = f" (got {got!r})" if isinstance(got, str | int | float) and not secret else ""
+        name = f"{prefix}{field.upper()}"
         raise SettingsError(f"bad setting {name}: {message}{shown}{more}") from None

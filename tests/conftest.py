@@ -9,9 +9,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from bson import Binary
+from pymongo import MongoClient
 
+from shared.mongo import SERVICE_KEYS
 from shared.settings import CommonSettings
 from shared.stack import EmbeddedStack, StackEndpoints
+from shared.trust import ServiceKeys
+from tests.factories import SECRETARIAT_KEY
 
 S = TypeVar("S", bound=CommonSettings)
 TEST_OUTPUT = Path(__file__).resolve().parent.parent / "test-output"
@@ -35,10 +40,17 @@ def stack(embedded_stack: EmbeddedStack) -> StackEndpoints:
 
 
 @pytest.fixture
-def isolation() -> dict[str, str]:
-    """A topic prefix and a database of this test's own, so tests never see each other's data."""
+def isolation(stack: StackEndpoints) -> dict[str, str]:
+    """A topic prefix and a database of this test's own, so tests never see each other's data.
+    The database holds the tests' Secretariat key (tests.factories.SECRETARIAT_KEY) before any
+    service makes one, so tests can sign the Secretariat's events."""
     tag = uuid.uuid4().hex[:8]
-    return {"topic_prefix": f"t{tag}.", "mongodb_db": f"cfa_test_{tag}"}
+    database = f"cfa_test_{tag}"
+    with MongoClient(stack.mongodb_url) as client:
+        client[database][SERVICE_KEYS].insert_one(
+            {"_id": ServiceKeys.SECRETARIAT, "key": Binary(SECRETARIAT_KEY)}
+        )
+    return {"topic_prefix": f"t{tag}.", "mongodb_db": database}
 
 
 def service_settings(cls: type[S], stack: StackEndpoints, isolation: dict[str, str], **more: Any) -> S:

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from shared.events.models import EventType
+from shared.events.signing import ProjectKey
 from shared.projects import RegisteredProject, hash_token
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+# The Secretariat's key in the tests' databases (tests.kafka_helpers.install_test_keys).
+SECRETARIAT_KEY = hashlib.sha256(b"cfa test secretariat key").digest()
+
+
+def project_key(pid: str) -> ProjectKey:
+    """A test project's signing key, the same for the same id (the registry gets its public half)."""
+    return ProjectKey(
+        Ed25519PrivateKey.from_private_bytes(hashlib.sha256(f"test key {pid}".encode()).digest())
+    )
 
 
 def project_id() -> str:
@@ -28,6 +41,8 @@ def registered(pid: str, token: str = "cfa_test-token", **changes: Any) -> Regis
         "reporting_cadence_days": 90,
         "token_sha256": hash_token(token),
         "registered_at": NOW,
+        "signing_key": project_key(pid).public_b64,
+        "signing_key_id": project_key(pid).key_id,
     }
     return RegisteredProject.model_validate({**fields, **changes})
 

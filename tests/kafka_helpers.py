@@ -13,19 +13,38 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
 from shared.events.models import EventType
-from shared.events.produce import cloud_event
-from tests.factories import NOW
+from shared.events.produce import cloud_event, secretariat_signer, signed
+from shared.events.signing import SigningInputError
+from tests.factories import NOW, SECRETARIAT_KEY, project_key
 
 Message = tuple[bytes | None, list[tuple[str, bytes]], bytes]
 
 
 def sdk_event(
-    event_type: EventType, data: dict[str, Any], event_id: str | None = None, source: str | None = None
+    event_type: EventType,
+    data: dict[str, Any],
+    event_id: str | None = None,
+    source: str | None = None,
+    sign: bool = True,
 ) -> CloudEvent:
+    """An event as a project system builds it with the SDK, signed as it would sign it: with
+    its project's key (tests.factories.project_key of the source's project), or the
+    Secretariat's for project.registered; `sign=False`: as an anonymous producer sends it."""
     event = cloud_event(event_type, data, NOW, event_id)
-    if source is None:
+    if source is not None:
+        event = CloudEvent({**event.get_attributes(), "source": source}, event.get_data())
+    if not sign:
         return event
-    return CloudEvent({**event.get_attributes(), "source": source}, event.get_data())
+    signer = str(event.get_attributes()["source"]).removeprefix("/projects/")
+    sign_with = (
+        secretariat_signer(SECRETARIAT_KEY)
+        if event_type is EventType.PROJECT_REGISTERED
+        else project_key(signer).sign
+    )
+    try:
+        return signed(event, sign_with)
+    except SigningInputError:  # data no JSON canonicaliser writes (huge numbers): as a client would, unsigned
+        return event
 
 
 def binary(event: CloudEvent) -> Message:

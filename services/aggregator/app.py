@@ -19,15 +19,16 @@ from shared.dlq import DLQ_DESCRIPTION
 from shared.eventlog import follow_event_log
 from shared.framework import load_framework
 from shared.framework_store import FrameworkSource
-from shared.kafka import new_broker
+from shared.kafka import client_options, new_broker
 from shared.liveview import LiveView
 from shared.metrics import ServiceMetrics
 from shared.mongo import connect
 from shared.service import create_service_app
+from shared.trust import ServiceKeys
 
 
 def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
-    metrics = ServiceMetrics("aggregator", settings.kafka_bootstrap_servers)
+    metrics = ServiceMetrics("aggregator", settings.kafka_bootstrap_servers, client_options(settings))
     broker = new_broker(settings, "aggregator", metrics)
     mongo = connect(settings.mongodb_url)
     db = mongo[settings.mongodb_db]
@@ -53,7 +54,8 @@ def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
     )
     view.on_change(progress.mark_dirty)
     counts = AggregatorMetrics(metrics, settings, view, clock)
-    register_handlers(broker, settings, store, view, clock, counts)
+    keys = ServiceKeys(db)
+    register_handlers(broker, settings, store, view, clock, keys, counts)
     declare_publisher(
         broker,
         settings.topics.progress,
@@ -63,6 +65,7 @@ def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
     declare_publisher(broker, settings.topics.dlq, DLQ_DESCRIPTION)
 
     async def prepare() -> None:
+        await keys.load(ServiceKeys.INTAKE)
         await store.prepare()
         view.set_framework(await frameworks.current())
         await progress.start()

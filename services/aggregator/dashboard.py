@@ -95,6 +95,7 @@ def create_dashboard(settings: CommonSettings, db: AsyncDatabase[dict[str, Any]]
             "alerts": await firing_alerts(db),
             "twg": {p.id: p.twg for p in catalog.priorities()},
             "period_start": catalog.IMPLEMENTATION_START,
+            "signed_in": TOKEN_COOKIE in request.cookies,
         }
         return TEMPLATES.TemplateResponse(request, "dashboard.html", context)
 
@@ -106,13 +107,26 @@ def create_dashboard(settings: CommonSettings, db: AsyncDatabase[dict[str, Any]]
     async def login(request: Request) -> Response:
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         token = (form.get("token") or [""])[0].strip()
-        if role_of(token, settings) < Role.READER:
-            error = "That token is not a reader or operator token."
+        # The reader token only: a browser keeps the cookie, and a cookie taken from it must
+        # not carry the operator's rights (only reads accept cookies anyway).
+        if role_of(token, settings) is not Role.READER:
+            error = "That is not a reader token. (The operator token is not used in a browser.)"
             return TEMPLATES.TemplateResponse(request, "login.html", {"error": error}, status_code=401)
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(
-            TOKEN_COOKIE, token, max_age=COOKIE_DAYS * 86400, httponly=True, samesite="strict"
+            TOKEN_COOKIE,
+            token,
+            max_age=COOKIE_DAYS * 86400,
+            httponly=True,
+            samesite="strict",
+            secure=settings.cookie_secure or request.url.scheme == "https",
         )
+        return response
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(TOKEN_COOKIE, httponly=True, samesite="strict", secure=settings.cookie_secure)
         return response
 
     return router

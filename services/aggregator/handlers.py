@@ -1,4 +1,7 @@
-"""Aggregator's Kafka handler: a batch of validated events in, stored once, then committed."""
+"""Aggregator's Kafka handler: a batch of validated events in, stored once, then committed.
+
+Only what intake vouched for is stored: a record on bp.events.v1 without intake's mark (anyone
+who can reach Kafka can write one) is ignored and counted, never stored nor dead-lettered."""
 
 from __future__ import annotations
 
@@ -9,12 +12,13 @@ from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import EventStore, event_document
 from shared.clock import Clock
 from shared.dlq import Refused, dead_letter
-from shared.events.codec import decode_canonical
+from shared.events.codec import KafkaRecord, decode_canonical
 from shared.events.models import EventType
 from shared.events.rejections import Rejected
 from shared.kafka import batch_subscriber, records_of
 from shared.liveview import LiveView
 from shared.logging import batch_context, get_logger
+from shared.trust import VALIDATED, Keys, Principal, ServiceKeys, vouched_by
 
 log = get_logger("cfa.aggregator")
 
@@ -25,6 +29,7 @@ def register_handlers(
     store: EventStore,
     view: LiveView,
     clock: Clock,
+    keys: Keys,
     metrics: AggregatorMetrics | None = None,
 ) -> None:
     topics = settings.topics
@@ -36,14 +41,21 @@ def register_handlers(
         documents, registrations = [], []
         records = records_of(message)
         for record in records:
+            principal = vouched_by(keys[ServiceKeys.INTAKE], VALIDATED, record)
+            if not isinstance(principal, Principal):
+                _ignore(record, "unauthenticated", metrics)
+                continue
             try:
                 event = decode_canonical(record)
             except Rejected as rejected:
-                # Only intake writes this topic; a message that fails here is kept, not lost.
-                refused = Refused(record, rejected.rejection, None)
+                # Intake wrote and marked it, yet it does not decode: kept in the DLQ, not lost.
+                refused = Refused(record, rejected.rejection, principal.project_id)
                 await dead_letter(broker, topics.dlq, refused, "aggregator", now)
                 continue
-            documents.append(event_document(event, record, now))
+            if principal.refusal(event.type, event.project_id) is not None:
+                _ignore(record, "not_permitted", metrics)
+                continue
+            documents.append(event_document(event, record, now, principal))
             if event.type is EventType.PROJECT_REGISTERED:
                 registrations.append(event)
         stored = await store.append(documents)
@@ -53,3 +65,15 @@ def register_handlers(
         if metrics is not None:
             metrics.applied(records, stored)
         log.debug("events stored", new=stored, **batch_context(records))
+
+
+def _ignore(record: KafkaRecord, reason: str, metrics: AggregatorMetrics | None) -> None:
+    log.warning(  # never the body
+        "event ignored: intake did not vouch for it",
+        reason=reason,
+        topic=record.topic,
+        partition=record.partition,
+        offset=record.offset,
+    )
+    if metrics is not None:
+        metrics.ignored(reason)

@@ -15,6 +15,7 @@ from shared.liveview import LiveView
 from shared.metrics import ServiceMetrics
 from shared.status import Status
 
+IGNORED_REASONS = ("unauthenticated", "not_permitted")
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -23,6 +24,14 @@ class AggregatorMetrics:
         self, metrics: ServiceMetrics, settings: AggregatorSettings, view: LiveView, clock: Clock
     ) -> None:
         self._stored = metrics.counter("cfa_events_stored_total", "Events stored (redeliveries not counted)")
+        self._ignored = metrics.counter(
+            "cfa_events_ignored_total",
+            "Records on bp.events.v1 not stored: intake did not vouch for them (unauthenticated), or "
+            "the credential that did may not send them (not_permitted)",
+            ["reason"],
+        )
+        for reason in IGNORED_REASONS:
+            self._ignored.labels(reason=reason)
         self._latency = metrics.histogram(
             "cfa_read_model_update_seconds",
             "From intake publishing an event on bp.events.v1 to the read model showing it",
@@ -44,6 +53,9 @@ class AggregatorMetrics:
                     gauge.labels(status=str(status)).set(counts.get(status, 0))
 
         metrics.on_scrape("statuses", statuses)
+
+    def ignored(self, reason: str) -> None:
+        self._ignored.labels(reason=reason).inc()
 
     def applied(self, records: Sequence[KafkaRecord], stored: int) -> None:
         """A batch is in the read model now (wall time, as the records' timestamps are: an

@@ -15,6 +15,7 @@ from shared.events.codec import KafkaRecord, data_json
 from shared.events.envelope import Event
 from shared.events.models import EventType
 from shared.mongo import EVENTS, PROJECTS, READ_MODEL, only_duplicate_keys
+from shared.trust import Principal
 
 
 class EventStore(Protocol):
@@ -25,8 +26,11 @@ class EventStore(Protocol):
     async def record_projects(self, registrations: Sequence[Event]) -> None: ...
 
 
-def event_document(event: Event, record: KafkaRecord, stored_at: datetime) -> dict[str, Any]:
-    """An event as the log keeps it: `_id` is source#id, so it is stored once however often it comes."""
+def event_document(
+    event: Event, record: KafkaRecord, stored_at: datetime, vouched_by: Principal
+) -> dict[str, Any]:
+    """An event as the log keeps it: `_id` is source#id, so it is stored once however often it
+    comes; `vouched_by` says whose credential sent it (a project, or the Secretariat)."""
     envelope = event.envelope
     return {
         "_id": event.key,
@@ -38,6 +42,7 @@ def event_document(event: Event, record: KafkaRecord, stored_at: datetime) -> di
         "project_id": event.project_id,
         "data": data_json(event),
         "stored_at": stored_at,
+        "vouched_by": str(vouched_by),
         "kafka": {"partition": record.partition, "offset": record.offset},
     }
 

@@ -1,8 +1,10 @@
-"""`cfamon import FILE.csv|FILE.xlsx`: old reports in bulk, through intake's own checks.
+"""`cfamon import FILE.csv|FILE.xlsx --credentials FILE`: a project's old reports in bulk,
+signed with that project's key, through intake's own checks.
 
 Each row is checked exactly as intake would check its event (a dry run); accepted rows are
 published to bp.events.raw, refused ones written to a file with the reason. Rows imported
-before are recognised by their derived ids and skipped.
+before are recognised by their derived ids and skipped. Only the project whose credentials
+are given reports in one import (DESIGN §11): rows of other projects are refused.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from services.intake.store import MongoSeenStore, mongo_pipeline
 from shared.clock import utc_now
 from shared.dlq import Refused
 from shared.events.codec import KafkaRecord
-from shared.events.produce import cloud_event, kafka_binary
+from shared.events.produce import cloud_event, kafka_binary, signed
 from shared.events.rejections import RejectionReason
 from shared.framework_store import FrameworkSource
-from shared.kafka import ensure_topics, new_broker, publish_record
+from shared.kafka import client_options, ensure_topics, new_broker, publish_record
 from shared.mongo import connect
+from shared.projects import Credentials
+from shared.trust import ServiceKeys
 
 CHUNK = 500
 
@@ -54,7 +58,9 @@ def _refused_row(line: int, cells: Row, reason: str, column: str, error: str) ->
     return {**cells, "line": line, "reason": reason, "column": column, "error": error}
 
 
-def _records(chunk: Sequence[tuple[int, Row]], summary: Summary) -> list[tuple[int, Row, KafkaRecord]]:
+def _records(
+    chunk: Sequence[tuple[int, Row]], summary: Summary, credentials: Credentials
+) -> list[tuple[int, Row, KafkaRecord]]:
     imported_at = utc_now()
     records = []
     for line, cells in chunk:
@@ -63,7 +69,14 @@ def _records(chunk: Sequence[tuple[int, Row]], summary: Summary) -> list[tuple[i
         except RowError as error:
             summary.rejected.append(_refused_row(line, cells, "schema", error.column, error.message))
             continue
-        key, headers, value = kafka_binary(cloud_event(row.event_type, row.data, row.time, row.event_id))
+        if row.data["project_id"] != credentials.project_id:
+            why = f"the credentials are {credentials.project_id}'s; they cannot report for another project"
+            summary.rejected.append(_refused_row(line, cells, "not_permitted", "project_id", why))
+            continue
+        event = signed(
+            cloud_event(row.event_type, row.data, row.time, row.event_id), credentials.signing_key.sign
+        )
+        key, headers, value = kafka_binary(event)
         encoded = tuple((k, v.encode("utf-8")) for k, v in headers.items())
         records.append((line, cells, KafkaRecord("import", 0, line, key, value, encoded)))
     return records
@@ -82,21 +95,28 @@ def _tally(line: int, cells: Row, outcome: Accepted | Refused, summary: Summary)
     return None
 
 
-async def _import(settings: IntakeSettings, rows: list[tuple[int, Row]], wait: float) -> Summary:
+async def _import(
+    settings: IntakeSettings, rows: list[tuple[int, Row]], wait: float, credentials: Credentials
+) -> Summary:
     summary, started = Summary(rows=len(rows)), time.perf_counter()
     mongo = connect(settings.mongodb_url)
     try:
         db = mongo[settings.mongodb_db]
         indicators = frozenset((await FrameworkSource(db, settings.results_framework).current()).by_id)
-        pipeline = mongo_pipeline(settings, db, utc_now, lambda: indicators)
+        keys = ServiceKeys(db)
+        await keys.load(ServiceKeys.INTAKE, ServiceKeys.SECRETARIAT)
+        pipeline = mongo_pipeline(settings, db, utc_now, keys, lambda: indicators)
         await ensure_topics(
-            settings.kafka_bootstrap_servers, settings.topics.all(), settings.topic_partitions
+            settings.kafka_bootstrap_servers,
+            settings.topics.all(),
+            settings.topic_partitions,
+            **client_options(settings),
         )
         async with new_broker(settings, "cfamon-import") as broker:
             with progress_bar() as progress:
                 task = progress.add_task("importing", total=len(rows))
                 for start in range(0, len(rows), CHUNK):
-                    chunk = _records(rows[start : start + CHUNK], summary)
+                    chunk = _records(rows[start : start + CHUNK], summary, credentials)
                     outcomes = await pipeline.dry_run([record for _, _, record in chunk])
                     publish = [
                         _tally(line, cells, o, summary)
@@ -124,6 +144,18 @@ async def _confirmed(seen: MongoSeenStore, keys: list[str], wait: float) -> int:
         if not pending or time.monotonic() > deadline:
             return len(keys) - len(pending)
         await asyncio.sleep(0.5)
+
+
+def read_credentials(path: Path | None) -> Credentials:
+    """A project's credentials file, or one clear line saying why not."""
+    if path is None:
+        fail("--credentials is needed: the project's credentials file, whose key signs its rows")
+    try:
+        return Credentials.from_json(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        fail(f"cannot read {path}: {error.strerror}")
+    except (ValueError, KeyError, TypeError):
+        fail(f"{path} is not a credentials file of `cfamon projects add|token`")
 
 
 def progress_bar() -> Progress:
@@ -166,12 +198,21 @@ def import_file(
     wait: Annotated[
         float, typer.Option(help="Seconds to wait for intake to confirm the accepted rows")
     ] = 60.0,
+    credentials_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--credentials",
+            help="The project's credentials file (from `cfamon projects add|token`): its key signs the rows",
+        ),
+    ] = None,
 ) -> None:
-    """Import reports in bulk: the same checks as intake, a progress bar, a summary, and a
-    file of the rejected rows. Importing the same file again adds nothing."""
+    """Import one project's reports in bulk, signed with its key: the same checks as intake, a
+    progress bar, a summary, and a file of the rejected rows. Importing the same file again
+    adds nothing."""
     settings = settings_or_exit(IntakeSettings)
     if not file.is_file():
         fail(f"{file}: no such file")
+    credentials = read_credentials(credentials_file)
     try:
         rows = read_rows(file)
     except SheetError as error:
@@ -179,7 +220,7 @@ def import_file(
     if not rows:
         fail(f"{file.name}: no rows under the header")
     try:
-        summary = asyncio.run(_import(settings, rows, wait))
+        summary = asyncio.run(_import(settings, rows, wait, credentials))
     except Exception as error:  # servers down, mostly: one line, not a traceback
         fail(f"import stopped: {short_error(error)}")
     rejected_file = rejected or file.with_name(f"{file.stem}.rejected.csv")

@@ -19,7 +19,7 @@ from services.cli.common import err, fail, out, settings_or_exit
 from shared.clock import utc_now
 from shared.framework import FrameworkError, parse_framework
 from shared.framework_store import FrameworkSource
-from shared.mongo import EVENTS, connect
+from shared.mongo import EVENTS, connect, shown
 
 framework_app = typer.Typer(
     help="The results framework: indicators, baselines, targets.", no_args_is_help=True
@@ -55,7 +55,8 @@ def load(file: Annotated[Path, typer.Argument(help="Results framework YAML", exi
     try:
         asyncio.run(store())
     except PyMongoError as error:
-        fail(f"cannot store the framework in MongoDB at {settings.mongodb_url}: {type(error).__name__}")
+        where = shown(settings.mongodb_url)
+        fail(f"cannot store the framework in MongoDB at {where}: {type(error).__name__}")
     covered = len(framework.by_action_point)
     out.print(
         f"Loaded {len(framework.indicators)} indicators covering {covered} of 37 action points from {file}; "
@@ -110,4 +111,4 @@ def rebuild(
     try:
         asyncio.run(run())
     except PyMongoError as error:
-        fail(f"cannot rebuild from MongoDB at {settings.mongodb_url}: {type(error).__name__}")
+        fail(f"cannot rebuild from MongoDB at {shown(settings.mongodb_url)}: {type(error).__name__}")

@@ -36,8 +36,18 @@ def _build(factory: Callable[[], FastAPI]) -> FastAPI:
 
 
 def _serve(app: FastAPI, settings: CommonSettings) -> None:
+    # X-Forwarded-For is believed only from the proxies named: the client's address is what
+    # intake's per-address limit counts, and uvicorn trusts 127.0.0.1 by default.
+    proxies = settings.trusted_proxies
     config = uvicorn.Config(
-        app, host=settings.host, port=settings.port, log_config=None, access_log=False, lifespan="on"
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies or None,
     )
     uvicorn.Server(config).run()
 

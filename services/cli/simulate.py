@@ -26,10 +26,11 @@ from services.simulator.timeline import SimEvent, Timeline, live_activity
 from shared.catalog import IMPLEMENTATION_START
 from shared.clock import utc_now
 from shared.framework_store import FrameworkSource
-from shared.kafka import ensure_topics, new_broker
+from shared.kafka import client_options, ensure_topics, new_broker
 from shared.mongo import connect
 from shared.registry import ProjectRegistry
 from shared.settings import CommonSettings
+from shared.trust import ServiceKeys
 
 
 async def _paced(sender: Sender, events: list[SimEvent], rate: float) -> Counter[str]:
@@ -58,7 +59,12 @@ async def _simulate(
     intake_url: str | None,
     follow_every: float | None,
 ) -> Counter[str]:
-    await ensure_topics(settings.kafka_bootstrap_servers, settings.topics.all(), settings.topic_partitions)
+    await ensure_topics(
+        settings.kafka_bootstrap_servers,
+        settings.topics.all(),
+        settings.topic_partitions,
+        **client_options(settings),
+    )
     async with AsyncExitStack() as stack:
         mongo = connect(settings.mongodb_url)
         stack.push_async_callback(mongo.close)
@@ -66,15 +72,19 @@ async def _simulate(
         framework = await FrameworkSource(db, settings.results_framework).current()
         broker = await stack.enter_async_context(new_broker(settings, "cfamon-simulate"))
         registry = ProjectRegistry(db)
-        tokens = {
-            p.project_id: await register(p, registry, broker, settings.topics.raw, utc_now) for p in PROJECTS
+        keys = ServiceKeys(db)
+        await keys.load(ServiceKeys.SECRETARIAT)
+        secretariat = keys[ServiceKeys.SECRETARIAT]
+        credentials = {
+            p.project_id: await register(p, registry, broker, settings.topics.raw, utc_now, secretariat)
+            for p in PROJECTS
         }
         http = (
             await stack.enter_async_context(httpx.AsyncClient(base_url=intake_url, timeout=30))
             if intake_url
             else None
         )
-        sender = Sender(broker, settings.topics.raw, http, tokens)
+        sender = Sender(broker, settings.topics.raw, http, credentials)
         run_tag = uuid.uuid4().hex[:8]
         events = Timeline(framework, first, last, seed, run_tag).build(PROJECTS)
         counts = await _paced(sender, events, rate)

@@ -8,12 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from services.intake.callers import Caller, Callers
-from services.intake.pipeline import Accepted
+from services.intake.callers import Callers
 from services.intake.receipts import BATCH_BODY, EVENT_BODY, REFUSALS, Receipt, receipt, refusal
 from services.intake.rejections import MongoRejectionStore, RejectionView
 from services.intake.settings import IntakeSettings
-from services.intake.submission import Submissions, Verdict, claimed_source
+from services.intake.submission import Submissions, Verdict
 from shared.auth import forbidden
 from shared.dlq import Refused
 from shared.events.codec import KafkaRecord
@@ -21,6 +20,7 @@ from shared.events.http import batch_records, event_record, is_batch
 from shared.events.rejections import Rejected, Rejection, RejectionReason
 from shared.paging import MAX_LIMIT, Page
 from shared.problems import Problem
+from shared.trust import Principal
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -40,44 +40,36 @@ def _too_large(limit: int) -> Problem:
     return Problem(413, "Content Too Large", f"the body is over the {limit}-byte limit")
 
 
-def _check_sources(verdict: Verdict, caller: Caller) -> None:
-    """403 when an event names another project as its source (a malformed source is left to
-    the schema check). Runs on the dry run's verdict, before anything is published: decoded
-    events give their source; only a refused one is read again for the source it claims."""
-    for index, outcome in enumerate(verdict.outcomes):
-        source = (
-            outcome.event.envelope.source if isinstance(outcome, Accepted) else claimed_source(outcome.record)
-        )
-        if source is not None and source.startswith("/projects/") and source != caller.source:
-            raise forbidden(f"event {index}: this token reports for {caller.project_id}, not for {source!r}")
-
-
 class HttpIntake:
     """Turns a request into records, judges them, and delivers unless it is a dry run."""
 
-    def __init__(self, settings: IntakeSettings, submissions: Submissions) -> None:
+    def __init__(self, settings: IntakeSettings, submissions: Submissions, callers: Callers) -> None:
         self._settings = settings
         self._submissions = submissions
+        self._callers = callers
 
-    async def judge(self, request: Request, caller: Caller, batch: bool | None) -> tuple[Verdict, bool]:
-        """`batch` None: whatever the content type says (the dry run takes both)."""
+    async def judge(self, request: Request, caller: Principal, batch: bool | None) -> tuple[Verdict, bool]:
+        """`batch` None: whatever the content type says (the dry run takes both). The caller's
+        credential vouches for the events, and pays for each of them in its rate."""
+        self._callers.admit(caller)
         headers = dict(request.headers)
         batch = is_batch(headers) if batch is None else batch
         limit = self._settings.max_batch_bytes if batch else self._settings.max_event_bytes
         body = await read_body(request, limit)
         request_id = uuid.uuid4().hex
-        key = (caller.project_id or "").encode("utf-8")
         try:
-            records = self._split(request_id, key, headers, body, batch)
+            # No message key yet: the SDK would read it as the partitionkey; an accepted event
+            # goes out keyed by its project (Submissions.deliver).
+            records = self._split(request_id, None, headers, body, batch)
         except Rejected as rejected:  # not even one event to read: the whole body is refused
-            whole = KafkaRecord(f"http/{request_id}", 0, 0, key, body, ())
+            self._callers.charge(caller, 1)
+            whole = KafkaRecord(f"http/{request_id}", 0, 0, None, body, ())
             return Verdict([Refused(whole, rejected.rejection, caller.project_id)]), batch
-        verdict = await self._submissions.judge(records)
-        _check_sources(verdict, caller)
-        return verdict, batch
+        self._callers.charge(caller, len(records))
+        return await self._submissions.judge(records, caller), batch
 
     def _split(
-        self, request_id: str, key: bytes, headers: dict[str, str], body: bytes, batch: bool
+        self, request_id: str, key: bytes | None, headers: dict[str, str], body: bytes, batch: bool
     ) -> list[KafkaRecord]:
         if batch:
             if not is_batch(headers):
@@ -95,9 +87,9 @@ class HttpIntake:
             )
         return [event_record(request_id, key, headers, body)]
 
-    async def submit(self, request: Request, caller: Caller, batch: bool) -> JSONResponse:
+    async def submit(self, request: Request, caller: Principal, batch: bool) -> JSONResponse:
         verdict, batch = await self.judge(request, caller, batch)
-        await self._submissions.deliver(verdict)
+        await self._submissions.deliver(verdict, caller)
         if verdict.refused:
             raise refusal(verdict, batch)
         return JSONResponse(receipt(verdict, published=True).model_dump(), status_code=202)
@@ -106,25 +98,25 @@ class HttpIntake:
 def create_router(intake: HttpIntake, callers: Callers, rejections: MongoRejectionStore) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["events"])
     # Dependencies as defaults: the annotations are strings (PEP 563) and these are local.
-    project_caller = Depends(callers.project)
+    # Projects report for themselves; the operator token sends the Secretariat's events.
     any_caller = Depends(callers.project_or_operator)
 
     @router.post(
         "/events", status_code=202, response_model=Receipt, responses=REFUSALS, openapi_extra=EVENT_BODY
     )
-    async def post_event(request: Request, caller: Caller = project_caller) -> JSONResponse:
+    async def post_event(request: Request, caller: Principal = any_caller) -> JSONResponse:
         """One CloudEvent (binary or structured). 202 once it is durably on bp.events.raw."""
         return await intake.submit(request, caller, batch=False)
 
     @router.post(
         "/events:batch", status_code=202, response_model=Receipt, responses=REFUSALS, openapi_extra=BATCH_BODY
     )
-    async def post_batch(request: Request, caller: Caller = project_caller) -> JSONResponse:
+    async def post_batch(request: Request, caller: Principal = any_caller) -> JSONResponse:
         """A batch of CloudEvents, all or nothing: one refused event and none is published."""
         return await intake.submit(request, caller, batch=True)
 
     @router.post("/events:validate", response_model=Receipt, responses=REFUSALS, openapi_extra=EVENT_BODY)
-    async def validate(request: Request, caller: Caller = project_caller) -> Receipt:
+    async def validate(request: Request, caller: Principal = any_caller) -> Receipt:
         """Every check, nothing published: the answer POST would give (200 instead of 202)."""
         verdict, batch = await intake.judge(request, caller, batch=None)
         if verdict.refused:
@@ -138,9 +130,10 @@ def create_router(intake: HttpIntake, callers: Callers, rejections: MongoRejecti
         ] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
         cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-        caller: Caller = any_caller,
+        caller: Principal = any_caller,
     ) -> Page[RejectionView]:
         """The caller's refused events, newest first: reason, fields and time (never the body)."""
+        callers.charge(caller, 1)
         whose = project_id or caller.project_id
         if whose is None:
             raise Problem(

@@ -10,26 +10,27 @@ from services.intake.api import HttpIntake, create_router
 from services.intake.callers import Callers
 from services.intake.handlers import register_handlers
 from services.intake.metrics import CountedRejections, IntakeMetrics
-from services.intake.ratelimit import RateLimiter
 from services.intake.rejections import MongoRejectionStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import mongo_pipeline
 from services.intake.submission import Submissions
 from shared.asyncapi import declare_publisher
+from shared.bodylimit import LimitFor
 from shared.clock import Clock, utc_now
 from shared.dlq import DLQ_DESCRIPTION
 from shared.events.envelope import Envelope
 from shared.framework import ResultsFramework, load_framework
 from shared.framework_store import FrameworkSource
-from shared.kafka import new_broker
+from shared.kafka import client_options, new_broker
 from shared.metrics import ServiceMetrics
 from shared.mongo import connect
 from shared.registry import ProjectRegistry
 from shared.service import create_service_app
+from shared.trust import ServiceKeys
 
 
 def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
-    metrics = ServiceMetrics("intake", settings.kafka_bootstrap_servers)
+    metrics = ServiceMetrics("intake", settings.kafka_bootstrap_servers, client_options(settings))
     counts = IntakeMetrics(metrics, settings)
     broker = new_broker(settings, "intake", metrics)
     mongo = connect(settings.mongodb_url)
@@ -39,8 +40,9 @@ def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
     known = KnownIndicators(load_framework(settings.results_framework))
     rejection_store = MongoRejectionStore(db)
     rejections = CountedRejections(rejection_store, counts)
-    pipeline = mongo_pipeline(settings, db, clock, known.ids)
-    register_handlers(broker, settings, pipeline, rejections, clock, counts)
+    keys = ServiceKeys(db)
+    pipeline = mongo_pipeline(settings, db, clock, keys, known.ids)
+    register_handlers(broker, settings, pipeline, rejections, clock, keys, counts)
     declare_publisher(
         broker,
         settings.topics.validated,
@@ -55,10 +57,12 @@ def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
         rejections,
         clock,
         timedelta(seconds=settings.publish_timeout_seconds),
+        keys,
     )
-    callers = Callers(registry, settings, RateLimiter(settings.rate_per_second, settings.rate_burst))
+    callers = Callers(registry, settings)
 
     async def prepare() -> None:
+        await keys.load(ServiceKeys.INTAKE, ServiceKeys.SECRETARIAT)
         await registry.prepare()
         await rejection_store.prepare()
         known.update(await frameworks.current())
@@ -67,10 +71,31 @@ def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
         await frameworks.follow(known.update, settings.config_refresh_seconds)
 
     app = create_service_app(
-        "intake", settings, broker, mongo, on_start=prepare, background=[follow_framework], metrics=metrics
+        "intake",
+        settings,
+        broker,
+        mongo,
+        on_start=prepare,
+        background=[follow_framework],
+        metrics=metrics,
+        body_limits=event_body_limits(settings),
     )
-    app.include_router(create_router(HttpIntake(settings, submissions), callers, rejection_store))
+    app.include_router(create_router(HttpIntake(settings, submissions, callers), callers, rejection_store))
     return app
+
+
+def event_body_limits(settings: IntakeSettings) -> LimitFor:
+    """Events up to CFA_MAX_EVENT_BYTES, batches (and dry runs, which take both) up to
+    CFA_MAX_BATCH_BYTES; the routes also stop reading at their own exact limit."""
+
+    def limit(path: str) -> int:
+        if path.endswith(("/events:batch", "/events:validate")):
+            return settings.max_batch_bytes
+        if path.endswith("/events"):
+            return settings.max_event_bytes
+        return settings.max_body_bytes
+
+    return limit
 
 
 class KnownIndicators:

@@ -9,15 +9,16 @@ from datetime import date, datetime, timedelta
 from shared.catalog import IMPLEMENTATION_END, IMPLEMENTATION_START, is_action_point
 from shared.events.envelope import Event
 from shared.events.models import (
-    FREE_TEXT_FIELDS,
     ActivityReported,
     IndicatorMeasured,
     MilestoneUpdated,
     ProjectRegistered,
 )
 from shared.events.rejections import Rejection, RejectionReason
-from shared.personal_data import find_personal_data
+from shared.events.signing import SIGNATURE_ATTRIBUTE
+from shared.personal_data import find_in_event
 from shared.projects import RegisteredProject
+from shared.trust import Principal, Unproven
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Context:
     now: datetime
     max_skew: timedelta
     indicators: frozenset[str] | None = None  # None: the framework is not known here
+    # Who vouched for it (DESIGN §11): a principal, a proof that did not hold, or nobody.
+    principal: Principal | Unproven | None = None
 
 
 Check = Callable[[Event, Context], Rejection | None]
@@ -39,14 +42,14 @@ def source_matches(event: Event, _: Context) -> Rejection | None:
         return Rejection.of(
             RejectionReason.SOURCE_MISMATCH,
             "data.project_id",
-            f"{event.project_id!r} does not match the source {event.envelope.source!r}",
+            "names another project than the source does",
         )
     key = event.envelope.partitionkey
     if key is not None and key != event.project_id:
         return Rejection.of(
             RejectionReason.SOURCE_MISMATCH,
             "partitionkey",
-            f"the message key {key!r} is not the project id {event.project_id!r}",
+            "the message key (partitionkey) is not the project id of the data",
         )
     return None
 
@@ -56,10 +59,32 @@ def project_known(event: Event, context: Context) -> Rejection | None:
         return Rejection.of(
             RejectionReason.UNKNOWN_PROJECT,
             "data.project_id",
-            f"{event.project_id!r} is not registered "
-            "(the Secretariat registers projects with `cfamon projects add`)",
+            "the project is not registered (the Secretariat registers projects with `cfamon projects add`)",
         )
     return None
+
+
+def authenticated(event: Event, context: Context) -> Rejection | None:
+    """Some credential vouched for it: the project's signature, or a token over HTTP."""
+    if isinstance(context.principal, Principal):
+        return None
+    if isinstance(context.principal, Unproven):
+        return Rejection.of(RejectionReason.UNAUTHENTICATED, SIGNATURE_ATTRIBUTE, context.principal.why)
+    return Rejection.of(
+        RejectionReason.UNAUTHENTICATED,
+        SIGNATURE_ATTRIBUTE,
+        f"no credential vouches for this event: sign it with project {event.project_id}'s key "
+        f"(extension attribute {SIGNATURE_ATTRIBUTE}, see the README) or post it over HTTP with its token",
+    )
+
+
+def permitted(event: Event, context: Context) -> Rejection | None:
+    """The credential may send this event: a project reports for itself only, and only the
+    Secretariat changes the registry."""
+    if not isinstance(context.principal, Principal):
+        return None  # `authenticated` refused it already
+    why = context.principal.refusal(event.type, event.project_id)
+    return None if why is None else Rejection.of(RejectionReason.NOT_PERMITTED, "type", why)
 
 
 def _action_points(event: Event) -> list[tuple[str, str]]:
@@ -78,13 +103,15 @@ def action_points_known(event: Event, context: Context) -> Rejection | None:
             return Rejection.of(
                 RejectionReason.UNKNOWN_ACTION_POINT,
                 field,
-                f"{ap!r} is not an action point of the Call for Action (1.1 .. 6.8)",
+                "is not an action point of the Call for Action (1.1 .. 6.8)",
             )
-        if project is not None and ap not in project.action_points:
+        # A registration sets the project's action points: only the catalog bounds it.
+        registering = isinstance(event.data, ProjectRegistered)
+        if project is not None and not registering and ap not in project.action_points:
             return Rejection.of(
                 RejectionReason.UNKNOWN_ACTION_POINT,
                 field,
-                f"{ap} is not among the action points of project {project.project_id} "
+                f"is not among the action points of project {project.project_id} "
                 f"({', '.join(project.action_points)})",
             )
     return None
@@ -156,7 +183,7 @@ def indicator_known(event: Event, context: Context) -> Rejection | None:
         return Rejection.of(
             RejectionReason.UNKNOWN_INDICATOR,
             "data.indicator_id",
-            f"{data.indicator_id!r} is not an indicator of the results framework",
+            "is not an indicator of the results framework",
         )
     return None
 
@@ -175,15 +202,11 @@ def dates_in_range(event: Event, context: Context) -> Rejection | None:
 
 
 def no_personal_data(event: Event, _: Context) -> Rejection | None:
-    data = event.data.model_dump(mode="json", exclude_none=True)
-    if event.envelope.subject is not None:
-        data["subject"] = event.envelope.subject
-    found = find_personal_data(data, FREE_TEXT_FIELDS | {"subject"})
+    """No e-mail address or phone number in any string of data or envelope (DESIGN §11)."""
+    found = find_in_event(event)
     if found is None:
         return None
-    field, what = found
-    if field == "data.subject":
-        field = "subject"
+    field, what = found  # what kind, never the text found
     return Rejection.of(
         RejectionReason.PERSONAL_DATA,
         field,
@@ -196,6 +219,8 @@ def no_personal_data(event: Event, _: Context) -> Rejection | None:
 CHECKS: tuple[Check, ...] = (
     source_matches,
     project_known,
+    authenticated,
+    permitted,
     action_points_known,
     indicator_known,
     dates_in_range,

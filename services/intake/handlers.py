@@ -12,6 +12,7 @@ from services.intake.settings import IntakeSettings
 from shared.clock import Clock
 from shared.kafka import batch_subscriber, records_of
 from shared.logging import batch_context, get_logger
+from shared.trust import Keys, ServiceKeys
 
 log = get_logger("cfa.intake")
 
@@ -22,6 +23,7 @@ def register_handlers(
     pipeline: IntakePipeline,
     rejections: RejectionRecorder,
     clock: Clock,
+    keys: Keys,
     metrics: IntakeMetrics | None = None,
 ) -> None:
     topics = settings.topics
@@ -31,7 +33,7 @@ def register_handlers(
         """Validate project events; offsets are committed only once all are published."""
         records = records_of(message)
         outcomes = await pipeline.process(records)
-        await route(broker, topics, outcomes, clock(), rejections)
+        await route(broker, topics, outcomes, clock(), rejections, keys[ServiceKeys.INTAKE])
         if metrics is not None:
             metrics.decided(outcomes)
         accepted = sum(isinstance(o, Accepted) for o in outcomes)

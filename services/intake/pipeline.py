@@ -1,26 +1,32 @@
-"""Intake's decision for a batch of raw messages: accepted (with its event) or refused (why)."""
+"""Intake's decision for a batch of raw messages: accepted (with its event and who vouched for
+it) or refused (why, attributed to the credential that sent it, if any)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+import asyncio
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from services.intake.checks import Context, check_event
+from services.intake.vouching import Vouch, verify_proof
 from shared.clock import Clock
 from shared.dlq import Refused
 from shared.events.codec import KafkaRecord, decode_event
-from shared.events.envelope import Event
-from shared.events.models import EventType
+from shared.events.envelope import SOURCE_PATTERN, Event
+from shared.events.models import ProjectRegistered
 from shared.events.rejections import Rejected, Rejection, RejectionReason
+from shared.events.signing import Proof
 from shared.projects import RegisteredProject
+from shared.trust import SUBMITTED, Keys, Principal, ServiceKeys, vouched_by
 
 
 @dataclass(frozen=True)
 class Accepted:
     record: KafkaRecord
     event: Event
+    principal: Principal
 
 
 Outcome = Accepted | Refused
@@ -35,9 +41,13 @@ class Claim:
 
 
 class ProjectDirectory(Protocol):
+    """The registry, read for every batch (no cache): a replaced key fails at once."""
+
     async def get_many(self, project_ids: Collection[str]) -> dict[str, RegisteredProject]: ...
 
-    def forget(self, project_id: str) -> None: ...
+    async def apply(self, registrations: Iterable[tuple[ProjectRegistered, datetime]]) -> None:
+        """The Secretariat's accepted registrations, so the registry says what the log says."""
+        ...
 
 
 class SeenStore(Protocol):
@@ -50,11 +60,14 @@ class SeenStore(Protocol):
         ...
 
 
-def _key_text(record: KafkaRecord) -> str | None:
-    try:
-        return record.key.decode("utf-8") if record.key else None
-    except UnicodeDecodeError:
-        return None
+@dataclass(frozen=True)
+class _Read:
+    """A record decoded (event) or not (rejection), with the proof of origin it carried."""
+
+    record: KafkaRecord
+    event: Event | None
+    rejection: Rejection | None
+    proof: Proof | None
 
 
 class IntakePipeline:
@@ -65,10 +78,12 @@ class IntakePipeline:
         clock: Clock,
         max_event_bytes: int,
         max_clock_skew: timedelta,
+        keys: Keys,
         indicators: Callable[[], frozenset[str] | None] = lambda: None,
     ) -> None:
         self._projects = projects
         self._seen = seen
+        self._keys = keys
         self._clock = clock
         self._max_bytes = max_event_bytes
         self._max_skew = max_clock_skew
@@ -84,14 +99,17 @@ class IntakePipeline:
             _duplicate(o) if isinstance(o, Accepted) and o.record.position in seen_before else o
             for o in checked
         ]
-        for outcome in final:
-            if isinstance(outcome, Accepted) and outcome.event.type is EventType.PROJECT_REGISTERED:
-                self._projects.forget(outcome.event.project_id)
+        await self._projects.apply(
+            (o.event.data, o.event.envelope.time)
+            for o in final
+            if isinstance(o, Accepted) and isinstance(o.event.data, ProjectRegistered)
+        )
         return final
 
-    async def dry_run(self, records: Sequence[KafkaRecord]) -> list[Outcome]:
-        """The verdict `process` would give, duplicates included, with nothing recorded."""
-        checked = await self.check(records)
+    async def dry_run(self, records: Sequence[KafkaRecord], caller: Principal | None = None) -> list[Outcome]:
+        """The verdict `process` would give, duplicates included, with nothing recorded;
+        `caller`: the credential of an HTTP request, which vouches for its events."""
+        checked = await self.check(records, caller)
         known = await self._seen.known({o.event.key for o in checked if isinstance(o, Accepted)})
         first: set[str] = set()
         final: list[Outcome] = []
@@ -103,34 +121,66 @@ class IntakePipeline:
             final.append(outcome)
         return final
 
-    async def check(self, records: Sequence[KafkaRecord]) -> list[Outcome]:
-        """Decode and every rule but `duplicate`, in order."""
-        outcomes: list[Outcome] = [self._decode(record) for record in records]
-        events = [o for o in outcomes if isinstance(o, Accepted)]
-        projects = await self._projects.get_many({o.event.project_id for o in events})
+    async def check(self, records: Sequence[KafkaRecord], caller: Principal | None = None) -> list[Outcome]:
+        """Decode, find who vouched, and every rule but `duplicate`, in order."""
+        # Decoding and checking are CPU work (canonical JSON, signatures, the personal-data
+        # scan): done in a worker thread, so the event loop keeps answering HTTP and keeps the
+        # consumer's heartbeats going however hard a batch is to check.
+        reads = await asyncio.to_thread(lambda: [self._decode(record) for record in records])
+        projects = await self._projects.get_many(_named_projects(reads))
         now, indicators = self._clock(), self._indicators()
-        return [self._check(o, projects, now, indicators) for o in outcomes]
+        return await asyncio.to_thread(
+            lambda: [self._judge(read, caller, projects, now, indicators) for read in reads]
+        )
 
-    def _decode(self, record: KafkaRecord) -> Outcome:
+    def _decode(self, record: KafkaRecord) -> _Read:
         try:
-            return Accepted(record, decode_event(record, self._max_bytes))
+            event = decode_event(record, self._max_bytes)
         except Rejected as rejected:
-            return Refused(record, rejected.rejection, _key_text(record))
+            return _Read(record, None, rejected.rejection, rejected.proof)
+        return _Read(record, event, None, event.proof)
 
-    def _check(
+    def _judge(
         self,
-        outcome: Outcome,
+        read: _Read,
+        caller: Principal | None,
         projects: dict[str, RegisteredProject],
         now: datetime,
         indicators: frozenset[str] | None,
     ) -> Outcome:
-        if isinstance(outcome, Refused):
-            return outcome
-        context = Context(projects.get(outcome.event.project_id), now, self._max_skew, indicators)
-        rejection = check_event(outcome.event, context)
-        if rejection is None:
-            return outcome
-        return Refused(outcome.record, rejection, outcome.event.project_id, outcome.event.envelope.id)
+        principal = caller or self._vouch(read, projects)
+        # A refusal is recorded under the project whose credential sent it, never under one
+        # the message merely names.
+        sender = principal.project_id if isinstance(principal, Principal) else None
+        if read.event is None:
+            assert read.rejection is not None
+            return Refused(read.record, read.rejection, sender)
+        event = read.event
+        context = Context(projects.get(event.project_id), now, self._max_skew, indicators, principal)
+        rejection = check_event(event, context)
+        if rejection is not None:
+            # The id is not repeated when it is what was refused (it may be personal data).
+            event_id = None if "id" in rejection.fields else event.envelope.id
+            return Refused(read.record, rejection, sender, event_id)
+        assert isinstance(principal, Principal)  # the `authenticated` check passed
+        return Accepted(read.record, event, principal)
+
+    def _vouch(self, read: _Read, projects: dict[str, RegisteredProject]) -> Vouch:
+        """Intake's own mark of an HTTP submission, else the event's signature, else nothing."""
+        marked = vouched_by(self._keys[ServiceKeys.INTAKE], SUBMITTED, read.record)
+        if marked is not None or read.proof is None:
+            return marked
+        return verify_proof(read.proof, projects, self._keys[ServiceKeys.SECRETARIAT])
+
+
+def _named_projects(reads: Sequence[_Read]) -> set[str]:
+    """The projects the batch names: in data, and in the sources whose keys sign."""
+    named = {read.event.project_id for read in reads if read.event is not None}
+    for read in reads:
+        match = SOURCE_PATTERN.match(read.proof.source) if read.proof is not None else None
+        if match is not None:
+            named.add(match["project_id"])
+    return named
 
 
 def _duplicate(outcome: Accepted) -> Refused:
@@ -143,6 +193,6 @@ def _duplicate(outcome: Accepted) -> Refused:
             f"event {envelope.id!r} of {envelope.source} was accepted before; "
             "a correction is a new event with a new id",
         ),
-        outcome.event.project_id,
+        outcome.principal.project_id,
         envelope.id,
     )

@@ -1,8 +1,10 @@
-"""Per-token request rate (a token bucket per caller), so one project cannot crowd out others."""
+"""Rates per caller (a token bucket each), so one project, or one address without a valid
+credential, cannot crowd out the others; a request costs what it carries (events)."""
 
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -16,31 +18,31 @@ class _Bucket:
 
 
 class RateLimiter:
-    """`rate` requests per second on average, bursts of up to `burst`; per replica."""
+    """`rate` units per second on average, bursts of up to `burst`; per replica. At most
+    MAX_TRACKED callers are remembered: a new one beyond that evicts the least recently seen
+    (constant time, so a flood of new addresses costs nothing more per request)."""
 
     def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
         self._rate = rate
         self._burst = float(burst)
         self._clock = clock
-        self._buckets: dict[str, _Bucket] = {}
+        self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
-    def wait_needed(self, caller: str) -> float:
-        """0 when the request may go ahead (and is counted), else seconds until it may."""
+    def wait_needed(self, caller: str, cost: float = 1.0, take: bool = True) -> float:
+        """0 when `cost` units may go ahead (and are counted, unless not `take`), else the
+        seconds until they may (always more than 0: more than a burst never passes)."""
         now = self._clock()
         bucket = self._buckets.get(caller)
         if bucket is None:
-            self._forget_idle(now)
+            if len(self._buckets) >= MAX_TRACKED:
+                self._buckets.popitem(last=False)
             bucket = self._buckets[caller] = _Bucket(self._burst, now)
+        else:
+            self._buckets.move_to_end(caller)
         bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.at) * self._rate)
         bucket.at = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
+        if bucket.tokens >= cost:
+            if take:
+                bucket.tokens -= cost
             return 0.0
-        return (1.0 - bucket.tokens) / self._rate
-
-    def _forget_idle(self, now: float) -> None:
-        # A bucket refilled to the brim holds no information: drop those when too many.
-        if len(self._buckets) < MAX_TRACKED:
-            return
-        full_after = self._burst / self._rate
-        self._buckets = {k: b for k, b in self._buckets.items() if now - b.at < full_after}
+        return (cost - bucket.tokens) / self._rate

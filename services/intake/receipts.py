@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from services.intake.submission import Verdict
 from shared.events.http import BATCH, STRUCTURED
+from shared.events.rejections import RejectionReason
 from shared.problems import Problem
 
 
@@ -57,9 +58,12 @@ def refusal(verdict: Verdict, batch: bool) -> Problem:
     if batch:
         detail = f"{len(verdict.refused)} of {len(verdict.outcomes)} events refused, none published: {detail}"
     duplicate = verdict.all_accepted_before
+    status, title = (409, "Already accepted") if duplicate else (400, "Event refused")
+    if str(RejectionReason.NOT_PERMITTED) in reasons:
+        status, title = 403, "Not permitted"
     return Problem(
-        409 if duplicate else 400,
-        "Already accepted" if duplicate else "Event refused",
+        status,
+        title,
         detail,
         errors,
         reason=reasons[0] if len(reasons) == 1 else reasons,
@@ -86,7 +90,10 @@ BATCH_BODY: dict[str, Any] = {
 REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Refused: every field error of every event, each with its reason"},
     401: {"description": "No or unknown bearer token"},
-    403: {"description": "The token's project is not the event's source"},
+    403: {
+        "description": "Not permitted (reason not_permitted): an event of another project, or a "
+        "Secretariat event (project.registered) sent with a project's token; it goes to the DLQ too"
+    },
     409: {"description": "Accepted before (same source and id): nothing more to do"},
     413: {"description": "Body too large"},
     429: {"description": "Too many requests for this token; see Retry-After"},

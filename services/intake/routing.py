@@ -14,6 +14,15 @@ from services.intake.rejections import RejectionRecorder
 from shared.dlq import Refused, dead_letter
 from shared.events.codec import encode_structured
 from shared.topics import Topics
+from shared.trust import VALIDATED, mark
+
+
+def validated_message(intake_key: bytes, accepted: Accepted) -> tuple[bytes, dict[str, str], bytes]:
+    """(key, headers, value) of an accepted event on bp.events.v1: its canonical form, marked
+    with the principal that vouched for it (the aggregator stores nothing unmarked)."""
+    key, headers, value = encode_structured(accepted.event)
+    encoded = [(name, text.encode()) for name, text in headers.items()]
+    return key, {**headers, **mark(intake_key, VALIDATED, accepted.principal, key, encoded, value)}, value
 
 
 async def route(
@@ -22,6 +31,7 @@ async def route(
     outcomes: Sequence[Outcome],
     at: datetime,
     rejections: RejectionRecorder,
+    intake_key: bytes,
 ) -> None:
     """Publish every outcome and wait until the broker has them all, and record why each
     refused one was refused (then offsets may move). A refused message redelivered after a
@@ -34,7 +44,7 @@ async def route(
     pending: list[Awaitable[Any]] = []
     for outcome in outcomes:
         if isinstance(outcome, Accepted):
-            key, headers, value = encode_structured(outcome.event)
+            key, headers, value = validated_message(intake_key, outcome)
             pending.append(broker.publish(value, topics.validated, key=key, headers=headers))
         elif outcome.record.position not in done:
             pending.append(dead_letter(broker, topics.dlq, outcome, "intake", at))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.settings import CommonSettings
 
@@ -20,13 +20,24 @@ class IntakeSettings(CommonSettings):
         ge=0,
         description="How far in the future an event's time may be before it is date_out_of_range",
     )
-    registry_cache_seconds: int = Field(
-        60, ge=0, description="How long intake trusts its cached copy of a registry entry"
-    )
     rate_per_second: float = Field(
-        20.0, gt=0, description="HTTP requests per second allowed to one token, on average (per replica)"
+        100.0,
+        gt=0,
+        description="Events per second one project (or the Secretariat) may send over HTTP, on average "
+        "(per replica); a batch counts each of its events",
     )
-    rate_burst: int = Field(100, ge=1, description="HTTP requests one token may make at once before 429")
+    rate_burst: int = Field(
+        2000,
+        ge=1,
+        description="Events one project may send at once before 429 (at least CFA_MAX_BATCH_EVENTS, so "
+        "a full batch can pass)",
+    )
+    anonymous_rate_per_second: float = Field(
+        2.0, gt=0, description="Requests per second one client address may make without a valid credential"
+    )
+    anonymous_rate_burst: int = Field(
+        20, ge=1, description="Requests without a valid credential one address may make at once before 429"
+    )
     max_batch_bytes: int = Field(
         8 * 1024 * 1024,
         ge=1024,
@@ -36,3 +47,12 @@ class IntakeSettings(CommonSettings):
     publish_timeout_seconds: float = Field(
         5.0, gt=0, description="How long an HTTP request waits for Kafka before answering 503"
     )
+
+    @model_validator(mode="after")
+    def _batch_fits_burst(self) -> IntakeSettings:
+        if self.rate_burst < self.max_batch_events:
+            raise ValueError(
+                f"CFA_RATE_BURST ({self.rate_burst}) must be at least CFA_MAX_BATCH_EVENTS "
+                f"({self.max_batch_events}): a full batch could never pass"
+            )
+        return self

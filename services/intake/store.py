@@ -1,4 +1,4 @@
-"""MongoDB access of intake: the cached project directory and the record of seen events."""
+"""MongoDB access of intake: the record of seen events, and the pipeline on the registry."""
 
 from __future__ import annotations
 
@@ -13,36 +13,8 @@ from services.intake.pipeline import Claim, IntakePipeline
 from services.intake.settings import IntakeSettings
 from shared.clock import Clock
 from shared.mongo import INTAKE_SEEN, only_duplicate_keys
-from shared.projects import RegisteredProject
 from shared.registry import ProjectRegistry
-
-
-class CachedProjectDirectory:
-    """Registry entries cached for `ttl`; unknown ids are asked again every time, so a
-    project registered a moment ago is known at once."""
-
-    def __init__(self, registry: ProjectRegistry, ttl: timedelta, clock: Clock) -> None:
-        self._registry = registry
-        self._ttl = ttl
-        self._clock = clock
-        self._cache: dict[str, tuple[RegisteredProject, Any]] = {}
-
-    async def get_many(self, project_ids: Collection[str]) -> dict[str, RegisteredProject]:
-        now = self._clock()
-        fresh = {
-            pid: entry[0]
-            for pid in project_ids
-            if (entry := self._cache.get(pid)) is not None and now - entry[1] < self._ttl
-        }
-        missing = set(project_ids) - fresh.keys()
-        if missing:
-            loaded = await self._registry.get_many(missing)
-            self._cache.update({pid: (project, now) for pid, project in loaded.items()})
-            fresh.update(loaded)
-        return fresh
-
-    def forget(self, project_id: str) -> None:
-        self._cache.pop(project_id, None)
+from shared.trust import Keys
 
 
 class MongoSeenStore:
@@ -78,17 +50,17 @@ def mongo_pipeline(
     settings: IntakeSettings,
     db: AsyncDatabase[dict[str, Any]],
     clock: Clock,
+    keys: Keys,
     indicators: Callable[[], frozenset[str] | None],
 ) -> IntakePipeline:
-    """Intake's checks on the registry and the seen events in `db` (the service and `cfamon import`)."""
-    directory = CachedProjectDirectory(
-        ProjectRegistry(db), timedelta(seconds=settings.registry_cache_seconds), clock
-    )
+    """Intake's checks on the registry, the suite's keys and the seen events in `db` (the
+    service and `cfamon import`)."""
     return IntakePipeline(
-        directory,
+        ProjectRegistry(db),
         MongoSeenStore(db, clock),
         clock,
         settings.max_event_bytes,
         timedelta(seconds=settings.max_clock_skew_seconds),
+        keys,
         indicators,
     )

@@ -9,9 +9,8 @@ is refused, none is published, and the refused ones go to the DLQ.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from shared.kafka import publish_record
 from shared.logging import get_logger
 from shared.problems import unavailable
 from shared.topics import Topics
+from shared.trust import SUBMITTED, Keys, Principal, ServiceKeys, marked
 
 log = get_logger("cfa.intake.http")
 
@@ -52,19 +52,6 @@ class Verdict:
         )
 
 
-def claimed_source(record: KafkaRecord) -> str | None:
-    """The `source` an event names, read before any check (who may send it)."""
-    for name, value in record.headers:
-        if name == "ce_source":
-            return value.decode("utf-8", "replace")
-    try:
-        document = json.loads(record.value or b"")
-    except (ValueError, RecursionError):
-        return None
-    source = document.get("source") if isinstance(document, dict) else None
-    return source if isinstance(source, str) else None
-
-
 class Submissions:
     def __init__(
         self,
@@ -74,6 +61,7 @@ class Submissions:
         rejections: RejectionRecorder,
         clock: Clock,
         publish_timeout: timedelta,
+        keys: Keys,
     ) -> None:
         self._pipeline = pipeline
         self._broker = broker
@@ -81,20 +69,28 @@ class Submissions:
         self._rejections = rejections
         self._clock = clock
         self._timeout = publish_timeout.total_seconds()
+        self._keys = keys
 
-    async def judge(self, records: Sequence[KafkaRecord]) -> Verdict:
-        return Verdict(await self._pipeline.dry_run(records))
+    async def judge(self, records: Sequence[KafkaRecord], caller: Principal) -> Verdict:
+        return Verdict(await self._pipeline.dry_run(records, caller))
 
-    async def deliver(self, verdict: Verdict) -> None:
+    async def deliver(self, verdict: Verdict, caller: Principal) -> None:
         """Publish and wait until Kafka has it all; 503 when it does not in time (the producer may
-        still deliver it later: a retry is then a 409 duplicate, so it is stored once)."""
+        still deliver it later: a retry is then a 409 duplicate, so it is stored once). Each
+        event goes out keyed by its project and marked as vouched for by `caller`, so intake's
+        consumer knows which credential sent it."""
         at = self._clock()
         refused = [r for _, r in verdict.refused]
         pending: list[Awaitable[Any]]
         if refused:
             pending = [dead_letter(self._broker, self._topics.dlq, r, "intake-http", at) for r in refused]
         else:
-            pending = [publish_record(self._broker, self._topics.raw, a.record) for a in verdict.accepted]
+            intake_key = self._keys[ServiceKeys.INTAKE]
+            records = [
+                marked(intake_key, SUBMITTED, caller, replace(a.record, key=a.event.project_id.encode()))
+                for a in verdict.accepted
+            ]
+            pending = [publish_record(self._broker, self._topics.raw, record) for record in records]
         try:
             await asyncio.wait_for(asyncio.gather(*pending), self._timeout)
         except Exception as error:  # timeout or any broker error: the client must retry

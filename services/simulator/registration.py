@@ -1,4 +1,5 @@
-"""Registering the simulated projects (or giving them new tokens, when they exist already)."""
+"""Registering the simulated projects (or giving them new credentials, when they exist already),
+as the Secretariat does: the registry in MongoDB, and `project.registered` signed with its key."""
 
 from __future__ import annotations
 
@@ -7,19 +8,25 @@ from faststream.kafka import KafkaBroker
 from services.simulator.projects import SimProject
 from shared.clock import Clock
 from shared.events.models import EventType
-from shared.events.produce import cloud_event, publish_event
-from shared.projects import RegisteredProject, hash_token, new_token
+from shared.events.produce import cloud_event, publish_event, secretariat_signer, signed
+from shared.projects import Credentials, RegisteredProject
 from shared.registry import ProjectRegistry
 
 
 async def register(
-    project: SimProject, registry: ProjectRegistry, broker: KafkaBroker, raw_topic: str, clock: Clock
-) -> str:
-    """The project's reporting token: a new one, whether it was registered now or before."""
-    token = new_token()
-    if await registry.set_token_hash(project.project_id, hash_token(token)):
-        return token
+    project: SimProject,
+    registry: ProjectRegistry,
+    broker: KafkaBroker,
+    raw_topic: str,
+    clock: Clock,
+    secretariat_key: bytes,
+) -> Credentials:
+    """The project's credentials: new ones, whether it was registered now or before."""
+    credentials = Credentials.issue(project.project_id)
+    if await registry.set_credentials(credentials):
+        return credentials
     data, now = project.registration(), clock()
-    await registry.add(RegisteredProject.of(data, token, now))
-    await publish_event(broker, raw_topic, cloud_event(EventType.PROJECT_REGISTERED, data, now))
-    return token
+    await registry.add(RegisteredProject.of(data, credentials, now))
+    event = signed(cloud_event(EventType.PROJECT_REGISTERED, data, now), secretariat_signer(secretariat_key))
+    await publish_event(broker, raw_topic, event)
+    return credentials

@@ -1,5 +1,6 @@
-"""Sending simulated reports as a project system would: Kafka binary mode, or intake's HTTP
-API with the project's token (honouring 429 and 503 Retry-After)."""
+"""Sending simulated reports as a project system would: Kafka binary mode signed with the
+project's key, or intake's HTTP API with the project's token (honouring 429 and 503
+Retry-After)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from cloudevents.core.formats.json import JSONFormat
 from faststream.kafka import KafkaBroker
 
 from services.simulator.timeline import SimEvent
-from shared.events.produce import cloud_event, publish_event
+from shared.events.produce import cloud_event, publish_event, signed
+from shared.projects import Credentials
 
 HTTP_ATTEMPTS = 8
 HTTP_CONCURRENCY = 8
@@ -21,12 +23,16 @@ HTTP_CONCURRENCY = 8
 
 class Sender:
     def __init__(
-        self, broker: KafkaBroker, raw_topic: str, http: httpx.AsyncClient | None, tokens: dict[str, str]
+        self,
+        broker: KafkaBroker,
+        raw_topic: str,
+        http: httpx.AsyncClient | None,
+        credentials: dict[str, Credentials],
     ) -> None:
         self._broker = broker
         self._raw = raw_topic
         self._http = http
-        self._tokens = tokens
+        self._credentials = credentials
         self._slots = asyncio.Semaphore(HTTP_CONCURRENCY)
 
     async def send(self, events: Sequence[SimEvent]) -> Counter[str]:
@@ -38,12 +44,14 @@ class Sender:
         event = cloud_event(sim.event_type, sim.data, sim.at, sim.event_id)
         if self._http is not None and sim.project.over_http:
             return await self._post(sim, ce_http.to_binary(event, JSONFormat()))
-        await publish_event(self._broker, self._raw, event)
+        key = self._credentials[sim.project.project_id].signing_key
+        await publish_event(self._broker, self._raw, signed(event, key.sign))
         return "sent over Kafka"
 
     async def _post(self, sim: SimEvent, message: ce_http.HTTPMessage) -> str:
         assert self._http is not None
-        headers = {**message.headers, "Authorization": f"Bearer {self._tokens[sim.project.project_id]}"}
+        token = self._credentials[sim.project.project_id].token
+        headers = {**message.headers, "Authorization": f"Bearer {token}"}
         async with self._slots:
             for _ in range(HTTP_ATTEMPTS):
                 response = await self._http.post("/v1/events", headers=headers, content=message.body)

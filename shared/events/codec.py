@@ -18,7 +18,7 @@ from cloudevents.core.v1.event import CloudEvent
 from dateutil.parser import isoparse
 from pydantic import ValidationError
 
-from shared.events.envelope import Envelope, Event
+from shared.events.envelope import Envelope, Event, extension_problem
 from shared.events.models import DATA_MODELS
 from shared.events.rejections import (
     FieldError,
@@ -27,6 +27,7 @@ from shared.events.rejections import (
     RejectionReason,
     schema_rejection,
 )
+from shared.events.signing import proof_of
 
 MAX_EVENT_BYTES = 1024 * 1024
 # The SDK makes up an id, a time and a specversion when they are missing; the contract
@@ -48,6 +49,11 @@ class KafkaRecord:
     timestamp_ms: int | None = None  # when the broker got it (producer's create time)
 
     @property
+    def size(self) -> int:
+        """Bytes of the value and the headers (headers count: anyone can add them)."""
+        return len(self.value or b"") + sum(len(name) + len(value) for name, value in self.headers)
+
+    @property
     def position(self) -> str:
         return f"{self.topic}/{self.partition}/{self.offset}"
 
@@ -56,15 +62,19 @@ def _schema(field: str, message: str) -> Rejected:
     return Rejected(Rejection.of(RejectionReason.SCHEMA, field, message))
 
 
+def header_view(headers: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
+    """The headers as the decoder reads them: names in lower case, the last of a name wins.
+    (Intake's marks cover exactly this view, so no case variant or repeat slips past them.)"""
+    return {name.lower(): value for name, value in headers}
+
+
 def _headers(record: KafkaRecord) -> dict[str, bytes]:
-    headers: dict[str, bytes] = {}
     for name, value in record.headers:
         try:
             value.decode("utf-8")
         except UnicodeDecodeError:
-            raise _schema(f"header {name}", "is not UTF-8") from None
-        headers[name.lower()] = value
-    return headers
+            raise _schema(f"header {name[:40]}", "is not UTF-8") from None
+    return header_view(record.headers)
 
 
 def _check_time(raw: Any, field: str) -> None:
@@ -75,7 +85,7 @@ def _check_time(raw: Any, field: str) -> None:
     try:
         isoparse(raw)
     except (ValueError, OverflowError):
-        raise _schema(field, f"{raw[:40]!r} is not an RFC 3339 timestamp") from None
+        raise _schema(field, "is not an RFC 3339 timestamp") from None
 
 
 def _require(present: Iterable[str]) -> None:
@@ -94,6 +104,8 @@ def json_document(raw: bytes, field: str) -> Any:
         raise _schema(field, "is not UTF-8") from None
     except json.JSONDecodeError as error:
         raise _schema(field, f"is not JSON ({error.msg} at position {error.pos})") from None
+    except ValueError:  # an integer of thousands of digits (Python refuses to convert it)
+        raise _schema(field, "holds a number too long to read") from None
     except RecursionError:
         raise _schema(field, "is nested too deeply") from None
 
@@ -128,7 +140,7 @@ def _sdk_decode(record: KafkaRecord) -> CloudEvent:
         )
         raise Rejected(Rejection(RejectionReason.SCHEMA, errors)) from None
     except (ValueError, TypeError, AttributeError, KeyError) as error:
-        raise _schema("value", f"is not a CloudEvent ({error})") from None
+        raise _schema("value", f"is not a CloudEvent ({type(error).__name__})") from None
     if not isinstance(event, CloudEvent):
         raise _schema("specversion", "must be 1.0")
     return event
@@ -150,22 +162,28 @@ def decode_event(record: KafkaRecord, max_bytes: int = MAX_EVENT_BYTES) -> Event
 def _decode(record: KafkaRecord, max_bytes: int) -> Event:
     if record.value is None or not record.value:
         raise _schema("value", "the message is empty")
-    if len(record.value) > max_bytes:
-        raise _schema("value", f"the message is {len(record.value)} bytes, over the {max_bytes}-byte limit")
+    size = record.size
+    if size > max_bytes:
+        raise _schema(
+            "value", f"the message is {size} bytes with its headers, over the {max_bytes}-byte limit"
+        )
     cloud_event = _sdk_decode(record)
     attributes = dict(cloud_event.get_attributes())
+    data = cloud_event.get_data()
+    proof = proof_of(attributes, data)
+    if (problem := extension_problem(attributes)) is not None:
+        raise Rejected(Rejection.of(RejectionReason.SCHEMA, *problem), proof)
     try:
         envelope = Envelope.model_validate(attributes)
     except ValidationError as error:
-        raise Rejected(schema_rejection(error, "")) from None
-    data = cloud_event.get_data()
+        raise Rejected(schema_rejection(error, ""), proof) from None
     if not isinstance(data, dict):
-        raise _schema("data", "must be a JSON object")
+        raise Rejected(Rejection.of(RejectionReason.SCHEMA, "data", "must be a JSON object"), proof)
     try:
         model = DATA_MODELS[envelope.type].model_validate(data)
     except ValidationError as error:
-        raise Rejected(schema_rejection(error, "data")) from None
-    return Event(envelope=envelope, data=model)
+        raise Rejected(schema_rejection(error, "data"), proof) from None
+    return Event(envelope=envelope, data=model, proof=proof)
 
 
 def decode_canonical(record: KafkaRecord) -> Event:
@@ -177,7 +195,7 @@ def decode_canonical(record: KafkaRecord) -> Event:
         envelope = Envelope.model_validate(document)
         return Event(envelope=envelope, data=DATA_MODELS[envelope.type].model_validate(data))
     except (ValueError, TypeError, KeyError, AttributeError, ValidationError):
-        return decode_event(record, max_bytes=len(record.value or b"") + 1)
+        return decode_event(record, max_bytes=record.size + 1)
 
 
 def data_json(event: Event) -> dict[str, Any]:

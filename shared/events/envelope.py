@@ -8,7 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, field_validator
 
-from shared.events.models import EventData, EventType
+from shared.events.models import IDENTIFIER, ONE_LINE, EventData, EventType, check_one_line
+from shared.events.signing import Proof
 
 SOURCE_PATTERN = re.compile(r"^/projects/(?P<project_id>[A-Z0-9][A-Z0-9-]{2,63})$")
 JSON_CONTENT_TYPE = re.compile(r"^application/json\s*(;.*)?$", re.IGNORECASE)
@@ -20,12 +21,12 @@ class Envelope(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     specversion: Literal["1.0"]
-    id: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    id: Annotated[str, StringConstraints(min_length=1, max_length=256), IDENTIFIER]
     source: str
     type: EventType
     time: AwareDatetime
     datacontenttype: str | None = None
-    subject: Annotated[str, StringConstraints(max_length=256)] | None = None
+    subject: Annotated[str, StringConstraints(max_length=256), ONE_LINE] | None = None
     partitionkey: str | None = None
 
     @field_validator("source")
@@ -49,12 +50,37 @@ class Envelope(BaseModel):
         return match["project_id"]
 
 
+MAX_EXTENSIONS = 16
+MAX_EXTENSION_CHARS = 256
+
+
+def extension_problem(attributes: dict[str, Any]) -> tuple[str, str] | None:
+    """(attribute, why) of the first extension attribute that is too long or not printable
+    text. They are outside what a signature covers, so anyone could add them to a copy of a
+    signed event: they must stay small and harmless."""
+    extensions = [(name, value) for name, value in attributes.items() if name not in Envelope.model_fields]
+    if len(extensions) > MAX_EXTENSIONS:
+        return "extensions", f"{len(extensions)} extension attributes, over the limit of {MAX_EXTENSIONS}"
+    for name, value in extensions:
+        if not isinstance(value, str):
+            continue
+        if len(value) > MAX_EXTENSION_CHARS:
+            return name[:40], f"is over {MAX_EXTENSION_CHARS} characters"
+        try:
+            check_one_line(value)
+        except ValueError as error:
+            return name[:40], str(error)
+    return None
+
+
 @dataclass(frozen=True)
 class Event:
-    """An event whose envelope and data passed the schema checks."""
+    """An event whose envelope and data passed the schema checks, with the proof of origin
+    it carried (a signature), if any."""
 
     envelope: Envelope
     data: EventData
+    proof: Proof | None = None
 
     @property
     def key(self) -> str:

@@ -31,12 +31,14 @@ def _schema(field: str, message: str) -> Rejected:
     return Rejected(Rejection.of(RejectionReason.SCHEMA, field, message))
 
 
-def _record(request_id: str, index: int, key: bytes, value: bytes, headers: dict[str, bytes]) -> KafkaRecord:
+def _record(
+    request_id: str, index: int, key: bytes | None, value: bytes, headers: dict[str, bytes]
+) -> KafkaRecord:
     # Where it came from, for the DLQ headers: the request and the event's place in it.
     return KafkaRecord(f"{HTTP_TOPIC}/{request_id}", index, 0, key, value, tuple(headers.items()))
 
 
-def event_record(request_id: str, key: bytes, headers: Mapping[str, str], body: bytes) -> KafkaRecord:
+def event_record(request_id: str, key: bytes | None, headers: Mapping[str, str], body: bytes) -> KafkaRecord:
     """One event, binary (any `ce-` header) or structured, as SDK's `from_http` tells them apart."""
     lowered = {name.lower(): value for name, value in headers.items()}
     if any(name.startswith("ce-") for name in lowered):
@@ -45,8 +47,10 @@ def event_record(request_id: str, key: bytes, headers: Mapping[str, str], body: 
             for name, value in lowered.items()
             if name.startswith("ce-")
         }
-        if "content-type" in lowered:
-            kafka_headers["content-type"] = lowered["content-type"].encode("utf-8")
+        # The data is JSON (the contract's only kind); an SDK that sends no Content-Type says
+        # so by default. Always set, so nothing added on the way (an empty content-type from
+        # a publisher) changes the record intake marked.
+        kafka_headers["content-type"] = lowered.get("content-type", "application/json").encode("utf-8")
         return _record(request_id, 0, key, body, kafka_headers)
     if media_type(lowered) != STRUCTURED:
         raise _schema(
@@ -57,7 +61,7 @@ def event_record(request_id: str, key: bytes, headers: Mapping[str, str], body: 
     return _record(request_id, 0, key, body, {"content-type": STRUCTURED.encode()})
 
 
-def batch_records(request_id: str, key: bytes, body: bytes, max_events: int) -> list[KafkaRecord]:
+def batch_records(request_id: str, key: bytes | None, body: bytes, max_events: int) -> list[KafkaRecord]:
     """The events of an `application/cloudevents-batch+json` body (a JSON array of
     structured events), each as its own structured record."""
     document = json_document(body, "body")

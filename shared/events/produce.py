@@ -1,8 +1,10 @@
-"""Building contract events with the official CloudEvents SDK, as a project system would."""
+"""Building contract events with the official CloudEvents SDK, as a project system would, and
+signing them (DESIGN §11): a project with its own key, the Secretariat with its key."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +14,9 @@ from cloudevents.core.v1.event import CloudEvent
 from faststream.kafka import KafkaBroker
 
 from shared.events.models import EventData, EventType
+from shared.events.signing import SIGNATURE_ATTRIBUTE, Signature, secretariat_signature, signing_input
+
+Signer = Callable[[bytes], Signature]  # a ProjectKey's sign, or `secretariat_signer(key)`
 
 _FORMAT = JSONFormat()
 
@@ -32,6 +37,17 @@ def cloud_event(
         },
         data=payload,
     )
+
+
+def signed(event: CloudEvent, sign: Signer) -> CloudEvent:
+    """The event with its `cfasignature` over its signing input."""
+    attributes, data = event.get_attributes(), event.get_data()
+    signature = sign(signing_input(attributes, data))
+    return CloudEvent(attributes={**attributes, SIGNATURE_ATTRIBUTE: str(signature)}, data=data)
+
+
+def secretariat_signer(key: bytes) -> Signer:
+    return lambda message: secretariat_signature(key, message)
 
 
 async def publish_event(broker: KafkaBroker, topic: str, event: CloudEvent) -> None:

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shared.events.signing import Proof
+
 
 class RejectionReason(StrEnum):
     SCHEMA = "schema"
@@ -18,6 +20,8 @@ class RejectionReason(StrEnum):
     DATE_OUT_OF_RANGE = "date_out_of_range"
     PERSONAL_DATA = "personal_data"
     DUPLICATE = "duplicate"
+    NOT_PERMITTED = "not_permitted"
+    UNAUTHENTICATED = "unauthenticated"
 
 
 @dataclass(frozen=True)
@@ -48,11 +52,13 @@ class Rejection:
 
 
 class Rejected(Exception):
-    """Raised while decoding or checking an event; carries the rejection."""
+    """Raised while decoding or checking an event; carries the rejection, and the event's
+    proof of origin when it was read that far (a refusal is recorded under its signer)."""
 
-    def __init__(self, rejection: Rejection) -> None:
+    def __init__(self, rejection: Rejection, proof: Proof | None = None) -> None:
         super().__init__(rejection.message)
         self.rejection = rejection
+        self.proof = proof
 
 
 def field_path(prefix: str, loc: tuple[Any, ...]) -> str:

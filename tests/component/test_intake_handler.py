@@ -14,9 +14,11 @@ from services.intake.settings import IntakeSettings
 from shared.clock import fixed_clock
 from shared.dlq import Refused
 from shared.events.models import EventType
+from shared.kafka import records_of
+from shared.trust import VALIDATED, Principal, ServiceKeys, vouched_by
 from tests.factories import NOW, activity_data
 from tests.kafka_helpers import binary, sdk_event
-from tests.unit.test_pipeline import PID, pipeline
+from tests.unit.test_pipeline import KEYS, PID, pipeline
 
 SETTINGS = IntakeSettings(topic_prefix="c.")
 
@@ -38,7 +40,7 @@ REJECTIONS = FakeRejections()
 def wired() -> tuple[KafkaBroker, dict[str, list[KafkaMessage]]]:
     broker = KafkaBroker()
     REJECTIONS.recorded.clear()
-    register_handlers(broker, SETTINGS, pipeline(), REJECTIONS, fixed_clock(NOW))
+    register_handlers(broker, SETTINGS, pipeline(), REJECTIONS, fixed_clock(NOW), KEYS)
     seen: dict[str, list[KafkaMessage]] = {"v1": [], "dlq": []}
 
     @broker.subscriber(SETTINGS.topics.validated)
@@ -63,6 +65,22 @@ async def test_a_valid_event_goes_to_v1_keyed_by_project() -> None:
     [message] = seen["v1"]
     assert message.raw_message.key == PID.encode()
     assert message.headers["content-type"] == "application/cloudevents+json"
+    # Marked as vouched for by the project's credential, so the aggregator stores it.
+    record = records_of(message)[0]
+    assert vouched_by(KEYS[ServiceKeys.INTAKE], VALIDATED, record) == Principal(PID)
+
+
+async def test_an_unsigned_event_goes_to_the_dlq_as_unauthenticated() -> None:
+    broker, seen = wired()
+    key, headers, value = binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID), "e1", sign=False))
+    async with TestKafkaBroker(broker) as test_broker:
+        await test_broker.publish(
+            value, SETTINGS.topics.raw, key=key, headers={k: v.decode() for k, v in headers}
+        )
+    assert seen["v1"] == []
+    [message] = seen["dlq"]
+    assert (message.headers["reason"], message.headers["field"]) == ("unauthenticated", "cfasignature")
+    assert "project_id" not in message.headers  # no credential sent it: it is nobody's refusal
 
 
 async def test_bad_bytes_go_to_the_dlq_with_reason_and_original_bytes() -> None:

@@ -18,8 +18,10 @@ import pytest
 from pymongo import MongoClient
 
 from shared.events.models import EventType
+from shared.events.produce import signed
 from shared.mongo import EVENTS
 from shared.processes import free_port
+from shared.projects import Credentials
 from tests.cli import CFAMON, cfamon, projects_add_args
 from tests.factories import activity_data
 from tests.kafka_helpers import binary, produce, sdk_event
@@ -90,31 +92,47 @@ def _cfamon_run(tmp_path: Path, *options: str) -> Iterator[LocalStack]:
                 process.kill()
 
 
-def test_make_run_stack_registers_a_project_and_stores_its_events(local_stack: LocalStack) -> None:
+def test_make_run_stack_registers_a_project_and_stores_its_events(
+    local_stack: LocalStack, tmp_path: Path
+) -> None:
     text = local_stack.output.read_text()
     for name in ("intake", "aggregator", "notifier"):
         assert f"http://127.0.0.1:{local_stack.ports[name]}/docs" in text
 
-    added = cfamon(*projects_add_args(id="PK-REINT-01"), env=local_stack.env)
+    path = tmp_path / "PK-REINT-01.credentials.json"
+    added = cfamon(*projects_add_args(id="PK-REINT-01"), "--credentials", str(path), env=local_stack.env)
     assert added.returncode == 0, added.stderr
     token = added.stdout.strip().splitlines()[-1]
     assert token.startswith("cfa_") and len(token) >= 43
+    credentials = Credentials.from_json(path.read_text())
+    assert credentials.token == token and path.stat().st_mode & 0o777 == 0o600
 
     bad_country = cfamon(*projects_add_args(id="PK-REINT-02", countries="PAK,ZZZ"), env=local_stack.env)
     assert bad_country.returncode == 1
     assert len(bad_country.stderr.strip().splitlines()) == 1 and "'ZZZ'" in bad_country.stderr
 
     no_kafka_env = {**local_stack.env, "CFA_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1"}
-    no_kafka = cfamon(*projects_add_args(id="PK-REINT-03"), env=no_kafka_env, timeout=120)
+    no_kafka = cfamon(
+        *projects_add_args(id="PK-REINT-03"),
+        "--credentials",
+        str(tmp_path / "3.json"),
+        env=no_kafka_env,
+        timeout=120,
+    )
     assert no_kafka.returncode == 1 and "cannot publish to Kafka" in no_kafka.stderr
+    assert not (tmp_path / "3.json").exists()  # no credentials of a project not registered
     assert len(no_kafka.stderr.strip().splitlines()) == 1
     listed = cfamon("projects", "list", env=local_stack.env)
     assert "PK-REINT-01" in listed.stdout and "PK-REINT-03" not in listed.stdout  # nothing half-registered
 
-    event = sdk_event(
-        EventType.ACTIVITY_REPORTED,
-        activity_data("PK-REINT-01", start_date="2025-06-02", end_date="2025-06-06"),
-        "e2e-1",
+    event = signed(  # as the README shows a project: the SDK, then its own key
+        sdk_event(
+            EventType.ACTIVITY_REPORTED,
+            activity_data("PK-REINT-01", start_date="2025-06-02", end_date="2025-06-06"),
+            "e2e-1",
+            sign=False,
+        ),
+        credentials.signing_key.sign,
     )
     asyncio.run(produce(local_stack.env["CFA_KAFKA_BOOTSTRAP_SERVERS"], "bp.events.raw", [binary(event)]))
     client: MongoClient[dict[str, object]] = MongoClient(local_stack.env["CFA_MONGODB_URL"])

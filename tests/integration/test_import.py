@@ -17,11 +17,12 @@ from services.cli.rows import COLUMNS
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
 from shared.mongo import EVENTS, connect
+from shared.projects import Credentials
 from shared.registry import ProjectRegistry
 from shared.stack import StackEndpoints
 from tests.cli import cfamon
 from tests.conftest import service_settings
-from tests.factories import registered
+from tests.factories import project_key, registered
 from tests.integration.helpers import eventually, running, stack_env
 from tests.kafka_helpers import read_topic
 
@@ -65,6 +66,7 @@ def sheet_rows() -> list[dict[str, str]]:
         activity(902, participants_total="lots"),
         activity(903, kind="party"),
         {**measurement(1), "indicator_id": "ind-nope"},
+        {**activity(904), "project_id": "PK-OTHER-09"},  # not the project whose key signs
     ]
     return good + bad
 
@@ -86,8 +88,13 @@ def count(summary: str, label: str) -> int:
 
 
 async def import_(path: Path, settings: IntakeSettings) -> Any:
+    """`cfamon import` with the project's credentials file, as `cfamon projects add` wrote it."""
     env = {**stack_env(settings), "COLUMNS": "200"}
-    return await asyncio.to_thread(cfamon, "import", str(path), "--wait", "60", env=env, timeout=300)
+    credentials = path.with_name("credentials.json")
+    credentials.write_text(Credentials(PID, "cfa_test-token", project_key(PID)).to_json())
+    return await asyncio.to_thread(
+        cfamon, "import", str(path), "--wait", "60", "--credentials", str(credentials), env=env, timeout=300
+    )
 
 
 async def test_import_checks_every_row_and_a_second_import_adds_nothing(
@@ -118,6 +125,7 @@ async def test_import_checks_every_row_and_a_second_import_adds_nothing(
         "A-902": ("schema", "participants_total"),
         "A-903": ("schema", "kind"),
         "ind-nope": ("unknown_indicator", "indicator_id"),
+        "A-904": ("not_permitted", "project_id"),
     }
     assert all(row["line"] for row in rejected.values())
     dlq = await read_topic(intake.kafka_bootstrap_servers, intake.topics.dlq, lambda r: False, timeout=1)
@@ -147,3 +155,14 @@ async def test_an_xlsx_sheet_imports_like_a_csv(
         result = await import_(path, intake)
     assert result.returncode == 0, result.stdout + result.stderr
     assert count(result.stdout, "accepted") == 2
+
+
+def test_an_import_without_the_projects_credentials_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "reports.csv"
+    write_csv_file(path, sheet_rows()[:1])
+    missing = cfamon("import", str(path))
+    assert missing.returncode == 1 and "--credentials is needed" in missing.stderr
+    (tmp_path / "junk.json").write_text("{}")
+    junk = cfamon("import", str(path), "--credentials", str(tmp_path / "junk.json"))
+    assert junk.returncode == 1 and "is not a credentials file" in junk.stderr
+    assert len(junk.stderr.strip().splitlines()) == 1

@@ -17,6 +17,7 @@ from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
 from shared.clock import fixed_clock
 from shared.events.models import EventType
+from shared.events.produce import signed
 from shared.mongo import EVENTS, PROJECTS, connect
 from shared.registry import ProjectRegistry
 from shared.stack import StackEndpoints
@@ -27,11 +28,20 @@ from tests.factories import (
     measurement_data,
     milestone_data,
     project_id,
+    project_key,
     registered,
     registration_data,
 )
 from tests.integration.helpers import eventually, running
-from tests.kafka_helpers import Message, binary, header, produce, read_topic, sdk_event, structured
+from tests.kafka_helpers import (
+    Message,
+    binary,
+    header,
+    produce,
+    read_topic,
+    sdk_event,
+    structured,
+)
 
 pytestmark = pytest.mark.integration
 OFFICERS = "ind-1.2-officers-trained"  # an indicator of the shipped results framework
@@ -136,6 +146,15 @@ async def test_every_rejection_reason_lands_in_the_dlq(spine: Spine) -> None:
         "personal data": binary(
             sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, notes="ask amina@example.org"), "r-pii")
         ),
+        "unsigned": binary(
+            sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, "A-anon"), "r-anon", sign=False)
+        ),
+        "a project registering itself": binary(
+            signed(
+                sdk_event(EventType.PROJECT_REGISTERED, registration_data(pid), "r-self", sign=False),
+                project_key(pid).sign,
+            )
+        ),
     }
     await spine.send(binary(valid), *cases.values(), binary(valid))
     records = await spine.dead_letters(len(cases) + 1)
@@ -149,6 +168,8 @@ async def test_every_rejection_reason_lands_in_the_dlq(spine: Spine) -> None:
         "date_out_of_range",
         "personal_data",
         "duplicate",
+        "unauthenticated",
+        "not_permitted",
     }
     assert [header(r, "reason") for r in records].count("schema") == 2
     not_json = next(r for r in records if r.value == cases["not json"][2])

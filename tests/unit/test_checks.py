@@ -12,6 +12,7 @@ from shared.events.envelope import Envelope, Event
 from shared.events.models import DATA_MODELS, EventType
 from shared.events.rejections import RejectionReason
 from shared.projects import RegisteredProject
+from shared.trust import Principal, Unproven
 from tests.factories import NOW, SAMPLES, registered
 
 PID = "PK-RETURN-01"
@@ -34,9 +35,35 @@ def event(event_type: EventType, data: dict[str, Any], **envelope: Any) -> Event
 INDICATORS = frozenset({"ind-3.1-returnees-supported"})
 
 
-def verdict(e: Event, project: RegisteredProject | None) -> tuple[RejectionReason, str] | None:
-    rejection = check_event(e, Context(project, NOW, SKEW, INDICATORS))
+def verdict(
+    e: Event, project: RegisteredProject | None, principal: Principal | Unproven | None = None
+) -> tuple[RejectionReason, str] | None:
+    """The check's answer, for the event sent by who may send it unless `principal` says otherwise."""
+    by = principal if principal is not None else Principal.entitled(e.type, e.project_id)
+    rejection = check_event(e, Context(project, NOW, SKEW, INDICATORS, by))
     return None if rejection is None else (rejection.reason, rejection.fields[0])
+
+
+def test_an_event_nobody_vouched_for_is_unauthenticated() -> None:
+    activity = event(EventType.ACTIVITY_REPORTED, SAMPLES[EventType.ACTIVITY_REPORTED](PID))
+    rejection = check_event(activity, Context(registered(PID), NOW, SKEW, INDICATORS, None))
+    assert rejection is not None and rejection.reason is RejectionReason.UNAUTHENTICATED
+    forged = verdict(activity, registered(PID), Unproven("the signature does not hold"))
+    assert forged == (RejectionReason.UNAUTHENTICATED, "cfasignature")
+
+
+@pytest.mark.parametrize("event_type", [t for t in EventType if t is not EventType.PROJECT_REGISTERED])
+def test_a_project_reports_for_itself_only(event_type: EventType) -> None:
+    e = event(event_type, SAMPLES[event_type](PID))
+    assert verdict(e, registered(PID), Principal(PID)) is None
+    assert verdict(e, registered(PID), Principal("OTHER-1")) == (RejectionReason.NOT_PERMITTED, "type")
+    assert verdict(e, registered(PID), Principal.secretariat()) == (RejectionReason.NOT_PERMITTED, "type")
+
+
+def test_only_the_secretariat_registers_projects() -> None:
+    e = event(EventType.PROJECT_REGISTERED, SAMPLES[EventType.PROJECT_REGISTERED](PID))
+    assert verdict(e, registered(PID), Principal.secretariat()) is None
+    assert verdict(e, registered(PID), Principal(PID)) == (RejectionReason.NOT_PERMITTED, "type")
 
 
 @pytest.mark.parametrize("event_type", list(EventType))
@@ -160,7 +187,8 @@ def test_unknown_indicator() -> None:
         "data.indicator_id",
     )
     # Without a framework at hand (the CLI), indicators are not checked.
-    assert check_event(event(EventType.INDICATOR_MEASURED, data), Context(registered(PID), NOW, SKEW)) is None
+    context = Context(registered(PID), NOW, SKEW, principal=Principal(PID))
+    assert check_event(event(EventType.INDICATOR_MEASURED, data), context) is None
 
 
 def test_unregistered_project() -> None:

@@ -39,7 +39,10 @@ def test_sdk_messages_decode_in_both_modes(mode: object) -> None:
 
 
 def test_canonical_form_round_trips() -> None:
-    event = decode_event(record(binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID)))))
+    # Unsigned: the canonical form keeps the contract's attributes only, not a signature.
+    event = decode_event(
+        record(binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID), sign=False)))
+    )
     key, headers, value = encode_structured(event)
     again = decode_event(
         KafkaRecord("v1", 0, 0, key, value, tuple((k, v.encode()) for k, v in headers.items()))
@@ -130,3 +133,30 @@ def test_base64_data_is_refused_in_structured_mode() -> None:
     doc["data_base64"] = "e30="
     reason, fields, _ = rejection_of(KafkaRecord("raw", 0, 0, None, json.dumps(doc).encode(), ()))
     assert (reason, fields) == (RejectionReason.SCHEMA, ("data_base64",))
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ([("ce_x", b"a" * 257)], "x"),
+        ([(f"ce_x{n}", b"1") for n in range(17)], "extensions"),
+        ([("ce_note", "line\u2028break".encode())], "note"),
+    ],
+)
+def test_extension_attributes_stay_small_and_printable(extra: list[tuple[str, bytes]], field: str) -> None:
+    """Nothing signs extension attributes, so anyone may add them to a copy of a signed event:
+    they are refused when long, many or not printable (and the headers count in the size)."""
+    key, headers, value = binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID)))
+    with pytest.raises(Rejected) as refused:
+        decode_event(KafkaRecord("raw", 0, 0, key, value, (*headers, *extra)))
+    assert refused.value.rejection.reason is RejectionReason.SCHEMA
+    assert refused.value.rejection.fields == (field,)
+
+
+def test_headers_count_in_the_size_limit() -> None:
+    key, headers, value = binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID)))
+    padded = (*headers, ("x-padding", b"p" * 2048))
+    decode_event(KafkaRecord("raw", 0, 0, key, value, padded), max_bytes=len(value) + 4096)
+    with pytest.raises(Rejected) as refused:
+        decode_event(KafkaRecord("raw", 0, 0, key, value, padded), max_bytes=len(value) + 1024)
+    assert "with its headers" in refused.value.rejection.message

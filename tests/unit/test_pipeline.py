@@ -1,9 +1,12 @@
-"""Intake's batch decision with hand-written fakes: duplicates, redeliveries, cache refresh."""
+"""Intake's batch decision with hand-written fakes: duplicates, redeliveries, and who vouched."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import timedelta
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from cloudevents.core.v1.event import CloudEvent
 
 from services.intake.pipeline import Accepted, Claim, IntakePipeline
 from services.intake.receipts import refusal
@@ -11,10 +14,13 @@ from services.intake.submission import Verdict
 from shared.clock import fixed_clock
 from shared.dlq import Refused
 from shared.events.codec import KafkaRecord, decode_event
-from shared.events.models import EventType
+from shared.events.models import EventType, ProjectRegistered
+from shared.events.produce import signed
 from shared.events.rejections import Rejection, RejectionReason
+from shared.events.signing import ProjectKey
 from shared.projects import RegisteredProject
-from tests.factories import NOW, activity_data, registered, registration_data
+from shared.trust import SUBMITTED, VALIDATED, Principal, ServiceKeys, marked
+from tests.factories import NOW, SECRETARIAT_KEY, activity_data, project_key, registered, registration_data
 from tests.kafka_helpers import binary, sdk_event
 
 PID = "PK-RETURN-01"
@@ -23,13 +29,18 @@ PID = "PK-RETURN-01"
 class FakeDirectory:
     def __init__(self, *projects: RegisteredProject) -> None:
         self.projects = {p.project_id: p for p in projects}
-        self.forgotten: list[str] = []
 
     async def get_many(self, project_ids: Collection[str]) -> dict[str, RegisteredProject]:
         return {pid: self.projects[pid] for pid in project_ids if pid in self.projects}
 
-    def forget(self, project_id: str) -> None:
-        self.forgotten.append(project_id)
+    async def apply(self, registrations: Iterable[tuple[ProjectRegistered, datetime]]) -> None:
+        for data, at in registrations:
+            before = self.projects[data.project_id]
+            if before.registered_at <= at:
+                self.projects[data.project_id] = before.model_copy(update={**dict(data), "registered_at": at})
+
+
+KEYS = {ServiceKeys.INTAKE: b"i" * 32, ServiceKeys.SECRETARIAT: SECRETARIAT_KEY}
 
 
 class FakeSeenStore:
@@ -62,6 +73,7 @@ def pipeline(seen: FakeSeenStore | None = None, directory: FakeDirectory | None 
         fixed_clock(NOW),
         1 << 20,
         timedelta(minutes=5),
+        KEYS,
     )
 
 
@@ -99,14 +111,80 @@ async def test_outcomes_keep_the_order_of_the_batch() -> None:
     assert [o.record.offset for o in outcomes] == [0, 1, 2]
 
 
-async def test_an_accepted_registration_refreshes_the_cached_entry() -> None:
-    directory = FakeDirectory(registered(PID))
-    key, headers, value = binary(sdk_event(EventType.PROJECT_REGISTERED, registration_data(PID)))
-    outcomes = await pipeline(directory=directory).process(
-        [KafkaRecord("raw", 0, 0, key, value, tuple(headers))]
+def as_record(message: tuple[bytes | None, list[tuple[str, bytes]], bytes], offset: int = 0) -> KafkaRecord:
+    key, headers, value = message
+    return KafkaRecord("raw", 0, offset, key, value, tuple(headers))
+
+
+async def test_only_a_signature_that_holds_vouches_for_an_event() -> None:
+    activity = activity_data(PID)
+    unsigned = as_record(binary(sdk_event(EventType.ACTIVITY_REPORTED, activity, "u1", sign=False)))
+    other = ProjectKey.generate()
+    forged = as_record(
+        binary(signed(sdk_event(EventType.ACTIVITY_REPORTED, activity, "f1", sign=False), other.sign))
     )
-    assert reasons(outcomes) == ["accepted"]
-    assert directory.forgotten == [PID]
+    tampered_event = sdk_event(EventType.ACTIVITY_REPORTED, activity, "t1")
+    tampered = CloudEvent(tampered_event.get_attributes(), {**activity, "title": "Something else"})
+    outcomes = await pipeline().process([unsigned, forged, as_record(binary(tampered)), rec(3, "ok")])
+    assert reasons(outcomes) == ["unauthenticated", "unauthenticated", "unauthenticated", "accepted"]
+    # Nobody's credential sent the refused ones: they are recorded under no project.
+    assert [o.project_id for o in outcomes if isinstance(o, Refused)] == [None, None, None]
+    accepted = outcomes[3]
+    assert isinstance(accepted, Accepted) and accepted.principal == Principal(PID)
+
+
+async def test_a_replaced_signing_key_fails_at_once() -> None:
+    directory = FakeDirectory(registered(PID))
+    assert reasons(await pipeline(directory=directory).process([rec(0, "e1")])) == ["accepted"]
+    new_key = ProjectKey.generate()
+    directory.projects[PID] = registered(PID, signing_key=new_key.public_b64, signing_key_id=new_key.key_id)
+    [old] = await pipeline(directory=directory).process([rec(1, "e2")])
+    assert isinstance(old, Refused) and old.rejection.reason is RejectionReason.UNAUTHENTICATED
+    assert "not project PK-RETURN-01's current signing key" in old.rejection.message
+    fresh = signed(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID), "e3", sign=False), new_key.sign)
+    assert reasons(await pipeline(directory=directory).process([as_record(binary(fresh))])) == ["accepted"]
+
+
+async def test_a_project_signs_for_itself_only_and_the_secretariat_alone_registers() -> None:
+    other = "PK-OTHER-02"
+    directory = FakeDirectory(registered(PID), registered(other))
+    for_other = sdk_event(EventType.ACTIVITY_REPORTED, activity_data(other), "x1", sign=False)
+    signed_by_pid = as_record(binary(signed(for_other, project_key(PID).sign)))
+    self_change = {**registration_data(PID), "reporting_cadence_days": 366}
+    registration = sdk_event(EventType.PROJECT_REGISTERED, self_change, "r1", sign=False)
+    self_registered = as_record(binary(signed(registration, project_key(PID).sign)), 1)
+    change = {**registration_data(PID), "reporting_cadence_days": 30}
+    by_secretariat = as_record(binary(sdk_event(EventType.PROJECT_REGISTERED, change, "r2")), 2)
+    outcomes = await pipeline(directory=directory).process([signed_by_pid, self_registered, by_secretariat])
+    assert reasons(outcomes) == ["unauthenticated", "not_permitted", "accepted"]
+    # The Secretariat's registration is the registry's now; the project's own changed nothing.
+    assert directory.projects[PID].reporting_cadence_days == 30
+    assert outcomes[1].project_id == PID  # refused under the project whose key signed it
+    assert isinstance(outcomes[2], Accepted) and outcomes[2].principal.is_secretariat
+
+
+async def test_intakes_mark_of_an_http_submission_vouches_only_with_intakes_key() -> None:
+    plain = as_record(binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID), "h1", sign=False)))
+    genuine = marked(KEYS[ServiceKeys.INTAKE], SUBMITTED, Principal(PID), plain)
+    forged = marked(b"x" * 32, SUBMITTED, Principal(PID), replace(plain, offset=1))
+    validated_mark = marked(KEYS[ServiceKeys.INTAKE], VALIDATED, Principal(PID), replace(plain, offset=2))
+    outcomes = await pipeline().dry_run([genuine, forged, validated_mark])
+    assert reasons(outcomes) == ["accepted", "unauthenticated", "unauthenticated"]
+
+
+async def test_a_callers_credential_vouches_for_what_it_posts() -> None:
+    plain = as_record(binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID), "c1", sign=False)))
+    assert reasons(await pipeline().dry_run([plain], Principal(PID))) == ["accepted"]
+    [refused] = await pipeline().dry_run([plain], Principal("PK-OTHER-02"))
+    assert isinstance(refused, Refused) and refused.rejection.reason is RejectionReason.NOT_PERMITTED
+    assert refused.project_id == "PK-OTHER-02"  # the caller's, not the project the body names
+
+
+async def test_a_signed_event_refused_by_its_schema_is_recorded_under_its_signer() -> None:
+    bad = sdk_event(EventType.ACTIVITY_REPORTED, {**activity_data(PID), "kind": "picnic"}, "s1")
+    [refused] = await pipeline().process([as_record(binary(bad))])
+    assert isinstance(refused, Refused) and refused.rejection.reason is RejectionReason.SCHEMA
+    assert refused.project_id == PID
 
 
 async def test_refused_outcomes_carry_project_and_event_ids() -> None:
@@ -133,7 +211,7 @@ async def test_a_dry_run_gives_the_verdict_of_process_and_records_nothing() -> N
 
 
 def test_a_batch_is_409_only_when_every_event_was_accepted_before() -> None:
-    accepted = Accepted(rec(0, "new"), decode_event(rec(0, "new")))
+    accepted = Accepted(rec(0, "new"), decode_event(rec(0, "new")), Principal(PID))
     duplicate = Refused(rec(1, "old"), Rejection.of(RejectionReason.DUPLICATE, "id", "seen"), PID, "old")
     assert refusal(Verdict([duplicate, duplicate]), batch=True).status_code == 409
     mixed = refusal(Verdict([accepted, duplicate]), batch=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.intake.ratelimit import RateLimiter
+from services.intake.ratelimit import MAX_TRACKED, RateLimiter
 
 
 class Ticks:
@@ -24,11 +24,23 @@ def test_a_burst_then_the_steady_rate_per_caller() -> None:
     assert limiter.wait_needed("a") == 0.5
 
 
-def test_idle_buckets_are_forgotten_only_when_full_again() -> None:
+def test_beyond_the_tracked_callers_the_least_recently_seen_is_forgotten() -> None:
     clock = Ticks()
     limiter = RateLimiter(rate=1.0, burst=1, clock=clock)
-    limiter.wait_needed("a")
-    limiter._buckets.update({f"k{i}": limiter._buckets["a"] for i in range(10_000)})
-    clock.now = 100.0
-    assert limiter.wait_needed("new") == 0.0
-    assert set(limiter._buckets) == {"new"}
+    for n in range(MAX_TRACKED):
+        limiter.wait_needed(f"k{n}")
+    assert limiter.wait_needed("k0") == 1.0  # seen again: now the most recent
+    limiter.wait_needed("new")
+    assert len(limiter._buckets) == MAX_TRACKED
+    assert "k1" not in limiter._buckets and "k0" in limiter._buckets
+
+
+def test_a_request_costs_what_it_carries_and_more_than_a_burst_never_passes() -> None:
+    clock = Ticks()
+    limiter = RateLimiter(rate=2.0, burst=4, clock=clock)
+    assert limiter.wait_needed("a", cost=5) == 0.5  # over the burst: refused, never free
+    assert limiter.wait_needed("a", cost=3, take=False) == 0.0  # looking takes nothing
+    assert limiter.wait_needed("a", cost=3) == 0.0
+    assert limiter.wait_needed("a", cost=2) == 0.5  # one unit left, two wanted
+    clock.now = 0.5
+    assert limiter.wait_needed("a", cost=2) == 0.0

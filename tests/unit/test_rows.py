@@ -13,10 +13,10 @@ from services.intake.pipeline import Accepted, IntakePipeline
 from shared.clock import fixed_clock
 from shared.events.codec import KafkaRecord
 from shared.events.models import ActivityReported, EventType, IndicatorMeasured
-from shared.events.produce import cloud_event, kafka_binary
+from shared.events.produce import cloud_event, kafka_binary, signed
 from shared.framework import load_framework
-from tests.factories import registered
-from tests.unit.test_pipeline import FakeDirectory, FakeSeenStore
+from tests.factories import project_key, registered
+from tests.unit.test_pipeline import KEYS, FakeDirectory, FakeSeenStore
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 ACTIVITY = {
@@ -98,13 +98,17 @@ async def test_the_shipped_sample_sheet_is_accepted_for_the_readme_project() -> 
     records = []
     for line, cells in read_rows(Path(__file__).parents[2] / "deploy" / "samples" / "reports.csv"):
         row = row_event(cells, AT)
-        key, headers, value = kafka_binary(cloud_event(row.event_type, row.data, row.time, row.event_id))
+        event = signed(
+            cloud_event(row.event_type, row.data, row.time, row.event_id),
+            project_key(project.project_id).sign,
+        )
+        key, headers, value = kafka_binary(event)
         records.append(
             KafkaRecord("import", 0, line, key, value, tuple((k, v.encode()) for k, v in headers.items()))
         )
     ids = frozenset(load_framework(None).by_id)
     pipeline = IntakePipeline(
-        FakeDirectory(project), FakeSeenStore(), fixed_clock(AT), 1 << 20, timedelta(0), lambda: ids
+        FakeDirectory(project), FakeSeenStore(), fixed_clock(AT), 1 << 20, timedelta(0), KEYS, lambda: ids
     )
     outcomes = await pipeline.process(records)
     assert len(outcomes) == 10 and all(isinstance(o, Accepted) for o in outcomes), outcomes

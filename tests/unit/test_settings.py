@@ -62,3 +62,27 @@ def test_a_bad_setting_is_one_line_naming_it(
     message = str(caught.value)
     assert "\n" not in message
     assert message.startswith("bad setting ") and words in message
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CFA_MONGODB_URL", "postgres://admin:hunter2-secret@db"),
+        ("CFA_OPERATOR_TOKEN", "hunter2-secret"),
+        ("CFA_READER_TOKEN", "hunter2-too-short"),
+    ],
+)
+def test_a_bad_secret_or_url_is_never_repeated(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: object
+) -> None:
+    monkeypatch.setenv(variable, str(value))
+    with pytest.raises(SettingsError) as caught:
+        load_settings(CommonSettings)
+    assert variable in str(caught.value)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_sasl_needs_a_user_and_a_password() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(CommonSettings, kafka_security_protocol="SASL_SSL")
+    assert "CFA_KAFKA_USERNAME and CFA_KAFKA_PASSWORD" in str(caught.value)

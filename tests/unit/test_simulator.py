@@ -13,17 +13,22 @@ from services.simulator.timeline import SimEvent, Timeline, live_activity
 from shared.clock import fixed_clock
 from shared.dlq import Refused
 from shared.events.codec import KafkaRecord
-from shared.events.produce import cloud_event, kafka_binary
+from shared.events.produce import cloud_event, kafka_binary, signed
 from shared.framework import load_framework
-from shared.projects import RegisteredProject
-from tests.unit.test_pipeline import FakeDirectory, FakeSeenStore
+from shared.projects import Credentials, RegisteredProject
+from tests.unit.test_pipeline import KEYS, FakeDirectory, FakeSeenStore
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 FRAMEWORK = load_framework(None)
 
 
+CREDENTIALS = {p.project_id: Credentials.issue(p.project_id) for p in PROJECTS}
+
+
 def registered_sims() -> FakeDirectory:
-    return FakeDirectory(*(RegisteredProject.of(p.registration(), "t", NOW) for p in PROJECTS))
+    return FakeDirectory(
+        *(RegisteredProject.of(p.registration(), CREDENTIALS[p.project_id], NOW) for p in PROJECTS)
+    )
 
 
 def timeline(seed: int = 7, tag: str = "run") -> list[SimEvent]:
@@ -34,7 +39,12 @@ async def test_every_simulated_report_gets_the_verdict_it_was_made_for() -> None
     events = timeline()
     records = []
     for offset, sim in enumerate(events):
-        key, headers, value = kafka_binary(cloud_event(sim.event_type, sim.data, sim.at, sim.event_id))
+        # Signed as the simulator's Sender signs: with the project's own key.
+        event = signed(
+            cloud_event(sim.event_type, sim.data, sim.at, sim.event_id),
+            CREDENTIALS[sim.project.project_id].signing_key.sign,
+        )
+        key, headers, value = kafka_binary(event)
         records.append(
             KafkaRecord("raw", 0, offset, key, value, tuple((k, v.encode()) for k, v in headers.items()))
         )
@@ -44,6 +54,7 @@ async def test_every_simulated_report_gets_the_verdict_it_was_made_for() -> None
         fixed_clock(NOW),
         1 << 20,
         timedelta(minutes=5),
+        KEYS,
         lambda: frozenset(FRAMEWORK.by_id),
     )
     outcomes = await pipeline.process(records)
