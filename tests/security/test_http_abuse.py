@@ -166,6 +166,10 @@ async def test_rates_count_events_and_requests_without_a_credential_per_address(
         )
     assert five.status_code == 200 and five.json()["accepted"] == 5
     assert sixth.status_code == 429 and int(sixth.headers["retry-after"]) >= 1  # one request, six events
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {TOKEN_B}"}, timeout=30
+    ) as other:
+        assert (await other.get("/v1/rejections")).status_code == 200  # B has signed in before
     async with httpx.AsyncClient(base_url=url, timeout=30) as anonymous:
         guesses = [
             await anonymous.post(
@@ -176,7 +180,7 @@ async def test_rates_count_events_and_requests_without_a_credential_per_address(
         bare = await anonymous.get("/v1/rejections")
     assert [g.status_code for g in guesses] == [401, 401, 401, 429]
     assert bare.status_code == 429
-    # Another project's credential still works from the same address: limits are per caller.
+    # B's credential still works from the same address: a known token is still looked up.
     async with httpx.AsyncClient(
         base_url=url, headers={"Authorization": f"Bearer {TOKEN_B}"}, timeout=30
     ) as other:
