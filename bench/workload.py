@@ -11,9 +11,9 @@ from typing import Any
 from services.aggregator.store import event_document
 from shared.catalog import action_points
 from shared.events.codec import KafkaRecord, decode_event
+from shared.events.keys import ProjectKey
 from shared.events.models import EventType
 from shared.events.produce import cloud_event, kafka_binary, secretariat_signer, signed
-from shared.events.signing import ProjectKey
 from shared.framework import ResultsFramework
 from shared.projects import RegisteredProject, hash_token
 from shared.trust import Principal

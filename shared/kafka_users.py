@@ -1,19 +1,13 @@
 """Projects' SCRAM users on production Kafka (AlterUserScramCredentials), so that each project
 system logs in as itself; the ACLs (deploy/kafka/) let every such user write bp.events.raw only.
 
-aiokafka has no admin call for SCRAM users; librdkafka's (confluent-kafka) has."""
+aiokafka has no admin call for SCRAM users; librdkafka's (confluent-kafka) has. It is imported
+when a user is made, not before: librdkafka costs every process that loads it ~11 MB."""
 
 from __future__ import annotations
 
 import asyncio
-
-from confluent_kafka.admin import AdminClient
-from confluent_kafka.admin._scram import (  # re-exported by confluent_kafka.admin, untyped there
-    ScramCredentialInfo,
-    ScramMechanism,
-    UserScramCredentialDeletion,
-    UserScramCredentialUpsertion,
-)
+from typing import Any
 
 from shared.settings import CommonSettings
 
@@ -37,7 +31,9 @@ def librdkafka_config(settings: CommonSettings) -> dict[str, str | int | float |
     return config
 
 
-def _mechanism(settings: CommonSettings) -> ScramMechanism:
+def _mechanism(settings: CommonSettings) -> Any:
+    from confluent_kafka.admin._scram import ScramMechanism  # re-exported untyped by .admin
+
     return (
         ScramMechanism.SCRAM_SHA_512
         if settings.kafka_sasl_mechanism == "SCRAM-SHA-512"
@@ -45,9 +41,9 @@ def _mechanism(settings: CommonSettings) -> ScramMechanism:
     )
 
 
-def _alter(
-    settings: CommonSettings, change: UserScramCredentialUpsertion | UserScramCredentialDeletion
-) -> None:
+def _alter(settings: CommonSettings, change: Any) -> None:
+    from confluent_kafka.admin import AdminClient
+
     admin = AdminClient(librdkafka_config(settings))
     for future in admin.alter_user_scram_credentials([change], request_timeout=TIMEOUT_SECONDS).values():
         future.result(timeout=TIMEOUT_SECONDS)
@@ -55,11 +51,8 @@ def _alter(
 
 async def set_scram_user(settings: CommonSettings, username: str, password: str) -> None:
     """Create the user, or give it a new password (the old one stops working at once)."""
+    from confluent_kafka.admin._scram import ScramCredentialInfo, UserScramCredentialUpsertion
+
     info = ScramCredentialInfo(_mechanism(settings), SCRAM_ITERATIONS)
     change = UserScramCredentialUpsertion(username, info, password.encode("utf-8"))
-    await asyncio.to_thread(_alter, settings, change)
-
-
-async def remove_scram_user(settings: CommonSettings, username: str) -> None:
-    change = UserScramCredentialDeletion(username, _mechanism(settings))
     await asyncio.to_thread(_alter, settings, change)

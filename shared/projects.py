@@ -9,12 +9,14 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
 from shared.events.models import ProjectRegistered
-from shared.events.signing import ProjectKey
+
+if TYPE_CHECKING:  # the crypto library is loaded by who issues or reads credentials only
+    from shared.events.keys import ProjectKey
 
 TOKEN_PREFIX = "cfa_"
 
@@ -73,6 +75,8 @@ class Credentials:
     @classmethod
     def issue(cls, project_id: str, kafka_user: bool = False) -> Credentials:
         """New credentials; with `kafka_user`, a SCRAM user for production Kafka too."""
+        from shared.events.keys import ProjectKey
+
         return cls(
             project_id,
             new_token(),
@@ -102,6 +106,8 @@ class Credentials:
     @classmethod
     def from_json(cls, text: str) -> Credentials:
         """Raises ValueError (KeyError, JSONDecodeError) when it is not a credentials file."""
+        from shared.events.keys import ProjectKey
+
         document = json.loads(text)
         kafka = document.get("kafka") or {}
         return cls(

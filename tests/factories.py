@@ -9,8 +9,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from shared.events.keys import ProjectKey
 from shared.events.models import EventType
-from shared.events.signing import ProjectKey
 from shared.projects import RegisteredProject, hash_token
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

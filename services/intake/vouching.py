@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from shared.events.envelope import SOURCE_PATTERN
+from shared.events.keys import verify_project
 from shared.events.signing import (
     SECRETARIAT_KEY_ID,
     SIGNATURE_ATTRIBUTE,
     Proof,
-    verify_project,
     verify_secretariat,
 )
 from shared.projects import RegisteredProject

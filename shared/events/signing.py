@@ -1,4 +1,5 @@
-"""Signed events: what a signature covers, a project's Ed25519 key, the Secretariat's HMAC key.
+"""Signed events: what a signature covers, the signature attribute, the Secretariat's HMAC
+(a project's Ed25519 key is in shared.events.keys, which only who signs or verifies loads).
 
 Kafka does not tell a consumer who produced a record, so an event carries its own proof
 (DESIGN §11): the extension attribute `cfasignature` = `<key id>.<signature>` (base64url, no
@@ -27,9 +28,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import rfc8785
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 SIGNATURE_ATTRIBUTE = "cfasignature"
 SECRETARIAT_KEY_ID = "secretariat"
@@ -110,11 +108,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _ASTRAL_OR_SURROGATE = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
 
 
-def _b64(raw: bytes) -> str:
+def b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
+def unb64(text: str) -> bytes:
     """Strict base64url (padding optional): any other character is an error, not skipped."""
     return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
 
@@ -134,67 +132,13 @@ class Signature:
         if not KEY_ID.match(key_id) or not encoded:
             return None
         try:
-            value = _unb64(encoded)
+            value = unb64(encoded)
         except (binascii.Error, ValueError):
             return None
         return cls(key_id, value) if value else None
 
     def __str__(self) -> str:
-        return f"{self.key_id}.{_b64(self.value)}"
-
-
-def key_id_of(public_key: bytes) -> str:
-    """A short name of a public key, so a refusal can say "signed with a replaced key"."""
-    return hashlib.sha256(public_key).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class ProjectKey:
-    """A project's signing key: the project keeps the private half (PKCS#8 PEM, which every
-    language's crypto library reads); the registry stores only the public half."""
-
-    private: Ed25519PrivateKey
-
-    @classmethod
-    def generate(cls) -> ProjectKey:
-        return cls(Ed25519PrivateKey.generate())
-
-    @classmethod
-    def from_pem(cls, pem: str) -> ProjectKey:
-        key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
-        if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError("not an Ed25519 private key")
-        return cls(key)
-
-    def pem(self) -> str:
-        return self.private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode("ascii")
-
-    @property
-    def public(self) -> bytes:
-        return self.private.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-
-    @property
-    def public_b64(self) -> str:
-        return _b64(self.public)
-
-    @property
-    def key_id(self) -> str:
-        return key_id_of(self.public)
-
-    def sign(self, message: bytes) -> Signature:
-        return Signature(self.key_id, self.private.sign(message))
-
-
-def verify_project(signature: Signature, message: bytes, public_b64: str) -> bool:
-    try:
-        Ed25519PublicKey.from_public_bytes(_unb64(public_b64)).verify(signature.value, message)
-    except (InvalidSignature, ValueError, binascii.Error):
-        return False
-    return True
+        return f"{self.key_id}.{b64(self.value)}"
 
 
 def mac(key: bytes, *parts: bytes) -> bytes:
@@ -215,12 +159,12 @@ def verify_secretariat(signature: Signature, message: bytes, key: bytes) -> bool
 
 
 def encode_mac(raw: bytes) -> str:
-    return _b64(raw)
+    return b64(raw)
 
 
 def decode_mac(text: str) -> bytes | None:
     try:
-        return _unb64(text)
+        return unb64(text)
     except (binascii.Error, ValueError):
         return None
 

@@ -11,9 +11,10 @@ import pytest
 
 from services.intake.checks import Context, no_personal_data
 from shared.events.envelope import Envelope, Event
+from shared.events.keys import ProjectKey
 from shared.events.models import DATA_MODELS, EventType
 from shared.events.rejections import RejectionReason
-from shared.events.signing import SIGNATURE_ATTRIBUTE, ProjectKey
+from shared.events.signing import SIGNATURE_ATTRIBUTE
 from tests.factories import NOW, SAMPLES
 
 PID = "PK-RETURN-01"

@@ -14,10 +14,10 @@ from services.intake.submission import Verdict
 from shared.clock import fixed_clock
 from shared.dlq import Refused
 from shared.events.codec import KafkaRecord, decode_event
+from shared.events.keys import ProjectKey
 from shared.events.models import EventType, ProjectRegistered
 from shared.events.produce import signed
 from shared.events.rejections import Rejection, RejectionReason
-from shared.events.signing import ProjectKey
 from shared.projects import RegisteredProject
 from shared.trust import SUBMITTED, VALIDATED, Principal, ServiceKeys, marked
 from tests.factories import NOW, SECRETARIAT_KEY, activity_data, project_key, registered, registration_data

@@ -11,13 +11,12 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.events.keys import ProjectKey, verify_project
 from shared.events.signing import (
-    ProjectKey,
     Signature,
     SigningInputError,
     secretariat_signature,
     signing_input,
-    verify_project,
     verify_secretariat,
 )
 
