@@ -4,12 +4,12 @@ streams past it (chunked, or lying about its length) stops being read at the lim
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.problems import Problem
+from shared.problems import Problem, problem
 
 LimitFor = Callable[[str], int | None]  # path -> most bytes allowed; None: the route checks itself
 
@@ -19,18 +19,6 @@ class BodyTooLarge(Problem):
 
     def __init__(self, limit: int, path: str) -> None:
         super().__init__(413, "Content Too Large", f"the body is over the {limit}-byte limit of {path}")
-
-
-def _problem(limit: int, path: str) -> bytes:
-    return json.dumps(
-        {
-            "type": "about:blank",
-            "title": "Content Too Large",
-            "status": 413,
-            "detail": f"the body is over the {limit}-byte limit of {path}",
-            "instance": path,
-        }
-    ).encode()
 
 
 class BodyLimit:
@@ -51,7 +39,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            await self._refuse(send, limit, path)
+            await self._refuse(scope, receive, send, BodyTooLarge(limit, path))
             return
         received = 0
         started = False
@@ -72,22 +60,12 @@ class BodyLimit:
 
         try:
             await self.app(scope, counted, watched)
-        except BodyTooLarge:
+        except BodyTooLarge as error:
             if started:
                 raise
-            await self._refuse(send, limit, path)
+            await self._refuse(scope, receive, send, error)
 
     @staticmethod
-    async def _refuse(send: Send, limit: int, path: str) -> None:
-        body = _problem(limit, path)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(scope: Scope, receive: Receive, send: Send, error: BodyTooLarge) -> None:
+        response = problem(error.status_code, error.title, str(error.detail), Request(scope))
+        await response(scope, receive, send)

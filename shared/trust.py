@@ -170,12 +170,8 @@ class ServiceKeys:
 
     async def _get_or_make(self, name: str) -> bytes:
         doc = await self._keys.find_one({"_id": name})
-        if doc is None:
-            # Another process may make it first: then theirs is the key.
-            with contextlib.suppress(DuplicateKeyError):
-                await self._keys.insert_one(
-                    {"_id": name, "key": Binary(secrets.token_bytes(32)), "created_at": utc_now()}
-                )
+        if doc is None:  # another process may make it first: then theirs is the key
+            await self.install(name, secrets.token_bytes(32))
             doc = await self._keys.find_one({"_id": name})
         assert doc is not None
         return bytes(doc["key"])

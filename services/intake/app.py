@@ -85,15 +85,15 @@ def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
 
 
 def event_body_limits(settings: IntakeSettings) -> LimitFor:
-    """Events up to CFA_MAX_EVENT_BYTES, batches (and dry runs, which take both) up to
-    CFA_MAX_BATCH_BYTES; the routes also stop reading at their own exact limit."""
+    """The event routes stop reading at their own limits (CFA_MAX_EVENT_BYTES, or
+    CFA_MAX_BATCH_BYTES for a batch: `read_body`); every other body at CFA_MAX_BODY_BYTES."""
 
-    def limit(path: str) -> int:
-        if path.endswith(("/events:batch", "/events:validate")):
-            return settings.max_batch_bytes
-        if path.endswith("/events"):
-            return settings.max_event_bytes
-        return settings.max_body_bytes
+    def limit(path: str) -> int | None:
+        return (
+            None
+            if path.endswith(("/events", "/events:batch", "/events:validate"))
+            else settings.max_body_bytes
+        )
 
     return limit
 

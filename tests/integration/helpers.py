@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import uvicorn
 from fastapi import FastAPI
 
@@ -32,6 +33,21 @@ async def _nested(apps: list[FastAPI]) -> AsyncIterator[None]:
         return
     async with apps[0].router.lifespan_context(apps[0]), _nested(apps[1:]):
         yield
+
+
+async def is_ready(client: httpx.AsyncClient) -> bool:
+    return (await client.get("/readyz")).status_code == 200
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The app's lifespan entered and an in-process client on it, once /readyz answers 200."""
+    async with (
+        running(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client,
+    ):
+        await eventually(lambda: is_ready(client), what=f"{base_url} ready")
+        yield client
 
 
 async def eventually(

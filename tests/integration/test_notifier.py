@@ -22,7 +22,7 @@ from shared.mongo import connect
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.conftest import service_settings
-from tests.integration.helpers import ServerThread, eventually, running
+from tests.integration.helpers import ServerThread, eventually, serving
 from tests.kafka_helpers import produce, read_topic
 
 pytestmark = pytest.mark.integration
@@ -128,11 +128,8 @@ async def _notifier(
             settings = notifier_settings(stack, isolation, smtp, config)
             clock = MovableClock(NOW)
             app = create_app(settings, clock)
-            async with running(app):
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as api:
-                    await eventually(lambda: _ready(api), what="notifier ready")
-                    yield Notifier(api, smtp, hook, clock, settings, app.state.evaluator)
+            async with serving(app, "http://notifier") as api:
+                yield Notifier(api, smtp, hook, clock, settings, app.state.evaluator)
     finally:
         smtp.stop()
 
@@ -150,10 +147,6 @@ def notifier_settings(
         public_reads=True,
         notifier_tick_seconds=0.1,
     )
-
-
-async def _ready(api: httpx.AsyncClient) -> bool:
-    return (await api.get("/readyz")).status_code == 200
 
 
 async def until(condition: Callable[[], bool], clock: MovableClock | None = None, what: str = "") -> None:

@@ -21,7 +21,7 @@ from shared.mongo import EVENTS, REGISTRY, connect
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
 from tests.factories import project_id, registered
-from tests.integration.helpers import ServerThread, eventually
+from tests.integration.helpers import ServerThread, eventually, is_ready
 from tests.integration.test_metrics import samples, value
 from tests.kafka_helpers import Message, produce, read_topic
 
@@ -101,9 +101,6 @@ def suite(stack: StackEndpoints, isolation: dict[str, str]) -> Iterator[Suite]:
 
 @pytest.fixture
 async def aggregator_ready(suite: Suite) -> AsyncIterator[Suite]:
-    async def ready() -> bool:
-        async with suite.client("aggregator", None) as client:
-            return (await client.get("/readyz")).status_code == 200
-
-    await eventually(ready, what="the aggregator ready")
+    async with suite.client("aggregator", None) as client:
+        await eventually(lambda: is_ready(client), what="the aggregator ready")
     yield suite

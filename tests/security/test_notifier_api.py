@@ -23,7 +23,7 @@ from shared.mongo import connect
 from shared.processes import free_port
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
-from tests.integration.helpers import ServerThread, eventually, running
+from tests.integration.helpers import ServerThread, eventually, serving
 from tests.integration.test_notifier import AUTH, CONFIG, NOW, MovableClock
 
 pytestmark = pytest.mark.integration
@@ -71,18 +71,11 @@ async def failing(stack: StackEndpoints, isolation: dict[str, str], tmp_path: Pa
         )
         clock = MovableClock(NOW)
         app = create_app(settings, clock)
-        async with running(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as api:
-                await eventually(lambda: _ready(api), what="notifier ready")
-                await api.post("/v1/evaluate", headers=AUTH)
-                clock.advance(seconds=30)
-                await eventually(lambda: _failed_both_ways(settings), what="e-mails retrying, webhook failed")
-                yield Failing(api, settings, f"{hook.url}/hook")
-
-
-async def _ready(api: httpx.AsyncClient) -> bool:
-    return (await api.get("/readyz")).status_code == 200
+        async with serving(app, "http://notifier") as api:
+            await api.post("/v1/evaluate", headers=AUTH)
+            clock.advance(seconds=30)
+            await eventually(lambda: _failed_both_ways(settings), what="e-mails retrying, webhook failed")
+            yield Failing(api, settings, f"{hook.url}/hook")
 
 
 async def _failed_both_ways(settings: NotifierSettings) -> bool:

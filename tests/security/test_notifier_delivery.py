@@ -13,7 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -27,7 +26,7 @@ from shared.mongo import EVENTS, connect
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.factories import milestone_data, registration_data
-from tests.integration.helpers import ServerThread, eventually, running
+from tests.integration.helpers import ServerThread, eventually, serving
 from tests.integration.test_metrics import samples, value
 from tests.integration.test_notifier import AUTH, NOW, Hook, MovableClock, Notifier, notifier_settings
 
@@ -109,20 +108,13 @@ async def notifier_with_hooks(
             settings = settings.model_copy(update={"notifier_send_batch": 100, "notifier_tick_seconds": tick})
             clock = MovableClock(NOW)
             app = create_app(settings, clock)
-            async with running(app):
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://notifier") as api:
-                    await eventually(lambda: _ready(api), what="notifier ready")
-                    notifier = Notifier(api, smtp, Hook(), clock, settings, app.state.evaluator)
-                    yield Running(notifier, hooks, app.state.deliverer)
+            async with serving(app, "http://notifier") as api:
+                notifier = Notifier(api, smtp, Hook(), clock, settings, app.state.evaluator)
+                yield Running(notifier, hooks, app.state.deliverer)
     finally:
         smtp.stop()
         await mongo.drop_database(isolation["mongodb_db"])
         await mongo.close()
-
-
-async def _ready(api: httpx.AsyncClient) -> bool:
-    return (await api.get("/readyz")).status_code == 200
 
 
 def unbuildable_entries(hook_url: str) -> list[dict[str, Any]]:
