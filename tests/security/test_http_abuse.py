@@ -20,11 +20,12 @@ from services.intake.settings import IntakeSettings
 from services.notifier.app import create_app as create_notifier
 from shared.events.models import EventType
 from shared.mongo import REGISTRY
+from shared.processes import http_ok
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.conftest import service_settings
 from tests.factories import activity_data, project_id, registered
-from tests.integration.helpers import ServerThread
+from tests.integration.helpers import ServerThread, service_process
 from tests.integration.test_notifier import notifier_settings
 from tests.kafka_helpers import sdk_event, structured
 from tests.security.conftest import OPERATOR, READER, TOKEN_A, TOKEN_B
@@ -204,3 +205,34 @@ async def test_sign_in_takes_reader_tokens_only_and_signs_out(
     assert all(flag in cookie for flag in ("httponly", "samesite=strict", "secure"))
     assert out.status_code == 303 and out.headers["location"] == "/login"
     assert 'cfa_token=""' in out.headers["set-cookie"] and "max-age=0" in out.headers["set-cookie"].lower()
+
+
+def intake_process_answers(settings: IntakeSettings, log: Path, **env: str) -> list[int]:
+    """Four guessed tokens, each from a made-up X-Forwarded-For, to `cfamon intake` as deployed."""
+    process, port = service_process(
+        "intake", settings, log, CFA_ANONYMOUS_RATE_PER_SECOND="0.001", CFA_ANONYMOUS_RATE_BURST="2", **env
+    )
+    process.start()
+    try:
+        process.wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/readyz"), timeout=90)
+        return [
+            httpx.get(
+                f"http://127.0.0.1:{port}/v1/rejections",
+                headers={"Authorization": f"Bearer cfa_guess{n}", "X-Forwarded-For": f"203.0.113.{n}"},
+                timeout=30,
+            ).status_code
+            for n in range(4)
+        ]
+    finally:
+        process.stop()
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_per_address_limit(
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
+) -> None:
+    """No proxy is trusted unless CFA_TRUSTED_PROXIES names it, so a client cannot pose as many
+    addresses by sending X-Forwarded-For; a named proxy's header is believed."""
+    settings = service_settings(IntakeSettings, stack, isolation)
+    assert intake_process_answers(settings, tmp_path / "a.log") == [401, 401, 429, 429]
+    trusting = intake_process_answers(settings, tmp_path / "b.log", CFA_TRUSTED_PROXIES="127.0.0.1")
+    assert trusting == [401, 401, 401, 401]

@@ -330,3 +330,26 @@ async def test_the_operator_token_registers_a_change_of_action_points(aggregator
     )
     await suite.send(suite.settings.topics.raw, binary(on_new_point))
     assert "b-68" in await suite.wait_stored(suite.b, "b-68")
+
+
+async def test_what_a_copy_may_add_stays_small_and_the_secretariat_does_not_report(
+    aggregator_ready: Suite,
+) -> None:
+    """Extension attributes are not signed, so anyone may add them to a copy of a signed event:
+    a long one (which would cost the personal-data scan) is refused at once. And the operator
+    token, the Secretariat's, cannot report a project's activity."""
+    suite = aggregator_ready
+    genuine = binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(suite.b, "X-ext"), "b-ext"))
+    key, headers, value = genuine
+    await suite.send(suite.settings.topics.raw, (key, [*headers, ("ce_note", b"0000000;;;;;" * 100)], value))
+    [refused] = await suite.dead_letters(lambda r: len(r) >= 1)
+    assert (header(refused, "reason"), header(refused, "field")) == ("schema", "note")
+    async with suite.client("intake", OPERATOR) as operator:
+        posted = await operator.post(
+            "/v1/events",
+            content=structured(for_b(suite, "sec-activity"))[2],
+            headers={"content-type": "application/cloudevents+json"},
+        )
+    assert posted.status_code == 403 and posted.json()["reason"] == "not_permitted"
+    await suite.send(suite.settings.topics.raw, genuine)  # the untouched original still counts
+    assert await suite.wait_stored(suite.b, "b-ext") == {"b-ext"}
