@@ -10,6 +10,7 @@ from faststream.kafka import KafkaBroker
 
 from shared.events.codec import KafkaRecord
 from shared.events.rejections import Rejection
+from shared.kafka_batches import UnreadableBatch
 from shared.logging import get_logger
 
 log = get_logger("cfa.dlq")
@@ -18,7 +19,9 @@ log = get_logger("cfa.dlq")
 DLQ_DESCRIPTION = (
     "Refused messages, byte for byte as they came, with their original headers plus reason, "
     "error, field, rejected_by, rejected_at, original_topic, original_partition, original_offset, "
-    "and project_id and event_id when known"
+    "and project_id and event_id when known. A record batch no consumer could read comes as one "
+    "message: the batch's bytes as fetched (compressed; left out over 1 MiB), reason unreadable, "
+    "with original_offset and original_last_offset, the offsets it covers"
 )
 
 
@@ -46,6 +49,9 @@ def dead_letter_headers(refused: Refused, rejected_by: str, at: datetime) -> dic
             "original_offset": str(record.offset),
         }
     )
+    if isinstance(record.value, UnreadableBatch):
+        headers["original_last_offset"] = str(record.value.last_offset)
+        headers["codec"] = record.value.codec
     if refused.project_id:
         headers["project_id"] = refused.project_id
     if refused.event_id:
@@ -70,8 +76,20 @@ async def dead_letter(
     )
     key = refused.project_id.encode("utf-8") if refused.project_id else refused.record.key
     return await broker.publish(
-        refused.record.value or b"",
+        _kept(refused.record.value),
         topic,
         key=key,
         headers=dead_letter_headers(refused, rejected_by, at),
     )
+
+
+UNREADABLE_KEPT_BYTES = 1024 * 1024
+
+
+def _kept(value: bytes | None) -> bytes:
+    """The bytes the DLQ copy keeps: all of a message (its size was bounded when it was
+    produced); a whole unreadable batch up to 1 MiB (a batch can be larger than any one
+    message the DLQ takes)."""
+    if isinstance(value, UnreadableBatch):
+        return bytes(value) if len(value) <= UNREADABLE_KEPT_BYTES else b""
+    return value or b""

@@ -15,6 +15,7 @@ from faststream.kafka.subscriber.usecase import BatchSubscriber
 from faststream.security import BaseSecurity, SASLScram256, SASLScram512
 
 from shared.events.codec import KafkaRecord, record_from
+from shared.kafka_batches import tolerate_unreadable_batches
 from shared.metrics import ServiceMetrics
 from shared.settings import CommonSettings
 
@@ -79,6 +80,7 @@ def new_broker(
     """The service's broker; with `metrics`, FastStream's Prometheus middleware records its
     messages."""
     middlewares = (metrics.kafka_middleware(),) if metrics is not None else ()
+    tolerate_unreadable_batches()  # a batch that cannot be read is dead-lettered, never retried
     return KafkaBroker(
         settings.kafka_bootstrap_servers,
         client_id=client_id,

@@ -13,6 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from shared.kafka_batches import UnreadableLog
 from shared.logging import get_logger
 
 log = get_logger("cfa.metrics")
@@ -122,6 +123,14 @@ class ServiceMetrics:
         self._lag: Gauge | None = None
         self._scrape_errors = self.counter(
             "cfa_metrics_scrape_errors_total", "Scrape-time readings that failed", ["reading"]
+        )
+        self.unreadable = UnreadableLog(
+            self.counter(
+                "cfa_unreadable_batches_total",
+                "Record batches this service could not read (a codec it lacks, bytes that are not "
+                "what the batch says, a CRC mismatch): dead-lettered, the partition moved on",
+                ["topic", "codec"],
+            )
         )
 
     def counter(self, name: str, documentation: str, labels: Sequence[str] = ()) -> Counter:

@@ -62,6 +62,10 @@ async def _stop_broker(broker: KafkaBroker, grace: float) -> None:
         log.warning("kafka did not answer while stopping; pending messages dropped", grace_seconds=grace)
 
 
+def _notices(notices: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {"notices": notices} if notices else {}
+
+
 def create_service_app(
     title: str,
     settings: CommonSettings,
@@ -124,11 +128,15 @@ def create_service_app(
 
     @app.get("/readyz", tags=["health"])
     async def readyz() -> JSONResponse:
-        """Ready: Kafka and MongoDB both answer; 503 names what does not."""
+        """Ready: Kafka and MongoDB both answer; 503 names what does not. `notices` names
+        what the service met and moved past (a record batch it could not read)."""
         problems = {**await readiness(broker, mongo), **not_ready()}
+        notices = metrics.unreadable.notices() if metrics is not None else {}
         if problems:
-            return JSONResponse({"status": "unavailable", "unreachable": problems}, status_code=503)
-        return JSONResponse({"status": "ready"})
+            return JSONResponse(
+                {"status": "unavailable", "unreachable": problems, **_notices(notices)}, status_code=503
+            )
+        return JSONResponse({"status": "ready", **_notices(notices)})
 
     @app.get("/asyncapi.json", tags=["health"])
     async def asyncapi_json() -> JSONResponse:

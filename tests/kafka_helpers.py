@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import struct
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.protocol.produce import ProduceRequest
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
+from aiokafka.record.util import calc_crc32c
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
@@ -59,8 +63,12 @@ def structured(event: CloudEvent) -> Message:
     return key, list(m.headers.items()), m.value
 
 
-async def produce(bootstrap: str, topic: str, messages: Sequence[Message]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, max_request_size=8 * 1024 * 1024)
+async def produce(
+    bootstrap: str, topic: str, messages: Sequence[Message], compression: str | None = None
+) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, max_request_size=8 * 1024 * 1024, compression_type=compression
+    )
     try:
         await producer.start()
         batch = [
@@ -98,6 +106,44 @@ async def read_topic(
         return records
     finally:
         await consumer.stop()
+
+
+def batch_claiming(codec: int, messages: Sequence[Message]) -> bytes:
+    """A record batch whose header says `codec` (3 = lz4) while its records are not compressed
+    at all: what a broken client or a flipped bit sends; its CRC holds."""
+    builder = DefaultRecordBatchBuilder(
+        magic=2,
+        compression_type=0,
+        is_transactional=0,
+        producer_id=-1,
+        producer_epoch=-1,
+        base_sequence=-1,
+        batch_size=1 << 20,
+    )
+    for delta, (key, headers, value) in enumerate(messages):
+        builder.append(delta, timestamp=None, key=key, value=value, headers=headers)
+    batch = bytearray(builder.build())
+    attributes = struct.unpack_from(">h", batch, 21)[0]
+    struct.pack_into(">h", batch, 21, (attributes & ~0x07) | codec)
+    struct.pack_into(">I", batch, 17, calc_crc32c(bytes(batch[21:])))
+    return bytes(batch)
+
+
+async def produce_batch(bootstrap: str, topic: str, partition: int, batch: bytes) -> None:
+    """Write a record batch as it is (no client would send a broken one): a Produce request."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.partitions_for(topic)  # the topic's metadata, leaders included
+        leader = producer.client.cluster.leader_for_partition(TopicPartition(topic, partition))
+        request = ProduceRequest(
+            transactional_id=None, required_acks=-1, timeout=10_000, topics=[(topic, [(partition, batch)])]
+        )
+        response = await producer.client.send(leader, request)
+        [(_, [(_, error, *_)])] = response.topics
+        assert error == 0, f"the broker refused the batch: error {error}"
+    finally:
+        await producer.stop()
 
 
 def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:

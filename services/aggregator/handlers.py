@@ -14,8 +14,9 @@ from shared.clock import Clock
 from shared.dlq import Refused, dead_letter
 from shared.events.codec import KafkaRecord, decode_canonical
 from shared.events.models import EventType
-from shared.events.rejections import Rejected
+from shared.events.rejections import Rejected, Rejection, RejectionReason
 from shared.kafka import batch_subscriber, records_of
+from shared.kafka_batches import UnreadableBatch
 from shared.liveview import LiveView
 from shared.logging import batch_context, get_logger
 from shared.trust import VALIDATED, Keys, Principal, ServiceKeys, vouched_by
@@ -40,7 +41,14 @@ def register_handlers(
         now = clock()
         documents, registrations = [], []
         records = records_of(message)
+        if metrics is not None:
+            metrics.unreadable.saw(records)
         for record in records:
+            if isinstance(record.value, UnreadableBatch):
+                # No one can say who wrote it: kept in the DLQ, the partition moves on.
+                rejection = Rejection.of(RejectionReason.UNREADABLE, "record batch", record.value.description)
+                await dead_letter(broker, topics.dlq, Refused(record, rejection, None), "aggregator", now)
+                continue
             principal = vouched_by(keys[ServiceKeys.INTAKE], VALIDATED, record)
             if not isinstance(principal, Principal):
                 _ignore(record, "unauthenticated", metrics)

@@ -32,6 +32,8 @@ def register_handlers(
     async def on_raw_events(_: list[bytes], message: KafkaMessage) -> None:
         """Validate project events; offsets are committed only once all are published."""
         records = records_of(message)
+        if metrics is not None:
+            metrics.unreadable.saw(records)
         outcomes = await pipeline.process(records)
         await route(broker, topics, outcomes, clock(), rejections, keys[ServiceKeys.INTAKE])
         if metrics is not None:

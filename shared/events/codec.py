@@ -28,6 +28,7 @@ from shared.events.rejections import (
     schema_rejection,
 )
 from shared.events.signing import proof_of
+from shared.kafka_batches import UnreadableBatch
 
 MAX_EVENT_BYTES = 1024 * 1024
 # The SDK makes up an id, a time and a specversion when they are missing; the contract
@@ -160,6 +161,8 @@ def decode_event(record: KafkaRecord, max_bytes: int = MAX_EVENT_BYTES) -> Event
 
 
 def _decode(record: KafkaRecord, max_bytes: int) -> Event:
+    if isinstance(record.value, UnreadableBatch):
+        raise Rejected(Rejection.of(RejectionReason.UNREADABLE, "record batch", record.value.description))
     if record.value is None or not record.value:
         raise _schema("value", "the message is empty")
     size = record.size
@@ -190,6 +193,8 @@ def decode_canonical(record: KafkaRecord) -> Event:
     """An event of bp.events.v1, which intake wrote in the canonical structured form: read
     straight into the models (no SDK round trip); anything else takes the full path."""
     try:
+        if isinstance(record.value, UnreadableBatch):
+            raise ValueError(record.value.problem)
         document = json.loads(record.value or b"")
         data = document.pop("data")
         envelope = Envelope.model_validate(document)

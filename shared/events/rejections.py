@@ -22,6 +22,7 @@ class RejectionReason(StrEnum):
     DUPLICATE = "duplicate"
     NOT_PERMITTED = "not_permitted"
     UNAUTHENTICATED = "unauthenticated"
+    UNREADABLE = "unreadable"  # a record batch that could not be decompressed or failed its CRC
 
 
 @dataclass(frozen=True)

@@ -619,7 +619,7 @@ def test_promtool_accepts_the_config_with_the_rules_compose_mounts(files: Files,
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
     checked = promtool("check", "config", str(tmp_path / "prometheus.yml"))
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "SUCCESS: 8 rules found" in checked.stdout
+    assert "SUCCESS: 9 rules found" in checked.stdout
 
 
 def test_the_alert_rules_fire_when_they_should(files: Files) -> None:
