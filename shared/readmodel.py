@@ -7,9 +7,9 @@ from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared import catalog
 from shared.countries import country_name
@@ -27,6 +27,16 @@ from shared.status import (
 
 INDICATOR_FIELDS = {"id", "name", "unit", "aggregation", "baseline", "target", "target_date"}
 
+
+# What the count counts, in the OpenAPI document too.
+ActivityCount = Annotated[
+    int,
+    Field(
+        description="Activities that took place by as_of: ongoing or completed, from their start "
+        "date; planned and cancelled ones are not counted",
+        ge=0,
+    ),
+]
 
 class IndicatorView(BaseModel):
     id: str
@@ -54,7 +64,7 @@ class ActionPointView(BaseModel):
     last_activity_at: date | None
     projects: list[str]
     countries: list[str]
-    activity_count: int
+    activity_count: ActivityCount
     indicators: list[IndicatorView]
 
 
@@ -63,7 +73,7 @@ class ActionPointSummary(BaseModel):
     text: str
     status: Status
     stale: bool
-    activity_count: int
+    activity_count: ActivityCount
     last_activity_at: date | None
 
 
@@ -102,7 +112,7 @@ class ProjectView(BaseModel):
     budget_eur: float | None
     registered_at: datetime
     last_report_at: datetime | None
-    activity_count: int
+    activity_count: ActivityCount
     participants: Participants
     status: Status
     milestones: list[MilestoneView]
@@ -114,7 +124,7 @@ class CountryView(BaseModel):
     silk_routes: bool
     projects: list[str]
     action_points: dict[str, int]  # action point -> activities there
-    activity_count: int
+    activity_count: ActivityCount
     participants: Participants
 
 

@@ -7,29 +7,21 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from services.intake.pipeline import Accepted, Outcome
-from services.intake.rejections import Channel, RejectionRecorder, header_event_type
+from services.intake.rejections import Channel, RejectionRecorder
 from services.intake.settings import IntakeSettings
 from shared.dlq import Refused
-from shared.events.codec import json_document
+from shared.events.codec import claims_of
 from shared.events.models import EventType
-from shared.events.rejections import Rejected
 from shared.metrics import ServiceMetrics
 
 KNOWN_TYPES = frozenset(t.value for t in EventType)
 
 
 def claimed_type(refused: Refused) -> str:
-    """The event type a refused message claims (ce_type header, or a structured body's
-    "type"), if it is one of the contract's; else "unknown" (labels stay few)."""
-    record = refused.record
-    claimed: object = header_event_type(refused)
-    if claimed is None and record.value:
-        try:
-            body = json_document(record.value, "value")
-        except Rejected:  # not JSON (or nested past reason): no claim
-            body = None
-        claimed = body.get("type") if isinstance(body, dict) else None
-    return claimed if isinstance(claimed, str) and claimed in KNOWN_TYPES else "unknown"
+    """The event type a refused message claims, if it is one of the contract's; else
+    "unknown" (labels stay few)."""
+    claimed = claims_of(refused.record).type
+    return claimed if claimed in KNOWN_TYPES else "unknown"
 
 
 class IntakeMetrics:

@@ -13,7 +13,7 @@ from services.intake.checks import Context, check_event
 from services.intake.vouching import Vouch, verify_proof
 from shared.clock import Clock
 from shared.dlq import Refused
-from shared.events.codec import KafkaRecord, decode_event
+from shared.events.codec import KafkaRecord, claims_of, decode_event
 from shared.events.envelope import SOURCE_PATTERN, Event
 from shared.events.models import ProjectRegistered
 from shared.events.rejections import Rejected, Rejection, RejectionReason
@@ -154,7 +154,8 @@ class IntakePipeline:
         sender = principal.project_id if isinstance(principal, Principal) else None
         if read.event is None:
             assert read.rejection is not None
-            return Refused(read.record, read.rejection, sender)
+            claimed_id = None if "id" in read.rejection.fields else claims_of(read.record).id
+            return Refused(read.record, read.rejection, sender, claimed_id)
         event = read.event
         context = Context(projects.get(event.project_id), now, self._max_skew, indicators, principal)
         rejection = check_event(event, context)

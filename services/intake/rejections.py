@@ -16,6 +16,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from shared.dlq import Refused
+from shared.events.codec import claims_of
 from shared.mongo import REJECTIONS, only_duplicate_keys
 from shared.paging import Page, decode_cursor, encode_cursor
 
@@ -39,14 +40,6 @@ class RejectionView(BaseModel):
     received_over: Channel
 
 
-def header_event_type(refused: Refused) -> str | None:
-    """The type a refused message's ce_type header claims, if it has one."""
-    for name, value in refused.record.headers:
-        if name.lower() == "ce_type":
-            return value.decode("utf-8", "replace")[:200]
-    return None
-
-
 def rejection_document(refused: Refused, at: datetime, channel: Channel) -> dict[str, Any]:
     # _id = the message's position: a redelivered Kafka message is recorded once.
     position = refused.record.position
@@ -55,7 +48,7 @@ def rejection_document(refused: Refused, at: datetime, channel: Channel) -> dict
         "order": f"{at.isoformat()}|{position}",
         "project_id": refused.project_id,
         "event_id": refused.event_id,
-        "event_type": header_event_type(refused),
+        "event_type": claims_of(refused.record).type,
         "reason": str(refused.rejection.reason),
         "field": ",".join(refused.rejection.fields),
         "errors": [{"field": e.field, "message": e.message} for e in refused.rejection.errors],

@@ -9,17 +9,17 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.exceptions import CloudEventValidationError
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from dateutil.parser import isoparse
-from pydantic import ValidationError
+from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 from shared.events.envelope import Envelope, Event, extension_problem
-from shared.events.models import DATA_MODELS
+from shared.events.models import DATA_MODELS, IDENTIFIER
 from shared.events.rejections import (
     FieldError,
     Rejected,
@@ -29,6 +29,7 @@ from shared.events.rejections import (
 )
 from shared.events.signing import proof_of
 from shared.kafka_batches import UnreadableBatch
+from shared.personal_data import personal_data_in
 
 MAX_EVENT_BYTES = 1024 * 1024
 # The SDK makes up an id, a time and a specversion when they are missing; the contract
@@ -161,7 +162,8 @@ def decode_event(record: KafkaRecord, max_bytes: int = MAX_EVENT_BYTES) -> Event
 
 
 def _decode(record: KafkaRecord, max_bytes: int) -> Event:
-    if isinstance(record.value, UnreadableBatch):
+    if _unreadable(record):
+        assert isinstance(record.value, UnreadableBatch)
         raise Rejected(Rejection.of(RejectionReason.UNREADABLE, "record batch", record.value.description))
     if record.value is None or not record.value:
         raise _schema("value", "the message is empty")
@@ -187,6 +189,52 @@ def _decode(record: KafkaRecord, max_bytes: int) -> Event:
     except ValidationError as error:
         raise Rejected(schema_rejection(error, "data"), proof) from None
     return Event(envelope=envelope, data=model, proof=proof)
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a message says it is, read without believing it: for a refusal that could not
+    decode it (the DLQ's event_id header, /v1/rejections, the metrics' type label)."""
+
+    id: str | None
+    type: str | None
+
+
+_CLAIMED_ID = TypeAdapter(Annotated[str, StringConstraints(min_length=1, max_length=256), IDENTIFIER])
+
+
+def claims_of(record: KafkaRecord) -> Claims:
+    """The ce_id and ce_type headers (binary mode), else the "id" and "type" of a structured
+    body that is a JSON object. An id is kept only when it would pass as one (printable, at
+    most 256 characters, no e-mail address or phone number: it is stored with the refusal);
+    a type is cut to 200 characters."""
+    view = header_view(record.headers)
+    if any(name.startswith("ce_") for name in view):
+        raw_id, raw_type = view.get("ce_id"), view.get("ce_type")
+        claimed_id = raw_id.decode("utf-8", "replace") if raw_id is not None else None
+        claimed_type = raw_type.decode("utf-8", "replace") if raw_type is not None else None
+    else:
+        try:
+            body = json_document(record.value or b"", "value") if not _unreadable(record) else None
+        except Rejected:
+            body = None
+        document = body if isinstance(body, dict) else {}
+        claimed_id, claimed_type = document.get("id"), document.get("type")
+    return Claims(_believable_id(claimed_id), claimed_type[:200] if isinstance(claimed_type, str) else None)
+
+
+def _unreadable(record: KafkaRecord) -> bool:
+    return isinstance(record.value, UnreadableBatch)
+
+
+def _believable_id(claimed: object) -> str | None:
+    if not isinstance(claimed, str):
+        return None
+    try:
+        event_id = _CLAIMED_ID.validate_python(claimed)
+    except ValidationError:
+        return None
+    return event_id if personal_data_in(event_id) is None else None
 
 
 def decode_canonical(record: KafkaRecord) -> Event:

@@ -177,6 +177,7 @@ async def test_every_rejection_reason_lands_in_the_dlq(spine: Spine) -> None:
     assert header(by_reason["unknown_action_point"], "field") == "data.action_points[0]"
     assert header(by_reason["personal_data"], "field") == "data.notes"
     assert header(by_reason["date_out_of_range"], "event_id") == "r-date"
+    assert header(by_reason["unauthenticated"], "event_id") == "r-anon"
     for record in records:  # every DLQ record keeps the bytes it came with, keyed by project
         assert record.value in {m[2] for m in cases.values()} | {binary(valid)[2]}
         assert header(record, "error")
@@ -186,6 +187,18 @@ async def test_every_rejection_reason_lands_in_the_dlq(spine: Spine) -> None:
 
     await eventually(valid_one_stored, what="the valid event in MongoDB")
     assert [doc["id"] for doc in await spine.stored()] == ["ok-1"]
+
+
+async def test_an_undecodable_message_keeps_the_id_it_claims(spine: Spine) -> None:
+    """Binary mode with data that is not JSON: the refusal still names the ce_id it came with
+    (an id that is an e-mail address is not repeated: it is stored with the refusal)."""
+    good = binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(spine.pid), "claimed-1"))
+    pii = binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(spine.pid), "amina@example.org"))
+    await spine.send((good[0], good[1], b"<not json>"), (pii[0], pii[1], b"<not json>"))
+    records = await spine.dead_letters(2)
+    assert [header(r, "reason") for r in records] == ["schema", "schema"]
+    assert [header(r, "event_id") for r in records] == ["claimed-1", None]
+    assert [header(r, "ce_id") for r in records] == ["claimed-1", "amina@example.org"]  # bytes kept
 
 
 async def test_dead_letters_name_their_origin(spine: Spine) -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from shared.events.codec import KafkaRecord, decode_event, encode_structured
+from shared.events.codec import Claims, KafkaRecord, claims_of, decode_event, encode_structured, record_from
 from shared.events.models import ActivityReported, EventType
 from shared.events.rejections import Rejected, RejectionReason
 from tests.factories import NOW, activity_data
@@ -160,3 +160,18 @@ def test_headers_count_in_the_size_limit() -> None:
     with pytest.raises(Rejected) as refused:
         decode_event(KafkaRecord("raw", 0, 0, key, value, padded), max_bytes=len(value) + 1024)
     assert "with its headers" in refused.value.rejection.message
+
+
+def test_claims_of_a_message_that_does_not_decode() -> None:
+    binary_headers = [("ce_id", b"evt-7"), ("ce_type", b"org.example.x"), ("ce_source", b"/projects/P")]
+    assert claims_of(record_from("t", 0, 0, None, b"<not json>", binary_headers)) == Claims(
+        "evt-7", "org.example.x"
+    )
+    structured_body = b'{"id": "evt-8", "type": "t", "data": [}'  # not JSON: claims nothing
+    assert claims_of(record_from("t", 0, 0, None, structured_body, [])) == Claims(None, None)
+    document = b'{"id": "evt-9", "type": "t", "specversion": "0.3"}'
+    assert claims_of(record_from("t", 0, 0, None, document, [])) == Claims("evt-9", "t")
+    # An id that is no id, or that holds personal data, is not repeated with the refusal.
+    for bad_id in (b"amina@example.org", b"a\x07b", b"x" * 300, b""):
+        headers = [("ce_id", bad_id), ("ce_type", b"t")]
+        assert claims_of(record_from("t", 0, 0, None, b"{}", headers)).id is None
