@@ -38,6 +38,7 @@ ActivityCount = Annotated[
     ),
 ]
 
+
 class IndicatorView(BaseModel):
     id: str
     name: str

@@ -6,9 +6,18 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.clock import Clock, fixed_clock, shifted_clock, utc_now
 from shared.status import Thresholds
 from shared.topics import Topics
 
@@ -121,6 +130,13 @@ class CommonSettings(BaseSettings):
     shutdown_grace_seconds: float = Field(
         10.0, gt=0, description="How long a stopping service waits for Kafka to take what is pending"
     )
+    clock_start: AwareDatetime | None = Field(
+        None,
+        description='The services\' "now" starts at this moment (ISO 8601 with its zone, e.g. '
+        "2026-06-30T09:00:00Z) and runs on at wall speed: a demo or a replay as of another day, "
+        "statuses, alerts and notices included; unset, the wall clock",
+    )
+    clock_frozen: bool = Field(False, description="With CFA_CLOCK_START, the clock stands still there")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level")
     log_json: bool = Field(True, description="JSON log lines (false: human-readable console lines)")
 
@@ -155,9 +171,23 @@ class CommonSettings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _frozen_needs_a_start(self) -> CommonSettings:
+        if self.clock_frozen and self.clock_start is None:
+            raise ValueError("CFA_CLOCK_FROZEN needs CFA_CLOCK_START (the moment it stands at)")
+        return self
+
     @property
     def topics(self) -> Topics:
         return Topics.with_prefix(self.topic_prefix)
+
+    def clock(self) -> Clock:
+        """The services' clock: the wall clock, or one started at CFA_CLOCK_START."""
+        if self.clock_start is None:
+            return utc_now
+        if self.clock_frozen:
+            return fixed_clock(self.clock_start)
+        return shifted_clock(self.clock_start)
 
 
 class StatusSettings(CommonSettings):

@@ -15,6 +15,7 @@ from services.aggregator.iati import iati_activities
 from services.aggregator.settings import AggregatorSettings
 from shared.auth import Role, require
 from shared.clock import Clock
+from shared.isodate import IsoDate
 from shared.liveview import LiveView
 from shared.paging import MAX_LIMIT, Page, page
 from shared.problems import Problem
@@ -28,7 +29,9 @@ from shared.readmodel import (
 )
 from shared.status import Status
 
-AsOf = Annotated[date | None, Query(description="The date the figures are as of (YYYY-MM-DD); default today")]
+AsOf = Annotated[
+    IsoDate | None, Query(description="The date the figures are as of (YYYY-MM-DD); default today")
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most items in the page")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
@@ -145,7 +148,8 @@ def create_router(settings: AggregatorSettings) -> APIRouter:
         # in new facts, and writing the XML takes a while.
         view: LiveView = request.app.state.view
         org = (settings.iati_reporting_org_ref, settings.iati_reporting_org_name)
-        document = iati_activities(rm, view.framework, view.facts.indexes.measurements, org)
+        clock: Clock = request.app.state.clock
+        document = iati_activities(rm, view.framework, view.facts.indexes.measurements, org, clock())
         filename = f"cfa-activities-{rm.as_of.isoformat()}.xml"
         return Response(
             document,

@@ -14,7 +14,7 @@ from services.aggregator.progress import ProgressChange, ProgressTracker
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import MongoEventStore, MongoReadModelStore
 from shared.asyncapi import declare_publisher
-from shared.clock import Clock, utc_now
+from shared.clock import Clock
 from shared.dlq import DLQ_DESCRIPTION
 from shared.eventlog import follow_event_log
 from shared.framework import load_framework
@@ -27,7 +27,9 @@ from shared.service import create_service_app
 from shared.trust import ServiceKeys
 
 
-def create_app(settings: AggregatorSettings, clock: Clock = utc_now) -> FastAPI:
+def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> FastAPI:
+    """The aggregator service; `clock` (tests) stands in for the settings' clock (CFA_CLOCK_START)."""
+    clock = clock or settings.clock()
     metrics = ServiceMetrics("aggregator", settings.kafka_bootstrap_servers, client_options(settings))
     broker = new_broker(settings, "aggregator", metrics)
     mongo = connect(settings.mongodb_url)

@@ -9,7 +9,7 @@ against the official schema files."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from xml.etree import ElementTree as ET
 
 import pycountry
@@ -147,11 +147,10 @@ def iati_activities(
     framework: ResultsFramework,
     measurements: Mapping[str, Sequence[Measurement]],
     org: tuple[str, str],
-    now: datetime | None = None,
+    now: datetime,
 ) -> bytes:
     """The projects of `model` (as of its date) as an IATI 2.03 <iati-activities> document;
     `org` is the reporting organisation's (IATI identifier, name)."""
-    now = now or datetime.now(UTC)
     root = ET.Element(
         "iati-activities", {"version": "2.03", "generated-datetime": now.isoformat(timespec="seconds")}
     )

@@ -14,6 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -27,7 +28,6 @@ from services.cli.sheets import Row, SheetError, read_rows, write_csv
 from services.intake.pipeline import Accepted
 from services.intake.settings import IntakeSettings
 from services.intake.store import MongoSeenStore, mongo_pipeline
-from shared.clock import utc_now
 from shared.dlq import Refused
 from shared.events.codec import KafkaRecord
 from shared.events.produce import cloud_event, kafka_binary, signed
@@ -59,9 +59,8 @@ def _refused_row(line: int, cells: Row, reason: str, column: str, error: str) ->
 
 
 def _records(
-    chunk: Sequence[tuple[int, Row]], summary: Summary, credentials: Credentials
+    chunk: Sequence[tuple[int, Row]], summary: Summary, credentials: Credentials, imported_at: datetime
 ) -> list[tuple[int, Row, KafkaRecord]]:
-    imported_at = utc_now()
     records = []
     for line, cells in chunk:
         try:
@@ -99,13 +98,14 @@ async def _import(
     settings: IntakeSettings, rows: list[tuple[int, Row]], wait: float, credentials: Credentials
 ) -> Summary:
     summary, started = Summary(rows=len(rows)), time.perf_counter()
+    clock = settings.clock()
     mongo = connect(settings.mongodb_url)
     try:
         db = mongo[settings.mongodb_db]
         indicators = frozenset((await FrameworkSource(db, settings.results_framework).current()).by_id)
         keys = ServiceKeys(db)
         await keys.load(ServiceKeys.INTAKE, ServiceKeys.SECRETARIAT)
-        pipeline = mongo_pipeline(settings, db, utc_now, keys, lambda: indicators)
+        pipeline = mongo_pipeline(settings, db, clock, keys, lambda: indicators)
         await ensure_topics(
             settings.kafka_bootstrap_servers,
             settings.topics.all(),
@@ -116,7 +116,7 @@ async def _import(
             with progress_bar() as progress:
                 task = progress.add_task("importing", total=len(rows))
                 for start in range(0, len(rows), CHUNK):
-                    chunk = _records(rows[start : start + CHUNK], summary, credentials)
+                    chunk = _records(rows[start : start + CHUNK], summary, credentials, clock())
                     outcomes = await pipeline.dry_run([record for _, _, record in chunk])
                     publish = [
                         _tally(line, cells, o, summary)
@@ -126,7 +126,7 @@ async def _import(
                         *(publish_record(broker, settings.topics.raw, r) for r in publish if r is not None)
                     )
                     progress.advance(task, min(CHUNK, len(rows) - start))
-        summary.confirmed = await _confirmed(MongoSeenStore(db, utc_now), summary.published, wait)
+        summary.confirmed = await _confirmed(MongoSeenStore(db, clock), summary.published, wait)
     finally:
         await mongo.close()
     summary.seconds = time.perf_counter() - started

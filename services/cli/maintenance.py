@@ -16,7 +16,6 @@ from services.aggregator.rebuild import rebuild as rebuild_read_model
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import MongoReadModelStore
 from services.cli.common import err, fail, out, settings_or_exit
-from shared.clock import utc_now
 from shared.framework import FrameworkError, parse_framework
 from shared.framework_store import FrameworkSource
 from shared.mongo import EVENTS, connect, shown
@@ -48,7 +47,7 @@ def load(file: Annotated[Path, typer.Argument(help="Results framework YAML", exi
     async def store() -> None:
         mongo = connect(settings.mongodb_url)
         try:
-            await FrameworkSource(mongo[settings.mongodb_db], None).save(text, str(file), utc_now())
+            await FrameworkSource(mongo[settings.mongodb_db], None).save(text, str(file), settings.clock()())
         finally:
             await mongo.close()
 
@@ -73,7 +72,7 @@ def rebuild(
     logging.disable(logging.ERROR)
     settings = settings_or_exit(AggregatorSettings)
     try:
-        day = date.fromisoformat(as_of) if as_of else utc_now().date()
+        day = date.fromisoformat(as_of) if as_of else settings.clock()().date()
     except ValueError:
         fail(f"bad --as-of: {as_of!r} is not a date (YYYY-MM-DD)")
 

@@ -24,7 +24,6 @@ from rich.table import Table
 
 from services.cli.common import fail, out, settings_or_exit, short_error
 from services.intake.checks import Context, check_event
-from shared.clock import utc_now
 from shared.events.envelope import Envelope, Event
 from shared.events.models import EventType, ProjectRegistered
 from shared.events.produce import cloud_event, publish_event, secretariat_signer, signed
@@ -97,7 +96,7 @@ def _check_like_intake(data: ProjectRegistered, project: RegisteredProject) -> N
     """The same checks intake runs on project.registered, so what is registered is accepted."""
     ce = cloud_event(EventType.PROJECT_REGISTERED, data, project.registered_at)
     event = Event(Envelope.model_validate(ce.get_attributes()), data)
-    context = Context(project, utc_now(), timedelta(minutes=5), principal=Principal.secretariat())
+    context = Context(project, project.registered_at, timedelta(minutes=5), principal=Principal.secretariat())
     rejection = check_event(event, context)
     if rejection is not None:
         error = rejection.errors[0]
@@ -147,7 +146,8 @@ async def publish_registration(settings: CommonSettings, project: RegisteredProj
         **client_options(settings),
     )
     event = signed(
-        cloud_event(EventType.PROJECT_REGISTERED, project.registration(), utc_now()), secretariat_signer(key)
+        cloud_event(EventType.PROJECT_REGISTERED, project.registration(), project.registered_at),
+        secretariat_signer(key),
     )
     async with new_broker(settings, "cfamon") as broker:
         await publish_event(broker, settings.topics.raw, event)
@@ -253,7 +253,7 @@ def add(
     )
     path = _credentials_path(credentials_file, data.project_id)
     credentials = Credentials.issue(data.project_id, kafka_user=settings.kafka_project_users)
-    project = RegisteredProject.of(data, credentials, utc_now())
+    project = RegisteredProject.of(data, credentials, settings.clock()())
     _check_like_intake(data, project)
     with written_credentials(path, credentials):
         asyncio.run(_register(settings, project, credentials))
@@ -306,7 +306,7 @@ async def _update(settings: CommonSettings, project_id: str, changes: dict[str, 
             fail(f"project {project_id} is not registered")
         data = _validated({**before.registration().model_dump(), **changes})
         after = RegisteredProject.model_validate(
-            {**before.model_dump(), **data.model_dump(), "registered_at": utc_now()}
+            {**before.model_dump(), **data.model_dump(), "registered_at": settings.clock()()}
         )
         _check_like_intake(data, after)
         await secretariat.registry.set_registration(data, after.registered_at)

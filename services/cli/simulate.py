@@ -24,7 +24,7 @@ from services.simulator.registration import register
 from services.simulator.send import Sender
 from services.simulator.timeline import SimEvent, Timeline, live_activity
 from shared.catalog import IMPLEMENTATION_START
-from shared.clock import utc_now
+from shared.clock import Clock
 from shared.framework_store import FrameworkSource
 from shared.kafka import client_options, ensure_topics, new_broker
 from shared.mongo import connect
@@ -76,7 +76,9 @@ async def _simulate(
         await keys.load(ServiceKeys.SECRETARIAT)
         secretariat = keys[ServiceKeys.SECRETARIAT]
         credentials = {
-            p.project_id: await register(p, registry, broker, settings.topics.raw, utc_now, secretariat)
+            p.project_id: await register(
+                p, registry, broker, settings.topics.raw, settings.clock(), secretariat
+            )
             for p in PROJECTS
         }
         http = (
@@ -90,16 +92,16 @@ async def _simulate(
         counts = await _paced(sender, events, rate)
         _report(counts, len(PROJECTS), first, last)
         if follow_every is not None:
-            await _follow(sender, run_tag, seed, follow_every)
+            await _follow(sender, run_tag, seed, follow_every, settings.clock())
     return counts
 
 
-async def _follow(sender: Sender, run_tag: str, seed: int, every: float) -> None:
+async def _follow(sender: Sender, run_tag: str, seed: int, every: float, clock: Clock) -> None:
     """Every `every` seconds, one project still reporting reports an activity of today."""
     rng = random.Random(seed)
     out.print(f"following: an activity every {every:g} s (Ctrl-C stops)")
     for number in range(1, 10**9):
-        event = live_activity(PROJECTS, utc_now(), rng, f"{run_tag}-live-{number}")
+        event = live_activity(PROJECTS, clock(), rng, f"{run_tag}-live-{number}")
         if event is not None:
             await sender.send([event])
         await asyncio.sleep(every)
@@ -135,7 +137,7 @@ def simulate(
     logging.disable(logging.ERROR)
     try:
         first = date.fromisoformat(start)
-        last = date.fromisoformat(until) if until else utc_now().date() - timedelta(days=1)
+        last = date.fromisoformat(until) if until else settings.clock()().date() - timedelta(days=1)
     except ValueError as error:
         fail(f"bad --start or --until: {error}")
     if rate <= 0:

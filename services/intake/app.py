@@ -16,7 +16,7 @@ from services.intake.store import mongo_pipeline
 from services.intake.submission import Submissions
 from shared.asyncapi import declare_publisher
 from shared.bodylimit import LimitFor
-from shared.clock import Clock, utc_now
+from shared.clock import Clock
 from shared.dlq import DLQ_DESCRIPTION
 from shared.events.envelope import Envelope
 from shared.framework import ResultsFramework, load_framework
@@ -29,7 +29,9 @@ from shared.service import create_service_app
 from shared.trust import ServiceKeys
 
 
-def create_app(settings: IntakeSettings, clock: Clock = utc_now) -> FastAPI:
+def create_app(settings: IntakeSettings, clock: Clock | None = None) -> FastAPI:
+    """The intake service; `clock` (tests) stands in for the settings' clock (CFA_CLOCK_START)."""
+    clock = clock or settings.clock()
     metrics = ServiceMetrics("intake", settings.kafka_bootstrap_servers, client_options(settings))
     counts = IntakeMetrics(metrics, settings)
     broker = new_broker(settings, "intake", metrics)

@@ -4,19 +4,20 @@ Reads need a reader token (or public reads); writes need the operator token."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field, model_validator
 
-from services.notifier.evaluator import Evaluation, Evaluator
+from services.notifier.evaluator import DryRun, Evaluation, Evaluator
 from services.notifier.lifecycle import Alert, AlertState, Silence, SilenceState
 from services.notifier.notify import OutboxEntry
 from services.notifier.rules import AlertKind
 from services.notifier.store import NotifierStore
 from shared.auth import Role, request_token, require, role_of
 from shared.clock import Clock
+from shared.isodate import IsoDate
 from shared.paging import MAX_LIMIT, Page, page
 from shared.problems import Problem
 from shared.settings import CommonSettings
@@ -222,11 +223,20 @@ def create_router(
 
     @router.post("/evaluate", dependencies=write)
     async def evaluate_now(
-        as_of: Annotated[date | None, Query(description="Figures as of (default today)")] = None,
-    ) -> Evaluation:
-        """Evaluate the rules now and queue the notices that are due (on whichever replica
-        holds the evaluation lease)."""
-        result = await evaluator.evaluate_anywhere(as_of, wait=EVALUATE_WAIT)
+        as_of: Annotated[
+            IsoDate | None,
+            Query(
+                description="Another date than today: a dry run answering what would fire then, "
+                "with no alert changed and nothing sent"
+            ),
+        ] = None,
+    ) -> Evaluation | DryRun:
+        """Evaluate the rules as of today (the services' clock) and queue the notices that are
+        due, on whichever replica holds the evaluation lease. With `as_of` another day: a dry
+        run (the live alerts only move forward with the services' clock)."""
+        if as_of is not None and as_of != clock().date():
+            return await evaluator.dry_run(as_of)
+        result = await evaluator.evaluate_anywhere(wait=EVALUATE_WAIT)
         if result is None:
             raise Problem(
                 503,

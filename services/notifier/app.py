@@ -24,7 +24,7 @@ from services.notifier.settings import NotifierSettings
 from services.notifier.smtp import SmtpSender
 from services.notifier.store import NotifierStore
 from shared.asyncapi import declare_publisher
-from shared.clock import Clock, utc_now
+from shared.clock import Clock
 from shared.eventlog import EventLog, follow_event_log
 from shared.framework import load_framework
 from shared.framework_store import FrameworkSource
@@ -38,7 +38,9 @@ from shared.service import create_service_app
 log = get_logger("cfa.notifier")
 
 
-def create_app(settings: NotifierSettings, clock: Clock = utc_now) -> FastAPI:
+def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAPI:
+    """The notifier service; `clock` (tests) stands in for the settings' clock (CFA_CLOCK_START)."""
+    clock = clock or settings.clock()
     config = load_notifier_config(settings.notifier_config)
     metrics = ServiceMetrics("notifier", settings.kafka_bootstrap_servers, client_options(settings))
     broker = new_broker(settings, "notifier", metrics)

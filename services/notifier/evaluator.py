@@ -34,11 +34,38 @@ log = get_logger("cfa.notifier")
 
 @dataclass(frozen=True)
 class Evaluation:
+    """A live evaluation: the alerts' states moved, notices queued."""
+
     as_of: date
     findings: int
     firing: int
     notices: int
     entries: int
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class WouldFire:
+    fingerprint: str
+    kind: str
+    subject: str
+    severity: str
+    summary: str
+
+    @classmethod
+    def of(cls, finding: Finding) -> WouldFire:
+        return cls(
+            finding.fingerprint, str(finding.kind), finding.subject, str(finding.severity), finding.summary
+        )
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What the rules find as of another date than today; nothing was changed or sent."""
+
+    as_of: date
+    would_fire: list[WouldFire]
+    dry_run: bool = True
 
 
 def receivers_of(finding: Finding) -> list[str]:
@@ -70,19 +97,25 @@ class Evaluator:
         self._timing = Timing(config.group_wait, config.repeat_interval)
         self._lock = asyncio.Lock()
 
-    async def evaluate(self, as_of: date | None = None) -> Evaluation | None:
-        """Findings as of `as_of` (default today) applied, due notices queued; None when
-        another replica holds the evaluation lease."""
-        day = as_of or self._clock().date()
+    async def evaluate(self) -> Evaluation | None:
+        """Findings as of today (the services' clock) applied, due notices queued; None when
+        another replica holds the evaluation lease. The live alerts only ever move forward
+        with that clock: another date is a `dry_run`."""
+        day = self._clock().date()
         return await self._step(evaluate(await self._view.read_model_off_loop(day)), day)
 
-    async def evaluate_anywhere(self, as_of: date | None, wait: float) -> Evaluation | None:
+    async def dry_run(self, as_of: date) -> DryRun:
+        """What would fire as of `as_of`, with nothing changed (no alert, no notice)."""
+        findings = evaluate(await self._view.read_model_off_loop(as_of))
+        return DryRun(as_of, [WouldFire.of(f) for f in findings])
+
+    async def evaluate_anywhere(self, wait: float) -> Evaluation | None:
         """Evaluate here if this replica may; else ask the one holding the lease (through
         MongoDB) and wait up to `wait` seconds for its answer. None: nobody answered."""
-        result = await self.evaluate(as_of)
+        result = await self.evaluate()
         if result is not None:
             return result
-        request_id = await self._store.request_evaluation(as_of, self._clock())
+        request_id = await self._store.request_evaluation(self._clock())
         try:
             deadline = asyncio.get_running_loop().time() + wait
             while asyncio.get_running_loop().time() < deadline:
@@ -97,8 +130,8 @@ class Evaluator:
     async def answer_requests(self) -> int:
         """Evaluate what other replicas were asked to (this one holds the lease)."""
         answered = 0
-        for request_id, as_of in await self._store.requested():
-            result = await self.evaluate(as_of)
+        for request_id in await self._store.requested():
+            result = await self.evaluate()
             if result is None:
                 break
             await self._store.answer(request_id, {**asdict(result), "as_of": result.as_of.isoformat()})

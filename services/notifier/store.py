@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -179,16 +179,16 @@ class NotifierStore:
         )
 
     # evaluations asked of the replica holding the lease
-    async def request_evaluation(self, as_of: date | None, at: datetime) -> str:
+    async def request_evaluation(self, at: datetime) -> str:
+        """Ask the replica holding the evaluation lease to evaluate now."""
         request_id = uuid.uuid4().hex
-        day = None if as_of is None else as_of.isoformat()
-        await self._requests.insert_one({"_id": request_id, "as_of": day, "requested_at": at, "answer": None})
+        await self._requests.insert_one({"_id": request_id, "requested_at": at, "answer": None})
         return request_id
 
-    async def requested(self) -> list[tuple[str, date | None]]:
-        """Unanswered requests, oldest first: (id, as_of)."""
+    async def requested(self) -> list[str]:
+        """Unanswered requests, oldest first."""
         found = self._requests.find({"answer": None}).sort("requested_at", ASCENDING)
-        return [(d["_id"], d["as_of"] and date.fromisoformat(d["as_of"])) async for d in found]
+        return [d["_id"] async for d in found]
 
     async def answer(self, request_id: str, answer: dict[str, Any]) -> None:
         await self._requests.update_one({"_id": request_id}, {"$set": {"answer": answer}})

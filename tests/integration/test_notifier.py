@@ -304,3 +304,50 @@ async def test_a_progress_change_makes_it_evaluate(evaluating_on_progress: Notif
 
 async def _evaluated_on(evaluator: Evaluator, day: date) -> bool:
     return evaluator.last is not None and evaluator.last.as_of == day
+
+
+async def test_an_evaluation_as_of_another_day_is_a_dry_run_that_changes_nothing(notifier: Notifier) -> None:
+    live = (await notifier.api.post("/v1/evaluate", headers=AUTH)).json()
+    assert live["dry_run"] is False and live["firing"] >= 6
+    before = (await notifier.api.get("/v1/alerts?limit=200", headers=AUTH)).json()["items"]
+
+    past = await notifier.api.post("/v1/evaluate", params={"as_of": "2025-01-02"}, headers=AUTH)
+    assert past.status_code == 200, past.text
+    assert past.json()["dry_run"] is True and past.json()["as_of"] == "2025-01-02"
+    would_fire = {alert["fingerprint"] for alert in past.json()["would_fire"]}
+    assert would_fire != {alert["fingerprint"] for alert in before}  # another day, other findings
+    later = await notifier.api.post("/v1/evaluate", params={"as_of": "2027-06-01"}, headers=AUTH)
+    assert later.json()["dry_run"] is True and later.json()["would_fire"]
+
+    after = (await notifier.api.get("/v1/alerts?limit=200", headers=AUTH)).json()["items"]
+    assert after == before  # nothing resolved, nothing fired
+    notifier.clock.advance(seconds=30)  # group_wait: the live alerts' first notices come due
+    await until(lambda: bool(notifier.mail_to("rg@test.example")), what="the first notice")
+    await until(lambda: bool(notifier.hook.delivered()), notifier.clock, "the webhook delivered")
+    assert all("resolved" not in m["Subject"].lower() for m in notifier.smtp.messages)
+
+    today = await notifier.api.post("/v1/evaluate", params={"as_of": NOW.date().isoformat()}, headers=AUTH)
+    assert today.json()["dry_run"] is False  # today is the live evaluation
+
+
+@pytest.mark.parametrize("as_of", ["0", "1735689600", "2025-1-2", "2025-02-30", "yesterday"])
+async def test_a_date_that_is_no_iso_date_is_refused(notifier: Notifier, as_of: str) -> None:
+    answer = await notifier.api.post("/v1/evaluate", params={"as_of": as_of}, headers=AUTH)
+    assert answer.status_code == 400
+    assert "as_of" in answer.text and ("YYYY-MM-DD" in answer.text or "calendar" in answer.text)
+
+
+async def test_the_clock_setting_runs_the_notifier_as_of_another_day(
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
+) -> None:
+    config = tmp_path / "notifier.yaml"
+    config.write_text(CONFIG.format(hook="http://127.0.0.1:9/hook", on_progress="false"))
+    smtp = SmtpSink()
+    settings = notifier_settings(stack, isolation, smtp, config).model_copy(
+        update={"clock_start": datetime(2026, 6, 30, 9, tzinfo=UTC), "clock_frozen": True}
+    )
+    async with serving(create_app(settings), "http://notifier") as api:  # no clock given: the settings'
+        evaluated = (await api.post("/v1/evaluate", headers=AUTH)).json()
+        alerts = (await api.get("/v1/alerts", headers=AUTH)).json()["items"]
+    assert evaluated["as_of"] == "2026-06-30" and evaluated["dry_run"] is False
+    assert alerts and {a["starts_at"] for a in alerts} == {"2026-06-30T09:00:00Z"}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from services.aggregator.settings import AggregatorSettings
 from services.intake.settings import IntakeSettings
 from services.notifier.settings import NotifierSettings
+from shared.clock import shifted_clock, utc_now
 from shared.settings import CommonSettings, SettingsError, load_settings
 
 ALL = [CommonSettings, IntakeSettings, AggregatorSettings, NotifierSettings]
@@ -86,3 +89,26 @@ def test_sasl_needs_a_user_and_a_password() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(CommonSettings, kafka_security_protocol="SASL_SSL")
     assert "CFA_KAFKA_USERNAME and CFA_KAFKA_PASSWORD" in str(caught.value)
+
+
+def test_the_clock_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert CommonSettings().clock() is utc_now
+    monkeypatch.setenv("CFA_CLOCK_START", "2026-06-30T09:00:00Z")
+    shifted = load_settings(CommonSettings).clock()
+    assert abs(shifted() - datetime(2026, 6, 30, 9, tzinfo=UTC)) < timedelta(minutes=1)
+    monkeypatch.setenv("CFA_CLOCK_FROZEN", "true")
+    assert load_settings(CommonSettings).clock()() == datetime(2026, 6, 30, 9, tzinfo=UTC)
+    monkeypatch.setenv("CFA_CLOCK_START", "2026-06-30T09:00:00")  # no zone: which moment is it?
+    with pytest.raises(SettingsError, match="CFA_CLOCK_START"):
+        load_settings(CommonSettings)
+    monkeypatch.delenv("CFA_CLOCK_START")
+    with pytest.raises(SettingsError, match="CFA_CLOCK_FROZEN needs CFA_CLOCK_START"):
+        load_settings(CommonSettings)
+
+
+def test_a_shifted_clock_runs_at_the_pace_of_the_wall() -> None:
+    wall = [datetime(2026, 12, 2, 8, tzinfo=UTC)]
+    clock = shifted_clock(datetime(2026, 6, 30, 9, tzinfo=UTC), lambda: wall[0])
+    assert clock() == datetime(2026, 6, 30, 9, tzinfo=UTC)
+    wall[0] += timedelta(hours=2)
+    assert clock() == datetime(2026, 6, 30, 11, tzinfo=UTC)

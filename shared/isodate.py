@@ -1,0 +1,31 @@
+"""Dates in requests are ISO 8601 calendar dates (YYYY-MM-DD), nothing else: pydantic alone
+reads `0` as 1970-01-01 and `1735689600` as a day of 2025."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, WithJsonSchema
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def iso_date(value: Any) -> date:
+    """`value` as a date when it is one, or a YYYY-MM-DD string naming a real day."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value} is not a day of the calendar") from None
+
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+]
