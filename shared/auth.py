@@ -8,9 +8,10 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Coroutine
 from enum import IntEnum
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 
 from shared.problems import Problem
@@ -54,6 +55,21 @@ def role_of(token: str | None, settings: CommonSettings) -> Role:
 
 TOKEN_COOKIE = "cfa_token"
 
+# What the OpenAPI documents say of the tokens (securitySchemes, each route's security with
+# the role it needs as scope). The checks themselves are below: these never refuse anything.
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    description="A token: the reader's or the operator's (CFA_READER_TOKEN, CFA_OPERATOR_TOKEN), "
+    "or, at intake, a project's reporting token (cfamon projects add)",
+    auto_error=False,
+)
+DASHBOARD_COOKIE = APIKeyCookie(
+    name=TOKEN_COOKIE,
+    scheme_name="dashboardCookie",
+    description="The dashboard's sign-in cookie (POST /login): good for reads only",
+    auto_error=False,
+)
+
 
 def request_token(request: Request, role: Role) -> str | None:
     """The bearer token; for reads, the dashboard's sign-in cookie too (never for writes:
@@ -70,7 +86,7 @@ def allowed(request: Request, role: Role, settings: CommonSettings) -> bool:
     return granted >= role or (role is Role.READER and settings.public_reads)
 
 
-def require(role: Role, settings: CommonSettings) -> Callable[[Request], Coroutine[Any, Any, Role]]:
+def require(role: Role, settings: CommonSettings) -> Callable[..., Coroutine[Any, Any, Role]]:
     """A FastAPI dependency: 401 without a token good for `role`; reads are open when
     CFA_PUBLIC_READS is true."""
 
@@ -85,4 +101,23 @@ def require(role: Role, settings: CommonSettings) -> Callable[[Request], Corouti
             raise forbidden("a reader token cannot do this; it needs the operator token")
         raise unauthorized("the bearer token is not valid here")
 
-    return check
+    if role is Role.READER:
+
+        async def read(
+            request: Request,
+            _bearer: Annotated[
+                HTTPAuthorizationCredentials | None, Security(BEARER, scopes=["reader"])
+            ] = None,
+            _cookie: Annotated[str | None, Security(DASHBOARD_COOKIE, scopes=["reader"])] = None,
+        ) -> Role:
+            return await check(request)
+
+        return read
+
+    async def operate(
+        request: Request,
+        _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER, scopes=["operator"])] = None,
+    ) -> Role:
+        return await check(request)
+
+    return operate

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from shared.catalog import IMPLEMENTATION_END, IMPLEMENTATION_START, is_action_point
-from shared.events.rejections import field_path
+from shared.events.rejections import field_path, plain_message
 
 SAMPLE = Path(__file__).resolve().parent.parent / "deploy" / "config" / "results-framework.yaml"
 
@@ -110,7 +110,7 @@ def parse_framework(text: str, source: str) -> ResultsFramework:
                 where = f"{_indicator_name(raw, loc[1])}: {field_path('', loc[2:]) or '(the indicator)'}"
             else:
                 where = field_path("", loc) or "(the file)"
-            problems.append(f"{source}: {where}: {e['msg'].removeprefix('Value error, ')}")
+            problems.append(f"{source}: {where}: {plain_message(e['msg'])}")
         raise FrameworkError(problems) from None
     problems = [
         f"{source}: indicator {indicator.id}: {field}: {problem}"

@@ -1,13 +1,13 @@
-"""Dates in requests are ISO 8601 calendar dates (YYYY-MM-DD), nothing else: pydantic alone
-reads `0` as 1970-01-01 and `1735689600` as a day of 2025."""
+"""Dates in requests are ISO 8601 calendar dates (YYYY-MM-DD) and timestamps RFC 3339 strings,
+nothing else: pydantic alone reads `0` as 1970-01-01 and `1735689600` as a day of 2025."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -29,3 +29,14 @@ IsoDate = Annotated[
     BeforeValidator(iso_date),
     WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
 ]
+
+
+def iso_datetime(value: Any) -> Any:
+    """An RFC 3339 timestamp string (or a datetime) goes on to pydantic; a number does not
+    (pydantic would read 0 as 1970-01-01T00:00:00Z)."""
+    if isinstance(value, datetime | str):
+        return value
+    raise ValueError("must be a timestamp written YYYY-MM-DDTHH:MM:SS with its zone (Z or ±HH:MM)")
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(iso_datetime)]

@@ -9,8 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 
-from shared.events.rejections import field_path
+from shared.events.rejections import field_path, plain_message
 from shared.logging import get_logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -57,6 +58,16 @@ def unavailable(what: str, retry_after: int = 5) -> Problem:
     )
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the app's routes take at the request's path (RFC 9110's Allow)."""
+    scope = {**request.scope, "method": "GET"}
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.matches(scope)[0] is not Match.NONE:
+            methods |= route.methods or set()
+    return sorted(methods)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, error: Problem) -> JSONResponse:
@@ -73,11 +84,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def on_http(request: Request, error: HTTPException) -> JSONResponse:
         title = {404: "Not Found", 405: "Method Not Allowed"}.get(error.status_code, "HTTP error")
-        return problem(error.status_code, title, str(error.detail), request)
+        response = problem(error.status_code, title, str(error.detail), request)
+        response.headers.update(error.headers or {})
+        if error.status_code == 405:  # every method of the path, not only its first route's
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = [{"field": field_path("", tuple(e["loc"])), "message": e["msg"]} for e in error.errors()]
+        errors = [
+            {"field": field_path("", tuple(e["loc"])), "message": plain_message(e["msg"])}
+            for e in error.errors()
+        ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(400, "Invalid request", detail, request, errors=errors)
 

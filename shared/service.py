@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi_offline import FastAPIOffline
 from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST
 from pymongo import AsyncMongoClient
@@ -18,6 +19,7 @@ from shared.bodylimit import BodyLimit, LimitFor
 from shared.kafka import client_options, ensure_topics
 from shared.logging import get_logger
 from shared.metrics import ServiceMetrics
+from shared.openapi import document_answers
 from shared.problems import install_problem_handlers
 from shared.settings import CommonSettings
 
@@ -77,12 +79,14 @@ def create_service_app(
     on_stop: Startup | None = None,
     metrics: ServiceMetrics | None = None,
     body_limits: LimitFor | None = None,
+    every_operation: Sequence[int] = (),
 ) -> FastAPI:
     """The service's HTTP app; its lifespan creates the topics, runs `on_start`, starts the
     broker and the `background` tasks, and stops them all in reverse (`on_stop` first, while
     the tasks still run, to let work in hand finish). `not_ready` names what, besides Kafka
     and MongoDB, keeps the service from being ready. Every request body is limited
-    (`body_limits`, default CFA_MAX_BODY_BYTES for every path)."""
+    (`body_limits`, default CFA_MAX_BODY_BYTES for every path). `every_operation`: status codes
+    any route may answer, for the OpenAPI document (429 where every request is rate-limited)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -114,8 +118,11 @@ def create_service_app(
             await mongo.close()
             log.info("service stopped", service=title)
 
-    app = FastAPI(title=f"Call for Action Monitor — {title}", lifespan=lifespan)
+    # Swagger UI (/docs) and ReDoc (/redoc) from the assets fastapi-offline packages: the
+    # pages work on networks without the public CDN FastAPI's own pages load them from.
+    app = FastAPIOffline(title=f"Call for Action Monitor — {title}", lifespan=lifespan)
     install_problem_handlers(app)
+    document_answers(app, every_operation, settings.public_reads)
     app.add_middleware(BodyLimit, limit_for=body_limits or (lambda _: settings.max_body_bytes))
     app.state.broker = broker
     app.state.mongo = mongo
@@ -126,7 +133,7 @@ def create_service_app(
         """Alive: the process answers."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"])
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "Not ready: what is unreachable"}})
     async def readyz() -> JSONResponse:
         """Ready: Kafka and MongoDB both answer; 503 names what does not. `notices` names
         what the service met and moved past (a record batch it could not read)."""
@@ -143,7 +150,12 @@ def create_service_app(
         """The AsyncAPI 3.0 document of the topics this service reads and writes."""
         return JSONResponse(asyncapi_of(broker, title).to_jsonable())
 
-    @app.get("/asyncapi.yaml", tags=["health"], response_class=PlainTextResponse)
+    @app.get(
+        "/asyncapi.yaml",
+        tags=["health"],
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"application/yaml": {}}, "description": "The AsyncAPI 3.0 document"}},
+    )
     async def asyncapi_yaml() -> PlainTextResponse:
         return PlainTextResponse(asyncapi_of(broker, title).to_yaml(), media_type="application/yaml")
 

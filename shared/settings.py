@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.clock import Clock, fixed_clock, shifted_clock, utc_now
+from shared.events.rejections import plain_message
 from shared.status import Thresholds
 from shared.topics import Topics
 
@@ -225,7 +226,7 @@ def load_settings(cls: type[S], **overrides: Any) -> S:
     except ValidationError as error:
         first = error.errors()[0]
         prefix = str(cls.model_config.get("env_prefix", ""))
-        message = first["msg"].removeprefix("Value error, ")
+        message = plain_message(first["msg"])
         more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
         if not first["loc"]:  # a rule across settings
             raise SettingsError(f"bad settings: {message}{more}") from None

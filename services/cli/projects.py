@@ -27,7 +27,7 @@ from services.intake.checks import Context, check_event
 from shared.events.envelope import Envelope, Event
 from shared.events.models import EventType, ProjectRegistered
 from shared.events.produce import cloud_event, publish_event, secretariat_signer, signed
-from shared.events.rejections import field_path
+from shared.events.rejections import field_path, plain_message
 from shared.kafka import client_options, ensure_topics, new_broker
 from shared.kafka_users import set_scram_user
 from shared.mongo import connect, shown
@@ -89,7 +89,7 @@ def _validated(fields: dict[str, Any]) -> ProjectRegistered:
     except ValidationError as error:
         first = error.errors()[0]
         where = field_path("", tuple(first["loc"]))
-        fail(f"bad {_option(where)}: {first['msg'].removeprefix('Value error, ')} (at {where})")
+        fail(f"bad {_option(where)}: {plain_message(first['msg'])} (at {where})")
 
 
 def _check_like_intake(data: ProjectRegistered, project: RegisteredProject) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.intake.callers import Callers
-from services.intake.receipts import BATCH_BODY, EVENT_BODY, REFUSALS, Receipt, receipt, refusal
+from services.intake.receipts import EVENT_BODY, REFUSALS, Receipt, batch_body, receipt, refusal
 from services.intake.rejections import MongoRejectionStore, RejectionView
 from services.intake.settings import IntakeSettings
 from services.intake.submission import Submissions, Verdict
@@ -45,6 +45,7 @@ class HttpIntake:
 
     def __init__(self, settings: IntakeSettings, submissions: Submissions, callers: Callers) -> None:
         self._settings = settings
+        self.max_batch_events = settings.max_batch_events
         self._submissions = submissions
         self._callers = callers
 
@@ -109,7 +110,11 @@ def create_router(intake: HttpIntake, callers: Callers, rejections: MongoRejecti
         return await intake.submit(request, caller, batch=False)
 
     @router.post(
-        "/events:batch", status_code=202, response_model=Receipt, responses=REFUSALS, openapi_extra=BATCH_BODY
+        "/events:batch",
+        status_code=202,
+        response_model=Receipt,
+        responses=REFUSALS,
+        openapi_extra=batch_body(intake.max_batch_events),
     )
     async def post_batch(request: Request, caller: Principal = any_caller) -> JSONResponse:
         """A batch of CloudEvents, all or nothing: one refused event and none is published."""

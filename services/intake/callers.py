@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials
 
 from services.intake.ratelimit import RateLimiter
 from services.intake.settings import IntakeSettings
-from shared.auth import Role, bearer_token, role_of, unauthorized
+from shared.auth import BEARER, Role, bearer_token, role_of, unauthorized
 from shared.problems import Problem
 from shared.projects import hash_token, token_matches
 from shared.registry import ProjectRegistry
@@ -59,11 +61,21 @@ class Callers:
         self._bad = TokenHashes()  # unknown to the registry: no lookup again
         self._seen_good = TokenHashes()  # valid once: not held back by their address's limit
 
-    async def project(self, request: Request) -> Principal:
+    async def project(
+        self,
+        request: Request,
+        _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER, scopes=["project"])] = None,
+    ) -> Principal:
         """A project token's project; 401 without one."""
         return await self._identify(request, operator_allowed=False)
 
-    async def project_or_operator(self, request: Request) -> Principal:
+    async def project_or_operator(
+        self,
+        request: Request,
+        _bearer: Annotated[
+            HTTPAuthorizationCredentials | None, Security(BEARER, scopes=["project", "operator"])
+        ] = None,
+    ) -> Principal:
         """A project, or the Secretariat (the operator token)."""
         return await self._identify(request, operator_allowed=True)
 

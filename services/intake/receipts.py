@@ -7,8 +7,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.intake.submission import Verdict
+from shared.events.envelope import SOURCE_PATTERN
 from shared.events.http import BATCH, STRUCTURED
+from shared.events.models import EventType
 from shared.events.rejections import RejectionReason
+from shared.events.signing import SIGNATURE_ATTRIBUTE
 from shared.problems import Problem
 
 
@@ -70,23 +73,77 @@ def refusal(verdict: Verdict, batch: bool) -> Problem:
     )
 
 
-EVENT_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "description": "One CloudEvent: binary mode (ce- headers, JSON data) or structured mode.",
-        "content": {
-            "application/json": {"schema": {"type": "object"}},
-            STRUCTURED: {"schema": {"type": "object"}},
+# The bodies and headers of POST /v1/events and /v1/events:batch in the OpenAPI document. A
+# body that fits them may still be refused (400): an event is also checked against the
+# registry, the results framework, its project's signature and the calendar.
+DATA = {
+    "type": "object",
+    "description": "The event's data: the fields of its type (shared/events/models.py, and the "
+    "AsyncAPI document at /asyncapi.json); unknown fields are refused",
+}
+STRUCTURED_EVENT = {
+    "type": "object",
+    "required": ["specversion", "id", "source", "type", "time", "data"],
+    "properties": {
+        "specversion": {"type": "string", "enum": ["1.0"]},
+        "id": {"type": "string", "minLength": 1, "maxLength": 256},
+        "source": {
+            "type": "string",
+            "pattern": SOURCE_PATTERN.pattern,
+            "description": "/projects/<project_id>",
         },
-    }
+        "type": {"type": "string", "enum": [str(t) for t in EventType]},
+        "time": {"type": "string", "format": "date-time"},
+        "subject": {"type": "string", "maxLength": 256},
+        "datacontenttype": {"type": "string", "enum": ["application/json"]},
+        SIGNATURE_ATTRIBUTE: {
+            "type": "string",
+            "description": "<signing key id>.<Ed25519 signature, base64url>: optional over HTTP (the "
+            "token vouches), required over Kafka",
+        },
+        "data": DATA,
+    },
 }
-BATCH_BODY: dict[str, Any] = {
+BINARY_HEADERS: list[dict[str, Any]] = [
+    {
+        "name": f"ce-{name}",
+        "in": "header",
+        "required": False,
+        "description": f"Binary mode: the event's {name}{' (required in binary mode)' if required else ''}",
+        "schema": schema,
+    }
+    for name, required, schema in (
+        ("specversion", True, {"type": "string", "enum": ["1.0"]}),
+        ("id", True, {"type": "string", "minLength": 1, "maxLength": 256}),
+        ("source", True, {"type": "string", "pattern": SOURCE_PATTERN.pattern}),
+        ("type", True, {"type": "string", "enum": [str(t) for t in EventType]}),
+        ("time", True, {"type": "string", "format": "date-time"}),
+        ("subject", False, {"type": "string", "maxLength": 256}),
+        (SIGNATURE_ATTRIBUTE, False, {"type": "string"}),
+    )
+]
+EVENT_BODY: dict[str, Any] = {
+    "parameters": BINARY_HEADERS,
     "requestBody": {
         "required": True,
-        "description": "A JSON array of structured CloudEvents.",
-        "content": {BATCH: {"schema": {"type": "array", "items": {"type": "object"}}}},
-    }
+        "description": "One CloudEvent: binary mode (application/json: the data, attributes in the "
+        "ce- headers) or structured mode (application/cloudevents+json: the whole event).",
+        "content": {"application/json": {"schema": DATA}, STRUCTURED: {"schema": STRUCTURED_EVENT}},
+    },
 }
+
+
+def batch_body(max_events: int) -> dict[str, Any]:
+    events = {"type": "array", "minItems": 1, "maxItems": max_events, "items": STRUCTURED_EVENT}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": f"A JSON array of 1 to {max_events} structured CloudEvents.",
+            "content": {BATCH: {"schema": events}},
+        }
+    }
+
+
 REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Refused: every field error of every event, each with its reason"},
     401: {"description": "No or unknown bearer token"},

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from services.notifier.evaluator import DryRun, Evaluation, Evaluator
 from services.notifier.lifecycle import Alert, AlertState, Silence, SilenceState
@@ -17,7 +18,7 @@ from services.notifier.rules import AlertKind
 from services.notifier.store import NotifierStore
 from shared.auth import Role, request_token, require, role_of
 from shared.clock import Clock
-from shared.isodate import IsoDate
+from shared.isodate import IsoDate, IsoDateTime
 from shared.paging import MAX_LIMIT, Page, page
 from shared.problems import Problem
 from shared.settings import CommonSettings
@@ -60,6 +61,8 @@ class SilenceView(Silence):
 
 
 class Acknowledgement(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     by: Annotated[str, Field(min_length=1, max_length=100)]
     comment: Annotated[str, Field(max_length=1000)] = ""
 
@@ -69,17 +72,30 @@ Pattern = Annotated[str, Field(max_length=200)]
 
 
 class NewSilence(BaseModel):
+    """A silence ends at `ends_at` or after `duration` seconds: exactly one of the two."""
+
+    model_config = ConfigDict(
+        extra="forbid",  # a misspelt field is an error, not a silence that lasts the default
+        json_schema_extra={"oneOf": [{"required": ["ends_at"]}, {"required": ["duration"]}]},
+    )
+
     matchers: dict[Literal["kind", "subject", "severity", "fingerprint", "priority"], Pattern] = Field(
         min_length=1
     )
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
-    duration: Annotated[
-        int | None,
-        Field(gt=0, le=MAX_SILENCE // timedelta(seconds=1), description="Seconds, instead of ends_at"),
-    ] = None
+    starts_at: IsoDateTime | SkipJsonSchema[None] = Field(None, description="Default: now")
+    ends_at: IsoDateTime | SkipJsonSchema[None] = None
+    duration: Annotated[int, Field(gt=0, le=MAX_SILENCE // timedelta(seconds=1))] | SkipJsonSchema[None] = (
+        Field(None, description="Seconds, instead of ends_at")
+    )
     author: Annotated[str, Field(min_length=1, max_length=100)]
     comment: Annotated[str, Field(min_length=1, max_length=1000)]
+
+    @field_validator("starts_at", "ends_at", "duration", mode="before")
+    @classmethod
+    def _left_out_not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("leave it out instead of null")
+        return value
 
     @model_validator(mode="after")
     def _one_end(self) -> NewSilence:

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from shared.catalog import TWG_PRIORITY
-from shared.events.rejections import field_path
+from shared.events.rejections import field_path, plain_message
 
 SAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "config" / "notifier.yaml"
 DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
@@ -158,4 +158,4 @@ def load_notifier_config(path: Path | None) -> NotifierConfig:
 
 def _line(path: Path, error: Any) -> str:
     where = field_path("", tuple(error["loc"])) or "file"
-    return f"{path}: {where}: {error['msg'].removeprefix('Value error, ')}"
+    return f"{path}: {where}: {plain_message(error['msg'])}"

@@ -75,9 +75,12 @@ def field_path(prefix: str, loc: tuple[Any, ...]) -> str:
 
 def schema_rejection(error: ValidationError, prefix: str) -> Rejection:
     """Every field error of a pydantic validation, not only the first."""
-    errors = tuple(FieldError(field_path(prefix, tuple(e["loc"])), _plain(e["msg"])) for e in error.errors())
+    errors = tuple(
+        FieldError(field_path(prefix, tuple(e["loc"])), plain_message(e["msg"])) for e in error.errors()
+    )
     return Rejection(RejectionReason.SCHEMA, errors)
 
 
-def _plain(message: str) -> str:
+def plain_message(message: str) -> str:
+    """A pydantic error message without its \"Value error, \" prefix (a validator's own words)."""
     return message.removeprefix("Value error, ")
