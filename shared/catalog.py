@@ -31,6 +31,15 @@ TWG_PRIORITY: dict[str, int] = {
     "return_reintegration": 3,
 }
 
+# Their names, as the Ministerial Declaration of 2024 sets them up ("the three Thematic
+# Working Groups, respectively on law enforcement cooperation to counter irregular migration,
+# return and reintegration and legal pathways for migration").
+TWG_NAMES: dict[str, str] = {
+    "law_enforcement": "Thematic Working Group on Law Enforcement Cooperation to Counter Irregular Migration",
+    "legal_pathways": "Thematic Working Group on Legal Pathways for Migration",
+    "return_reintegration": "Thematic Working Group on Return and Reintegration",
+}
+
 SILK_ROUTES_COUNTRIES: tuple[str, ...] = ("AFG", "BGD", "IRN", "IRQ", "PAK")
 
 

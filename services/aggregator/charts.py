@@ -13,7 +13,8 @@ from shared.status import Series
 
 WIDTH, HEIGHT = 360, 140
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 22  # room for the axis labels
-LATEST_END = date(2035, 12, 31)  # a forecast further out is drawn to here
+LATEST_END = date(2100, 12, 31)  # a forecast further out is drawn to here (and says so)
+YEAR_LABELS = 7  # at most this many year labels on the axis
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class Chart:
     years: list[tuple[float, str]]
     values: list[tuple[float, str]]
     description: str  # the same in words, for screen readers
+
+
+def long_date(day: date) -> str:
+    """The one way the dashboard writes a day: 2 December 2026."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def _short(value: float) -> str:
@@ -75,16 +81,19 @@ def indicator_chart(
         finish = min(projected, end)
         share = (finish - as_of).days / max((projected - as_of).days, 1)
         forecast = line([(as_of, actual), (finish, actual + (indicator.target - actual) * share)])
+    # The axis reaches the projected completion the text names, with a label on its year.
+    step = -(-(end.year - IMPLEMENTATION_START.year + 1) // YEAR_LABELS)
     years = [
         (x(date(year, 1, 1)), str(year))
         for year in range(IMPLEMENTATION_START.year, end.year + 1)
-        if (end.year - IMPLEMENTATION_START.year) < 8 or year % 2 == 1
+        if (year - IMPLEMENTATION_START.year) % step == 0 or year == end.year
     ]
     values = [(y(v), _short(v)) for v in sorted({low, indicator.target})]
     words = (
         f"{indicator.name}: {_short(actual) if actual is not None else 'nothing measured'} of a target of "
-        f"{_short(indicator.target)} {indicator.unit} by {indicator.target_date}"
-        + (f"; at this pace reached on {projected}" if projected else "")
+        f"{_short(indicator.target)} {indicator.unit} by {long_date(indicator.target_date)}"
+        + (f"; at this pace reached on {long_date(projected)}" if projected else "")
+        + (" (beyond the chart)" if projected and projected > end else "")
     )
     return Chart(
         WIDTH,

@@ -1,14 +1,16 @@
 """The Reference Group's dashboard at `/`: server-rendered HTML with inline SVG charts, no
 script and nothing fetched from elsewhere. The 6 priorities and their action points, each
 indicator's actual against expected and target over time with its forecast, projects,
-countries, firing alerts; any `as_of` date. Sign-in, when reads are not public, is a reader
-token kept in an HttpOnly cookie that only reads accept."""
+countries, firing alerts (all of them at `/alerts`); any `as_of` date, chosen with day, month
+and year in the page's language. Sign-in, when reads are not public, is a reader token kept
+in an HttpOnly cookie that only reads accept."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -22,13 +24,16 @@ from services.aggregator.charts import Chart, indicator_chart
 from shared import catalog
 from shared.auth import TOKEN_COOKIE, Role, allowed, role_of
 from shared.clock import Clock
+from shared.isodate import iso_date
 from shared.liveview import LiveView
 from shared.mongo import ALERTS
-from shared.readmodel import ReadModel
+from shared.readmodel import PriorityView, ReadModel
 from shared.settings import CommonSettings
 from shared.status import Status
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+TEMPLATES.env.filters["long_date"] = lambda day: long_date(day) if day else ""
+TEMPLATES.env.globals["ap_status_counts"] = lambda priority: action_point_counts(priority)
 STATUS_LABEL = {
     Status.ON_TRACK: "On track",
     Status.AT_RISK: "At risk",
@@ -38,13 +43,65 @@ STATUS_LABEL = {
 COOKIE_DAYS = 30
 
 
+MONTHS = [date(2000, month, 1).strftime("%B") for month in range(1, 13)]
+SHOWN_ALERTS = 12  # on the dashboard; /alerts lists them all
+
+
 async def firing_alerts(db: AsyncDatabase[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The notifier's firing alerts, critical first, then newest."""
+    """The notifier's firing alerts, critical first, then newest; each with the dashboard
+    anchor of what it is about (`where`)."""
     found = db[ALERTS].find(
         {"state": "firing"}, {"summary": 1, "severity": 1, "kind": 1, "subject": 1, "starts_at": 1}
     )
-    alerts = [doc async for doc in found]
+    alerts = [{**doc, "where": anchor_of(doc["subject"])} async for doc in found]
     return sorted(alerts, key=lambda a: (a["severity"] != "critical", -a["starts_at"].timestamp()))
+
+
+def anchor_of(subject: str) -> str:
+    """Where on the dashboard an alert's subject is: action_point:3.1 -> ap-3.1, and so on."""
+    kind, _, key = subject.partition(":")
+    if kind == "action_point":
+        return f"ap-{key}"
+    if kind == "priority":
+        return f"priority-{key}"
+    return f"project-{key.partition('/')[0]}"  # a project, or a milestone of one
+
+
+def long_date(day: date | datetime) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def action_point_counts(priority: PriorityView) -> str:
+    """Why a priority card has its colour: "2 of 6 action points behind · 1 without data"."""
+    counts = Counter(ap.status for ap in priority.action_points)
+    total = len(priority.action_points)
+    if counts[Status.ON_TRACK] == total:
+        return f"all {total} action points on track"
+    words = {Status.BEHIND: "behind", Status.NO_DATA: "without data", Status.AT_RISK: "at risk"}
+    parts = [f"{counts[status]} {word}" for status, word in words.items() if counts[status]]
+    first, *rest = parts
+    number, _, word = first.partition(" ")
+    return " · ".join([f"{number} of {total} action points {word}", *rest])
+
+
+def chosen_day(query: Mapping[str, str], today: date) -> tuple[date, str | None]:
+    """The day asked for: `as_of` (YYYY-MM-DD), or `day`, `month` and `year` (the form's
+    selects); today when none is given. A second value is the problem, in words."""
+    as_of = query.get("as_of")
+    if as_of is not None:
+        try:
+            return iso_date(as_of), None
+        except ValueError:
+            return today, f"“{as_of[:40]}” is not a date. Choose a day below, or write it YYYY-MM-DD."
+    parts = [query.get(name) for name in ("year", "month", "day")]
+    if not any(parts):
+        return today, None
+    try:
+        year, month, day = (int(part or "") for part in parts)
+        return date(year, month, day), None
+    except ValueError:
+        shown = " ".join(part or "?" for part in reversed(parts))
+        return today, f"There is no such day as {shown}. Choose another."
 
 
 def charts(view: LiveView, model: ReadModel) -> dict[str, Chart]:
@@ -68,36 +125,55 @@ def create_dashboard(settings: CommonSettings, db: AsyncDatabase[dict[str, Any]]
     """Needs `app.state.view` and `app.state.clock`, as the read API does."""
     router = APIRouter(include_in_schema=False)
 
+    def page(request: Request, day: date, today: date) -> dict[str, Any]:
+        """What every page shows around its figures: the day, the date form, sign-out."""
+        return {
+            "as_of": day,
+            "today": today,
+            "months": MONTHS,
+            "years": range(
+                catalog.IMPLEMENTATION_START.year, max(today.year, catalog.IMPLEMENTATION_END.year) + 1
+            ),
+            "signed_in": TOKEN_COOKIE in request.cookies,
+        }
+
     @router.get("/", response_class=HTMLResponse)
-    async def dashboard(request: Request, as_of: str | None = None) -> Response:
+    async def dashboard(request: Request) -> Response:
         if not allowed(request, Role.READER, settings):
             return RedirectResponse("/login", status_code=303)
         view: LiveView = request.app.state.view
         clock: Clock = request.app.state.clock
         today = clock().date()
-        day, problem = today, None
-        if as_of:
-            try:
-                day = date.fromisoformat(as_of)
-            except ValueError:
-                problem = f"“{as_of}” is not a date (YYYY-MM-DD); showing today."
+        day, problem = chosen_day(request.query_params, today)
+        if problem is not None:  # never today's figures under a date that was not asked for
+            context = {**page(request, today, today), "problem": problem}
+            return TEMPLATES.TemplateResponse(request, "bad_date.html", context, status_code=400)
         if not view.ready.is_set():
             return TEMPLATES.TemplateResponse(request, "loading.html", {}, status_code=503)
         model = await view.read_model_off_loop(day)
+        alerts = await firing_alerts(db)
         context = {
+            **page(request, day, today),
             "model": model,
-            "today": today,
-            "problem": problem,
             "labels": STATUS_LABEL,
             "charts": await asyncio.to_thread(charts, view, model),  # may fold in new facts
             "ap_counts": Counter(ap.status for ap in model.action_points.values()),
             "stale": sum(ap.stale for ap in model.action_points.values()),
-            "alerts": await firing_alerts(db),
-            "twg": {p.id: p.twg for p in catalog.priorities()},
-            "period_start": catalog.IMPLEMENTATION_START,
-            "signed_in": TOKEN_COOKIE in request.cookies,
+            "alerts": alerts[:SHOWN_ALERTS],
+            "alert_count": len(alerts),
+            "twg_names": catalog.TWG_NAMES,
         }
         return TEMPLATES.TemplateResponse(request, "dashboard.html", context)
+
+    @router.get("/alerts", response_class=HTMLResponse)
+    async def alerts_page(request: Request) -> Response:
+        """Every alert firing now, each with its anchor (alert-<fingerprint>) for links."""
+        if not allowed(request, Role.READER, settings):
+            return RedirectResponse("/login", status_code=303)
+        clock: Clock = request.app.state.clock
+        today = clock().date()
+        context = {**page(request, today, today), "alerts": await firing_alerts(db)}
+        return TEMPLATES.TemplateResponse(request, "alerts.html", context)
 
     @router.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request) -> Response:

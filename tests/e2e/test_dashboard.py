@@ -4,9 +4,11 @@ the date picker, the statuses changing with it; a screenshot into test-output/."
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -17,8 +19,10 @@ from services.aggregator.app import create_app as create_aggregator
 from services.aggregator.settings import AggregatorSettings
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
+from services.notifier.app import create_app as create_notifier
+from services.notifier.settings import NotifierSettings
 from shared.clock import fixed_clock
-from shared.mongo import EVENTS, connect
+from shared.mongo import ALERTS, EVENTS, connect
 from shared.stack import StackEndpoints
 from tests.browser import CHROMIUM_ARGS, chromium
 from tests.cli import cfamon
@@ -60,10 +64,19 @@ async def dashboard(stack: StackEndpoints, isolation: dict[str, str]) -> AsyncIt
                     return len(sent) > 20 and sent[-1] == sent[-20] > 0  # unchanged for 2 s
 
                 await eventually(settled, timeout=120, what="the simulated reports stored")
+                # The notifier evaluates at start: its firing alerts are what the page lists.
+                notifier = service_settings(NotifierSettings, stack, isolation, notifier_tick_seconds=0.1)
+                async with running(create_notifier(notifier, clock)):
+                    alerts = mongo[intake.mongodb_db][ALERTS]
+                    await eventually(lambda: _has(alerts), what="the notifier's first evaluation")
                 yield Dashboard(server.url, sent[-1])
     finally:
         await mongo.drop_database(intake.mongodb_db)
         await mongo.close()
+
+
+async def _has(collection: Any) -> bool:
+    return await collection.count_documents({"state": "firing"}) > 0
 
 
 async def _priority_statuses(page: Page) -> dict[str, str]:
@@ -100,31 +113,80 @@ async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(da
             projects = await page.locator('tr[id^="project-SIM-"]').count()
             assert projects == 16
 
-            # An action point opened: its indicators, each with its chart and figures.
+            # Each priority card says why it has its colour.
+            counts = await page.locator('[data-priority="5"] .counts').inner_text()
+            assert re.fullmatch(r"\d+ of \d+ action points (behind|without data|at risk)( · .+)?", counts), (
+                counts
+            )
+
+            # An action point looks openable (a marker that turns), opens on a click, and
+            # shows its indicators, each with its chart sized to its card.
             ap = page.locator("details#ap-5\\.1")
+            toggle = ap.locator("summary .toggle")
+            assert await toggle.is_visible() and await toggle.inner_text() == "▸"
+            assert await ap.locator("summary").evaluate("s => getComputedStyle(s).cursor") == "pointer"
             await ap.locator("summary").click()
+            assert await toggle.evaluate("t => getComputedStyle(t).transform") != "none"  # turned
             indicator = ap.locator(".indicator").first
             await indicator.locator("svg polyline").first.wait_for(state="visible")
             assert "target" in await indicator.locator(".figures").inner_text()
-            assert await indicator.locator("svg").get_attribute("aria-label")
+            card, chart = await indicator.bounding_box(), await indicator.locator("svg").bounding_box()
+            assert card and chart and chart["width"] <= card["width"]  # never wider than its card
+            assert chart["width"] >= 0.8 * min(card["width"], 560)  # and filling it, up to 560 px
+            description = await indicator.locator("svg").get_attribute("aria-label") or ""
+            years = await indicator.locator("svg text").all_text_contents()
+            reached = re.search(r"reached on \d+ \w+ (\d{4})", description)
+            if reached:  # the axis goes as far as the text says
+                assert reached[1] in years, (description, years)
             TEST_OUTPUT.mkdir(exist_ok=True)
             shot = TEST_OUTPUT / "dashboard.png"
             await page.screenshot(path=str(shot), full_page=True)
             await ap.screenshot(path=str(TEST_OUTPUT / "dashboard-action-point-5.1.png"))
+            await page.goto(dashboard.url + "/")
             await page.screenshot(path=str(TEST_OUTPUT / "dashboard-top.png"))
 
-            # The date picker: early in 2025 little was due, and the figures are those of then.
-            await page.fill("#as_of", "2025-03-01")
+            # Alerts in words, dates in one format, and a page that lists them all.
+            listed = await page.locator("ul.alerts li").all_inner_texts()
+            assert listed, "the notifier's alerts are not shown"
+            for line in listed:
+                assert not re.search(r"\d{4}-\d{2}-\d{2}", line), line
+                assert re.search(r"since \d{1,2} [A-Z][a-z]+ \d{4}$", line), line
+            assert "/v1/alerts" not in await page.content()
+            await page.click("#all-alerts")
+            assert page.url.endswith("/alerts")
+            everything = await page.locator("ul.alerts li").count()
+            assert everything >= len(listed)
+            first = page.locator("ul.alerts li").first
+            assert (await first.get_attribute("id") or "").startswith("alert-")
+            await page.screenshot(path=str(TEST_OUTPUT / "dashboard-alerts.png"), full_page=True)
+            await first.locator("a").click()  # to what the alert is about, on the dashboard
+            assert re.search(r"/#(ap-|priority-|project-)", page.url), page.url
+            await page.goto(dashboard.url + "/")
+
+            # The date picker: day, month and year in the page's language; early in 2025
+            # little was due, and the figures are those of then.
+            assert await page.locator("#month option").first.inner_text() == "January"
+            await page.select_option("#day", "1")
+            await page.select_option("#month", "3")
+            await page.select_option("#year", "2025")
             async with page.expect_navigation():
-                await page.click("header button[type=submit]")
-            assert "as_of=2025-03-01" in page.url
+                await page.click("header form.as-of button[type=submit]")
+            assert "day=1&month=3&year=2025" in page.url
             assert await page.locator("#as-of").inner_text() == "1 March 2025"
             early = await _priority_statuses(page)
             assert early != today, "the statuses did not change with as_of"
             await page.screenshot(path=str(TEST_OUTPUT / "dashboard-2025-03-01.png"), full_page=True)
-            bad = await page.goto(dashboard.url + "/?as_of=someday")
-            assert bad is not None and bad.status == 200
-            assert "is not a date" in await page.locator(".note").inner_text()
+            by_link = await page.goto(dashboard.url + "/?as_of=2025-03-01")
+            assert by_link is not None and by_link.status == 200
+            assert await page.locator("#as-of").inner_text() == "1 March 2025"
+            # A bad date is said so, and no figures are shown under it.
+            for bad_query in ("as_of=someday", "day=31&month=2&year=2026"):
+                bad = await page.goto(f"{dashboard.url}/?{bad_query}")
+                assert bad is not None and bad.status == 400
+                assert await page.locator("#problem").is_visible()
+                assert await page.locator("article.priority").count() == 0
+            await page.goto(f"{dashboard.url}/?as_of=someday")
+            assert "“someday” is not a date" in await page.locator("#problem").inner_text()
         finally:
             await browser.close()
     print(

@@ -45,13 +45,24 @@ def test_the_actual_steps_up_to_as_of_and_the_forecast_goes_on_to_the_projected_
     forecast = points(chart.forecast)
     assert forecast[0] == actual[-1]
     assert forecast[-1][0] == WIDTH - RIGHT and abs(forecast[-1][1] - chart.target_y) < 0.2
-    assert "reached on 2033-01-01" in chart.description
+    assert "reached on 1 January 2033" in chart.description
+    assert chart.years[-1][1] == "2033"  # the axis reaches the year the text names
     assert all(0 <= y <= HEIGHT for _, y in actual + forecast)
 
 
-def test_a_forecast_beyond_2035_is_cut_at_the_end_of_2035_short_of_the_target() -> None:
+def test_a_far_forecast_is_drawn_to_its_year_with_a_readable_axis() -> None:
     series = Series((date(2025, 6, 30),), (10,))
     chart = indicator_chart(INDICATOR, series, date(2026, 7, 1), date(2090, 1, 1), 10)
     end_x, end_y = points(chart.forecast)[-1]
+    assert end_x == WIDTH - RIGHT and abs(end_y - chart.target_y) < 0.2  # it reaches the target then
+    assert chart.years[-1][1] == "2090" and "reached on 1 January 2090" in chart.description
+    assert len(chart.years) <= 8  # labels that do not overlap
+
+
+def test_a_forecast_past_the_drawable_end_stops_short_of_the_target() -> None:
+    series = Series((date(2025, 6, 30),), (1,))
+    chart = indicator_chart(INDICATOR, series, date(2026, 7, 1), date(2400, 1, 1), 1)
+    end_x, end_y = points(chart.forecast)[-1]
     assert end_x == WIDTH - RIGHT and end_y > chart.target_y
-    assert chart.years[-1][1] in {str(LATEST_END.year), str(LATEST_END.year - 1)}
+    assert chart.years[-1][1] == str(LATEST_END.year)
+    assert "reached on 1 January 2400 (beyond the chart)" in chart.description

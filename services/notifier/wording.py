@@ -1,0 +1,143 @@
+"""How the notifier writes for people, in one place: figures at the precision they are counted
+in, days and moments in one format, groups by the names their members use. Pure."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from pydantic import BaseModel
+
+# The Reference Group, and the Thematic Working Groups as the Budapest Process Ministerial
+# Declaration of 2024 names them ("three Thematic Working Groups, respectively on law
+# enforcement cooperation to counter irregular migration, return and reintegration and legal
+# pathways for migration"; ../shared/reference/ministerial-declaration-2024.txt).
+GROUP_NAMES: dict[str, str] = {
+    "reference_group": "Reference Group",
+    "law_enforcement": "Thematic Working Group on Law Enforcement Cooperation to Counter Irregular Migration",
+    "legal_pathways": "Thematic Working Group on Legal Pathways for Migration",
+    "return_reintegration": "Thematic Working Group on Return and Reintegration",
+}
+PERCENT_UNITS = frozenset({"%", "percent", "per cent", "percentage", "percentages"})
+# English month names whatever the process's locale (strftime's %B follows the locale).
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def group_name(receiver: str) -> str:
+    """reference_group -> Reference Group, legal_pathways -> Thematic Working Group on ..."""
+    return GROUP_NAMES.get(receiver, receiver.replace("_", " "))
+
+
+def _rounded(value: float, places: int) -> Decimal:
+    """Half up, as people round (255.5 -> 256), never a negative zero."""
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP) + 0
+
+
+def is_percent(unit: str) -> bool:
+    return unit.strip().lower() in PERCENT_UNITS
+
+
+def number(value: float, unit: str = "") -> str:
+    """A figure without its unit: a percentage to one decimal at most (42%, 42.5%); anything
+    else counts things (people, inspectors, agreements), so it is whole, with thousands
+    separators (12,500)."""
+    if not math.isfinite(value):
+        return str(value)
+    if is_percent(unit):
+        return f"{_rounded(value, 1):,}".removesuffix(".0") + "%"
+    return f"{_rounded(value, 0):,}"
+
+
+def quantity(value: float, unit: str) -> str:
+    """A figure with its unit: 137 inspectors, 12,500 people, 42%."""
+    if is_percent(unit):
+        return number(value, unit)
+    return f"{number(value)} {unit.strip()}".rstrip()
+
+
+def ratio(value: float) -> str:
+    """Two decimals: 0.54, 1.00."""
+    return str(_rounded(value, 2)) if math.isfinite(value) else str(value)
+
+
+def long_date(day: date) -> str:
+    """The one way the notifier writes a day: 2 December 2026."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def moment(at: datetime) -> str:
+    """A moment, in UTC: 2 December 2026, 09:00 UTC (a naive time is taken as UTC)."""
+    utc = at.astimezone(UTC) if at.tzinfo is not None else at
+    return f"{long_date(utc)}, {utc:%H:%M} UTC"
+
+
+def day_of(value: object) -> date | None:
+    """The day of a date, a datetime (its UTC day) or an ISO 8601 string of either, as the
+    alerts' annotations hold them; None for anything else."""
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo is not None else value).date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return day_of(datetime.fromisoformat(value.strip()))
+        except ValueError:
+            return None
+    return None
+
+
+def status_words(status: str) -> str:
+    return status.replace("_", " ")
+
+
+class IndicatorFigures(BaseModel):
+    """One indicator's figures as an alert's annotations hold them (rules.py)."""
+
+    name: str
+    unit: str = ""
+    actual: float | None = None
+    expected: float
+    target: float
+    target_date: date | None = None  # absent from alerts made before it was annotated
+    ratio: float | None = None
+    status: str
+    projected_completion: date | None = None
+
+
+def indicator_line(figures: IndicatorFigures) -> str:
+    """Return cases monitored: 1,234 cases against 2,356 expected by now (0.52 of the progress
+    expected, behind); target 10,000 by 31 December 2030, reached at this pace on 14 June 2036"""
+    f = figures
+    expected = number(f.expected, f.unit)
+    if f.actual is None:
+        line = f"{f.name}: nothing reported yet, {expected} expected by now"
+    else:
+        line = f"{f.name}: {quantity(f.actual, f.unit)} against {expected} expected by now"
+    pace = f"{ratio(f.ratio)} of the progress expected, " if f.ratio is not None else ""
+    line += f" ({pace}{status_words(f.status)}); target {number(f.target, f.unit)}"
+    if f.target_date is not None:
+        line += f" by {long_date(f.target_date)}"
+    if f.projected_completion is not None:
+        line += f", reached at this pace on {long_date(f.projected_completion)}"
+    return line
+
+
+def dashboard_link(dashboard_url: str | None, fingerprint: str) -> str | None:
+    """Where the dashboard shows an alert (its /alerts page, at the alert's anchor)."""
+    if not dashboard_url:
+        return None
+    return f"{dashboard_url.rstrip('/')}/alerts#alert-{fingerprint}"
