@@ -50,8 +50,9 @@ class Run:
         return int(found[1]) if found else 0
 
 
-def schemathesis(app: FastAPI, token: str) -> Run:
-    """`st run` against the app served over real HTTP, every check, a fixed seed."""
+def schemathesis(app: FastAPI, token: str, workdir: Path) -> Run:
+    """`st run` against the app served over real HTTP, every check, a fixed seed (its cache
+    in `workdir`, not in the repository)."""
     st = Path(sys.executable).with_name("st")
     with ServerThread(app) as server:
         done = subprocess.run(
@@ -74,6 +75,7 @@ def schemathesis(app: FastAPI, token: str) -> Run:
             capture_output=True,
             text=True,
             timeout=600,
+            cwd=workdir,
         )
     return Run(done.returncode, done.stdout + done.stderr)
 
@@ -87,22 +89,26 @@ def assert_passes(run: Run, at_least: int) -> None:
 TOKENS = {"operator_token": OPERATOR, "reader_token": READER}
 
 
-def test_intake_answers_as_its_document_says(stack: StackEndpoints, isolation: dict[str, str]) -> None:
+def test_intake_answers_as_its_document_says(
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
+) -> None:
     settings = service_settings(IntakeSettings, stack, isolation, **TOKENS)
     with MongoClient(settings.mongodb_url) as mongo:
         mongo[settings.mongodb_db][REGISTRY].insert_one(
             registered(project_id(), token=PROJECT_TOKEN).to_document()
         )
-    assert_passes(schemathesis(create_intake(settings), PROJECT_TOKEN), at_least=4)
+    assert_passes(schemathesis(create_intake(settings), PROJECT_TOKEN, tmp_path), at_least=4)
 
 
 def test_the_aggregator_answers_as_its_document_says(
-    stack: StackEndpoints, isolation: dict[str, str]
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
 ) -> None:
     settings = service_settings(AggregatorSettings, stack, isolation, **TOKENS)
-    assert_passes(schemathesis(create_aggregator(settings), READER), at_least=10)
+    assert_passes(schemathesis(create_aggregator(settings), READER, tmp_path), at_least=10)
 
 
-def test_the_notifier_answers_as_its_document_says(stack: StackEndpoints, isolation: dict[str, str]) -> None:
+def test_the_notifier_answers_as_its_document_says(
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
+) -> None:
     settings = service_settings(NotifierSettings, stack, isolation, **TOKENS)
-    assert_passes(schemathesis(create_notifier(settings), OPERATOR), at_least=8)
+    assert_passes(schemathesis(create_notifier(settings), OPERATOR, tmp_path), at_least=8)
