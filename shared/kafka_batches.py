@@ -132,6 +132,12 @@ class UnreadableLog:
         self.count = 0
         self.last: str | None = None
 
+    def expect(self, topic: str) -> None:
+        """Show the series of `topic` at 0 before anything goes wrong (dashboards, alerts)."""
+        if self._counter is not None:
+            for codec in CODECS.values():
+                self._counter.labels(topic=topic, codec=codec)
+
     def saw(self, records: Iterable[KafkaRecord]) -> None:
         for record in records:
             if isinstance(value := record.value, UnreadableBatch):

@@ -24,6 +24,7 @@ class AggregatorMetrics:
         self, metrics: ServiceMetrics, settings: AggregatorSettings, view: LiveView, clock: Clock
     ) -> None:
         self.unreadable = metrics.unreadable
+        self.unreadable.expect(settings.topics.validated)
         self._stored = metrics.counter("cfa_events_stored_total", "Events stored (redeliveries not counted)")
         self._ignored = metrics.counter(
             "cfa_events_ignored_total",

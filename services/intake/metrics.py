@@ -27,6 +27,7 @@ def claimed_type(refused: Refused) -> str:
 class IntakeMetrics:
     def __init__(self, metrics: ServiceMetrics, settings: IntakeSettings) -> None:
         self.unreadable = metrics.unreadable
+        self.unreadable.expect(settings.topics.raw)
         self._accepted = metrics.counter(
             "cfa_events_accepted_total", "Events accepted onto bp.events.v1", ["type"]
         )
