@@ -40,3 +40,25 @@ def iso_datetime(value: Any) -> Any:
 
 
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(iso_datetime)]
+
+
+# English month names whatever the process's locale (strftime's %B follows the locale).
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def long_date(day: date) -> str:
+    """The one way a person reads a day here: 2 December 2026."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

@@ -9,6 +9,7 @@ from datetime import date
 
 from shared.catalog import IMPLEMENTATION_START
 from shared.framework import Indicator
+from shared.isodate import long_date
 from shared.status import Series
 
 WIDTH, HEIGHT = 360, 140
@@ -29,11 +30,6 @@ class Chart:
     years: list[tuple[float, str]]
     values: list[tuple[float, str]]
     description: str  # the same in words, for screen readers
-
-
-def long_date(day: date) -> str:
-    """The one way the dashboard writes a day: 2 December 2026."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def _short(value: float) -> str:

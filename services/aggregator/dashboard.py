@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -24,7 +24,7 @@ from services.aggregator.charts import Chart, indicator_chart
 from shared import catalog
 from shared.auth import TOKEN_COOKIE, Role, allowed, role_of
 from shared.clock import Clock
-from shared.isodate import iso_date
+from shared.isodate import MONTHS, iso_date, long_date
 from shared.liveview import LiveView
 from shared.mongo import ALERTS
 from shared.readmodel import PriorityView, ReadModel
@@ -43,7 +43,6 @@ STATUS_LABEL = {
 COOKIE_DAYS = 30
 
 
-MONTHS = [date(2000, month, 1).strftime("%B") for month in range(1, 13)]
 SHOWN_ALERTS = 12  # on the dashboard; /alerts lists them all
 
 
@@ -65,10 +64,6 @@ def anchor_of(subject: str) -> str:
     if kind == "priority":
         return f"priority-{key}"
     return f"project-{key.partition('/')[0]}"  # a project, or a milestone of one
-
-
-def long_date(day: date | datetime) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 def action_point_counts(priority: PriorityView) -> str:

@@ -51,7 +51,9 @@ def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAP
     frameworks = FrameworkSource(db, settings.results_framework)
     view = LiveView(load_framework(settings.results_framework), settings.thresholds)
     lease = timedelta(seconds=settings.notifier_lease_seconds)
-    evaluator = Evaluator(view, store, mongo, config, settings.topics.alerts, clock, owner, lease)
+    evaluator = Evaluator(
+        view, store, mongo, config, settings.topics.alerts, clock, owner, lease, settings.dashboard_url
+    )
     http = httpx.AsyncClient(timeout=10)
     smtp = SmtpSender(settings.smtp_url.get_secret_value(), settings.smtp_ca_file)
     channels = Channels(smtp, http, broker)

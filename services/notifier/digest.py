@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 from services.notifier.lifecycle import Alert, AlertState
 from services.notifier.render import one_line
+from services.notifier.wording import quantity
+from shared.isodate import long_date
 from shared.readmodel import ReadModel, late_indicators
 
 
@@ -26,7 +28,7 @@ def next_digest(due_at: datetime | None, now: datetime, every: timedelta) -> tup
 
 
 def digest_lines(model: ReadModel, alerts: Iterable[Alert], since: datetime) -> list[str]:
-    lines = [f"Status of the Call for Action as of {model.as_of}:", ""]
+    lines = [f"Status of the Call for Action as of {long_date(model.as_of)}:", ""]
     for p in model.priorities:
         counts: dict[str, int] = {}
         for a in p.action_points:
@@ -34,15 +36,15 @@ def digest_lines(model: ReadModel, alerts: Iterable[Alert], since: datetime) -> 
         spread = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(counts.items()))
         lines.append(f"Priority {p.id}: {str(p.status).replace('_', ' ').upper()} ({spread}) — {p.title}")
     changed = [a for a in alerts if a.starts_at >= since or (a.ends_at is not None and a.ends_at >= since)]
-    lines += ["", f"Since {since:%Y-%m-%d}:"]
+    lines += ["", f"Since {long_date(since)}:"]
     lines += [
         f"  {'resolved' if a.state is AlertState.RESOLVED else 'new'}: {one_line(a.summary)}"
         for a in sorted(changed, key=lambda a: a.starts_at)
     ] or ["  no alert started or resolved"]
     lines += ["", "Projected late at the pace so far:"]
     lines += [
-        f"  {ap.id} {i.name}: target {i.target:g} {i.unit} by {i.target_date}, projected "
-        + (str(i.projected_completion) if i.projected_completion else "never at this pace")
+        f"  {ap.id} {i.name}: target {quantity(i.target, i.unit)} by {long_date(i.target_date)}, projected "
+        + (long_date(i.projected_completion) if i.projected_completion else "never at this pace")
         for ap, i in late_indicators(model.action_points.values())
     ] or ["  nothing"]
     return lines

@@ -85,8 +85,10 @@ class Evaluator:
         clock: Clock,
         owner: str,
         lease: timedelta = timedelta(seconds=30),
+        dashboard_url: str | None = None,
     ) -> None:
         self._view, self._store, self._mongo = view, store, mongo
+        self._dashboard_url = dashboard_url  # the e-mails link each alert there
         self._config = config
         self._topic = alerts_topic
         self._clock = clock
@@ -152,7 +154,7 @@ class Evaluator:
             updated, notices = due(alerts, now, self._timing, await self._store.silences())
             alerts = {**alerts, **updated}
             changed = [a for fp, a in alerts.items() if before.get(fp) != a]
-            entries = outbox_entries(notices, self._config, self._topic, now)
+            entries = outbox_entries(notices, self._config, self._topic, now, self._dashboard_url)
             async with self._mongo.start_session() as session, await session.start_transaction():
                 await self._store.save(changed, entries, session)
             firing = sum(a.state == "firing" for a in alerts.values())

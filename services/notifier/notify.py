@@ -17,6 +17,7 @@ from services.notifier.config import NotifierConfig
 from services.notifier.digest import digest_html
 from services.notifier.lifecycle import Notice
 from services.notifier.render import alert_json, email_html, email_text, subject_line, webhook_body
+from shared.isodate import long_date
 
 Channel = Literal["email", "webhook", "kafka"]
 Status = Literal["pending", "sending", "sent", "failed"]
@@ -58,13 +59,18 @@ def entry_id(*parts: str) -> str:
 
 
 def outbox_entries(
-    notices: Sequence[Notice], config: NotifierConfig, alerts_topic: str, now: datetime
+    notices: Sequence[Notice],
+    config: NotifierConfig,
+    alerts_topic: str,
+    now: datetime,
+    dashboard_url: str | None = None,
 ) -> list[OutboxEntry]:
+    """`dashboard_url`: the dashboard's public address, for the e-mails' links to each alert."""
     entries: list[OutboxEntry] = []
     for receiver in sorted(config.receivers()):
         mine = [n for n in notices if receiver in n.alert.receivers]
         if mine:
-            entries += _for_receiver(receiver, mine, config, now)
+            entries += _for_receiver(receiver, mine, config, now, dashboard_url)
     for notice in notices:  # bp.alerts.v1: one record per notice, keyed by fingerprint
         entries.append(
             OutboxEntry(
@@ -82,7 +88,7 @@ def outbox_entries(
 
 
 def _for_receiver(
-    receiver: str, notices: list[Notice], config: NotifierConfig, now: datetime
+    receiver: str, notices: list[Notice], config: NotifierConfig, now: datetime, dashboard_url: str | None
 ) -> list[OutboxEntry]:
     keys = sorted(n.key for n in notices)
     fingerprints = [n.alert.fingerprint for n in notices]
@@ -100,8 +106,8 @@ def _for_receiver(
                     "from": config.sender,
                     "to": list(recipients.email),
                     "subject": subject_line(notices),
-                    "text": email_text(receiver, notices),
-                    "html": email_html(receiver, notices),
+                    "text": email_text(receiver, notices, dashboard_url),
+                    "html": email_html(receiver, notices, dashboard_url),
                 },
                 fingerprints=fingerprints,
                 next_attempt_at=now,
@@ -143,7 +149,7 @@ def digest_entry(
         payload={
             "from": config.sender,
             "to": list(recipients.email),
-            "subject": f"[Call for Action Monitor] Weekly digest, {due_at:%Y-%m-%d}",
+            "subject": f"[Call for Action Monitor] Weekly digest, {long_date(due_at)}",
             "text": "\n".join(lines),
             "html": digest_html(lines),
         },

@@ -3,7 +3,9 @@
 Texts reported by projects (titles of projects and milestones) and taken from the catalog
 reach people here, so they are made inert: one line each (no header or line can be added),
 HTML-escaped in HTML, and escaped per platform in Slack mrkdwn and Teams card text, so no
-mention, link or markup can be made from them."""
+mention, link or markup can be made from them. The e-mails are written for the groups' members
+(figures, days and group names as wording.py writes them, a link to each alert on the
+dashboard when CFA_DASHBOARD_URL is set, no fingerprint or subject key in the text)."""
 
 from __future__ import annotations
 
@@ -16,8 +18,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from services.notifier.lifecycle import AlertState, Notice
+from services.notifier.lifecycle import Alert, AlertState, Notice
 from services.notifier.rules import AlertKind, Severity
+from services.notifier.wording import (
+    IndicatorFigures,
+    dashboard_link,
+    day_of,
+    group_name,
+    indicator_line,
+    moment,
+)
+from shared.isodate import long_date
 
 HEADLINE = {
     "firing": "FIRING",
@@ -65,51 +76,89 @@ def subject_line(notices: Sequence[Notice]) -> str:
     return f"{headline(notices)}: {first}{more}"
 
 
-def _details(notice: Notice) -> list[str]:
-    a = notice.alert.annotations
-    lines = []
-    for name in ("title", "text", "project", "implementer"):
-        if a.get(name):
-            lines.append(f"{name.capitalize()}: {a[name]}")
-    for figure in a.get("indicators", []):
-        lines.append(
-            f"{figure['name']}: {figure['actual']} {figure['unit']} against {figure['expected']} expected "
-            f"by now (target {figure['target']}; ratio {figure['ratio']}; {figure['status']})"
-        )
-    for name in ("last_activity_at", "last_report_at", "due_date"):
-        if a.get(name):
-            lines.append(f"{name.replace('_', ' ').capitalize()}: {a[name]}")
+EMAIL_HEADLINE = {
+    "firing": "New",
+    "repeat": "Still open",
+    "resolved": "Resolved",
+    "silence_ended": "Still open, its silence has ended",
+}
+TITLE_LABEL = {AlertKind.PRIORITY_BEHIND: "Priority goal", AlertKind.PROJECT_SILENT: "Project"}
+LABEL = {"text": "Action point", "project": "Project", "implementer": "Implemented by"}
+DAY_LABEL = {"last_activity_at": "Last activity", "last_report_at": "Last report", "due_date": "Due"}
+LINKED = "Each link opens the alert on the Call for Action Monitor dashboard."
+UNLINKED = (
+    "You will find these alerts, with their latest figures, on the Alerts page of the "
+    "Call for Action Monitor dashboard."
+)
+REMINDERS = "Reminders of an alert stop once the monitor's operators acknowledge or silence it."
+
+
+def _details(alert: Alert) -> list[str]:
+    """The alert's annotations in words, one line each (titles and texts as reported)."""
+    a = alert.annotations
+    lines = [f"{TITLE_LABEL.get(alert.kind, 'Title')}: {a['title']}"] if a.get("title") else []
+    lines += [f"{label}: {a[name]}" for name, label in LABEL.items() if a.get(name)]
+    lines += [indicator_line(IndicatorFigures.model_validate(f)) for f in a.get("indicators", [])]
+    days = {label: day_of(a.get(name)) for name, label in DAY_LABEL.items()}
+    lines += [f"{label}: {long_date(day)}" for label, day in days.items() if day is not None]
     return [one_line(line) for line in lines]
 
 
-def email_text(receiver: str, notices: Sequence[Notice]) -> str:
-    blocks = [f"To the {receiver.replace('_', ' ')}:", ""]
+def _headline(notice: Notice) -> str:
+    return f"{EMAIL_HEADLINE[notice.event]}, {notice.alert.severity}"
+
+
+def _when(notice: Notice) -> str:
+    alert = notice.alert
+    if notice.event == "resolved" and alert.ends_at is not None:
+        return f"Resolved on {moment(alert.ends_at)}; open since {moment(alert.starts_at)}"
+    return f"Open since {moment(alert.starts_at)}"
+
+
+def _greeting(receiver: str, notices: Sequence[Notice]) -> tuple[str, str]:
+    many = "s" if len(notices) > 1 else ""
+    return (
+        f"Dear members of the {group_name(receiver)},",
+        f"The Call for Action Monitor has news of {len(notices)} alert{many}.",
+    )
+
+
+def email_text(receiver: str, notices: Sequence[Notice], dashboard_url: str | None = None) -> str:
+    """The text part: the group by its name, each alert in words with a link to it on the
+    dashboard (when its address is set); no fingerprint or subject key."""
+    greeting, news = _greeting(receiver, notices)
+    blocks = [greeting, "", news, ""]
     for n in notices:
-        alert = n.alert
-        blocks.append(f"[{HEADLINE[n.event]}] {alert.severity.upper()}: {one_line(alert.summary)}")
-        blocks += [f"  {line}" for line in _details(n)]
-        blocks.append(f"  Since {alert.starts_at:%Y-%m-%d %H:%M} UTC · {alert.subject} · {alert.fingerprint}")
+        blocks.append(f"[{_headline(n)}] {one_line(n.alert.summary)}")
+        blocks += [f"  {line}" for line in [*_details(n.alert), _when(n)]]
+        link = dashboard_link(dashboard_url, n.alert.fingerprint)
+        blocks += [f"  On the dashboard: {link}"] if link else []
         blocks.append("")
-    blocks.append("Acknowledge or silence at the notifier's /v1/alerts (operator token).")
+    blocks += [LINKED if dashboard_url else UNLINKED, REMINDERS]
     return "\n".join(blocks)
 
 
-def email_html(receiver: str, notices: Sequence[Notice]) -> str:
+def email_html(receiver: str, notices: Sequence[Notice], dashboard_url: str | None = None) -> str:
+    """The HTML part: as the text part; the alerts' fingerprints only in a small footer."""
+    greeting, news = _greeting(receiver, notices)
     rows = []
     for n in notices:
-        alert = n.alert
-        details = "".join(f"<li>{html.escape(line)}</li>" for line in _details(n))
+        details = "".join(f"<li>{html.escape(line)}</li>" for line in [*_details(n.alert), _when(n)])
+        link = dashboard_link(dashboard_url, n.alert.fingerprint)
+        details += (
+            f'<li><a href="{html.escape(link)}">Open this alert on the dashboard</a></li>' if link else ""
+        )
         colour = "#b00020" if n.event != "resolved" else "#2e7d32"
         rows.append(
-            f'<h3 style="color:{colour}">{HEADLINE[n.event]} · {html.escape(alert.severity.upper())}: '
-            f"{html.escape(alert.summary)}</h3><ul>{details}</ul>"
-            f"<p><small>Since {alert.starts_at:%Y-%m-%d %H:%M} UTC · {html.escape(alert.subject)} · "
-            f"{alert.fingerprint}</small></p>"
+            f'<h3 style="color:{colour}">{html.escape(_headline(n))}: {html.escape(n.alert.summary)}</h3>'
+            f"<ul>{details}</ul>"
         )
+    references = ", ".join(html.escape(n.alert.fingerprint) for n in notices)
     return (
         '<!doctype html><html><body style="font-family:sans-serif">'
-        f"<p>To the {html.escape(receiver.replace('_', ' '))}:</p>{''.join(rows)}"
-        "<p>Acknowledge or silence at the notifier's <code>/v1/alerts</code> (operator token).</p>"
+        f"<p>{html.escape(greeting)}</p><p>{html.escape(news)}</p>{''.join(rows)}"
+        f"<p>{LINKED if dashboard_url else UNLINKED}</p><p>{REMINDERS}</p>"
+        f'<p style="color:#777"><small>Alert references: {references}</small></p>'
         "</body></html>"
     )
 
@@ -155,7 +204,7 @@ def slack_body(notices: Sequence[Notice]) -> dict[str, Any]:
     texts = [f"*{HEADLINE[n.event]}* {slack_escape(n.alert.summary)}"[:SLACK_TEXT] for n in notices]
     if len(texts) > SLACK_BLOCKS:
         more = len(texts) - SLACK_BLOCKS + 1
-        texts = [*texts[: SLACK_BLOCKS - 1], f"… and {more} more: see the notifier's /v1/alerts"]
+        texts = [*texts[: SLACK_BLOCKS - 1], f"… and {more} more: on the dashboard's Alerts page"]
     return {
         "text": slack_escape(subject_line(notices)),
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": t}} for t in texts],

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from shared import catalog
+from shared.isodate import long_date
 from shared.readmodel import ActionPointView, PriorityView, ProjectView, ReadModel
 from shared.status import Status
 
@@ -86,6 +87,7 @@ def _indicator_figures(ap: ActionPointView) -> list[dict[str, Any]]:
             "actual": i.actual,
             "expected": round(i.baseline + i.expected * (i.target - i.baseline), 2),
             "target": i.target,
+            "target_date": str(i.target_date),
             "ratio": None if i.ratio is None else round(i.ratio, 2),
             "status": str(i.status),
             "projected_completion": None if i.projected_completion is None else str(i.projected_completion),
@@ -95,7 +97,7 @@ def _indicator_figures(ap: ActionPointView) -> list[dict[str, Any]]:
 
 
 def _action_point_behind(ap: ActionPointView) -> Finding:
-    behind = [i.id for i in ap.indicators if i.status is Status.BEHIND]
+    behind = [i.name for i in ap.indicators if i.status is Status.BEHIND]
     return Finding(
         AlertKind.ACTION_POINT_BEHIND,
         f"action_point:{ap.id}",
@@ -107,15 +109,19 @@ def _action_point_behind(ap: ActionPointView) -> Finding:
 
 
 def _action_point_stale(ap: ActionPointView) -> Finding:
-    since = f"since {ap.last_activity_at}" if ap.last_activity_at else "ever"
+    since = f"since {long_date(ap.last_activity_at)}" if ap.last_activity_at else "yet"
     return Finding(
         AlertKind.ACTION_POINT_STALE,
         f"action_point:{ap.id}",
         Severity.WARNING,
         (ap.priority,),
         f"Action point {ap.id} has had no activity {since}",
-        {"text": ap.text, "last_activity_at": str(ap.last_activity_at) if ap.last_activity_at else None},
+        {"text": ap.text, "last_activity_at": _text(ap.last_activity_at)},
     )
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _priorities_of(action_points: list[str]) -> tuple[int, ...]:
@@ -135,7 +141,7 @@ def _project_findings(p: ProjectView, as_of: date) -> Iterator[Finding]:
                 _priorities_of(p.action_points),
                 f"Project {p.id} has not reported for {silent_days} days "
                 f"(cadence {p.reporting_cadence_days} days)",
-                {"title": p.title, "implementer": p.implementer, "last_report_at": str(p.last_report_at)},
+                {"title": p.title, "implementer": p.implementer, "last_report_at": _text(p.last_report_at)},
             )
     for m in p.milestones:
         if m.status == "missed" or m.overdue:
@@ -144,7 +150,7 @@ def _project_findings(p: ProjectView, as_of: date) -> Iterator[Finding]:
                 f"milestone:{p.id}/{m.id}",
                 Severity.WARNING,
                 _priorities_of([m.action_point]),
-                f"Milestone {m.id} of {p.id} ({m.title}) was due {m.due_date}: "
+                f"Milestone {m.id} of {p.id} ({m.title}) was due {long_date(m.due_date)}: "
                 + ("missed" if m.status == "missed" else "overdue, not reported met"),
                 {"project": p.title, "action_point": m.action_point, "due_date": str(m.due_date)},
             )

@@ -48,6 +48,11 @@ class NotifierSettings(StatusSettings):
     notifier_tick_seconds: float = Field(
         1.0, gt=0, description="How often the notifier looks for due notices and sends its outbox"
     )
+    dashboard_url: str | None = Field(
+        None,
+        description="Public address of the aggregator's dashboard, for links in notifications, "
+        "e.g. https://monitor.example.org (unset: the e-mails say where to look, without links)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -71,6 +76,24 @@ class NotifierSettings(StatusSettings):
         credentials = unquote(url.username or "") + unquote(url.password or "")
         if not credentials.isascii():
             raise ValueError("user and password must be ASCII (SMTP login takes no other)")
+        return value
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _dashboard(cls, value: str | None) -> str | None:
+        """An http(s) address that people can open (empty: unset); each alert's link is added
+        to its path, so it has no query or fragment."""
+        if value is None or not value.strip():
+            return None
+        url = urlsplit(value)
+        try:
+            port_ok = url.port is None or url.port > 0
+        except ValueError:
+            port_ok = False
+        if url.scheme not in ("http", "https") or not url.hostname or not port_ok:
+            raise ValueError("must be an http:// or https:// address, e.g. https://monitor.example.org")
+        if url.username is not None or any(c in value for c in "?# ") or not value.isprintable():
+            raise ValueError("must be a plain address: no user, password, query, fragment or space")
         return value
 
     @field_validator("smtp_ca_file")

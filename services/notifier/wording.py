@@ -5,36 +5,18 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from pydantic import BaseModel
 
-# The Reference Group, and the Thematic Working Groups as the Budapest Process Ministerial
-# Declaration of 2024 names them ("three Thematic Working Groups, respectively on law
-# enforcement cooperation to counter irregular migration, return and reintegration and legal
-# pathways for migration"; ../shared/reference/ministerial-declaration-2024.txt).
-GROUP_NAMES: dict[str, str] = {
-    "reference_group": "Reference Group",
-    "law_enforcement": "Thematic Working Group on Law Enforcement Cooperation to Counter Irregular Migration",
-    "legal_pathways": "Thematic Working Group on Legal Pathways for Migration",
-    "return_reintegration": "Thematic Working Group on Return and Reintegration",
-}
+from shared.catalog import TWG_NAMES
+from shared.isodate import long_date
+
+# The receivers by their names: the Reference Group, and the Thematic Working Groups as the
+# Ministerial Declaration of 2024 sets them up (shared.catalog.TWG_NAMES).
+GROUP_NAMES: dict[str, str] = {"reference_group": "Reference Group", **TWG_NAMES}
 PERCENT_UNITS = frozenset({"%", "percent", "per cent", "percentage", "percentages"})
-# English month names whatever the process's locale (strftime's %B follows the locale).
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+WIDE = Context(prec=400)  # room for every digit of the largest float
 
 
 def group_name(receiver: str) -> str:
@@ -44,7 +26,8 @@ def group_name(receiver: str) -> str:
 
 def _rounded(value: float, places: int) -> Decimal:
     """Half up, as people round (255.5 -> 256), never a negative zero."""
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP) + 0
+    exact = Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP, WIDE)
+    return exact.copy_abs() if exact.is_zero() else exact
 
 
 def is_percent(unit: str) -> bool:
@@ -72,11 +55,6 @@ def quantity(value: float, unit: str) -> str:
 def ratio(value: float) -> str:
     """Two decimals: 0.54, 1.00."""
     return str(_rounded(value, 2)) if math.isfinite(value) else str(value)
-
-
-def long_date(day: date) -> str:
-    """The one way the notifier writes a day: 2 December 2026."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def moment(at: datetime) -> str:

@@ -3,6 +3,7 @@ to a local HTTP server that fails for a while, bp.alerts.v1; time moved by an in
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -18,17 +19,19 @@ from services.notifier.app import create_app
 from services.notifier.evaluator import Evaluator
 from services.notifier.settings import NotifierSettings
 from services.notifier.store import OUTBOX
-from shared.mongo import connect
+from shared.mongo import EVENTS, connect
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.conftest import service_settings
 from tests.integration.helpers import ServerThread, eventually, serving
 from tests.kafka_helpers import produce, read_topic
+from tests.unit.test_render import decimals_outside_ratios, seeded_events
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 OPERATOR = "o" * 40
 AUTH = {"Authorization": f"Bearer {OPERATOR}"}
+DASHBOARD = "https://monitor.test.example"
 
 
 class MovableClock:
@@ -115,11 +118,23 @@ async def notifier(
 
 
 async def _notifier(
-    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path, hook: Hook, on_progress: bool = False
+    stack: StackEndpoints,
+    isolation: dict[str, str],
+    tmp_path: Path,
+    hook: Hook,
+    on_progress: bool = False,
+    events: list[dict[str, Any]] | None = None,
 ) -> AsyncIterator[Notifier]:
+    """The notifier over an event log holding `events` (none by default)."""
     smtp = SmtpSink()
     smtp.start()
     try:
+        if events:
+            mongo = connect(stack.mongodb_url)
+            try:
+                await mongo[isolation["mongodb_db"]][EVENTS].insert_many(events)
+            finally:
+                await mongo.close()
         with ServerThread(hook.app()) as hook_server:
             config = tmp_path / "notifier.yaml"
             config.write_text(
@@ -146,6 +161,7 @@ def notifier_settings(
         operator_token=OPERATOR,
         public_reads=True,
         notifier_tick_seconds=0.1,
+        dashboard_url=DASHBOARD,
     )
 
 
@@ -212,6 +228,60 @@ async def test_alerts_reach_each_recipient_once_with_text_and_html_and_the_webho
     assert p1["fingerprint"].encode() in {r.key for r in records}
 
 
+@pytest.fixture
+async def lagging(
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
+) -> AsyncIterator[Notifier]:
+    """The notifier over the log of a lagging project of priority 3 (tests.unit.test_render)."""
+    events = [
+        {"_id": f"e-{n}", "id": f"e-{n}", "type": str(kind), "data": data, "time": NOW - timedelta(days=ago)}
+        for n, (kind, data, ago) in enumerate(seeded_events())
+    ]
+    async for value in _notifier(stack, isolation, tmp_path, Hook(), events=events):
+        yield value
+
+
+async def test_the_emails_are_written_for_the_groups_members(lagging: Notifier) -> None:
+    """Figures at the precision they are counted in, days in one format, the group by its
+    name, a link to each alert on the dashboard, and no fingerprint, subject key or API."""
+    notifier = lagging
+    await notifier.api.post("/v1/evaluate", headers=AUTH)
+    notifier.clock.advance(seconds=30)
+    await until(lambda: bool(notifier.mail_to("rr@test.example")), what="the TWG's e-mail")
+    await until(lambda: bool(notifier.mail_to("lp@test.example")), what="another TWG's e-mail")
+    [mail] = notifier.mail_to("rr@test.example")
+    text = mail.get_body(("plain",)).get_content()
+    page = mail.get_body(("html",)).get_content()
+    group = "Thematic Working Group on Return and Reintegration"
+    assert text.startswith(f"Dear members of the {group},") and group in page
+    assert "To the " not in text and "return reintegration" not in text
+    lp_text = notifier.mail_to("lp@test.example")[0].get_body(("plain",)).get_content()
+    assert lp_text.startswith("Dear members of the Thematic Working Group on Legal Pathways for Migration,")
+
+    # 1,234 return cases monitored of 10,000, against 2356.16 expected as the rules compute it
+    assert "1,234 cases against 2,356 expected by now (0.52 of the progress expected, behind)" in text
+    assert "target 10,000 by 31 December 2030" in text
+    assert "1234.0" not in text + page and "2356.16" not in text + page
+
+    alerts = (await notifier.api.get("/v1/alerts", params={"priority": 3, "limit": 200}, headers=AUTH)).json()
+    mine = [a for a in alerts["items"] if "return_reintegration" in a["receivers"]]
+    assert {a["kind"] for a in mine} >= {"action_point_behind", "milestone_missed", "project_silent"}
+    for alert in mine:
+        link = f"{DASHBOARD}/alerts#alert-{alert['fingerprint']}"
+        assert f"On the dashboard: {link}" in text and f'href="{link}"' in page
+    words = re.sub(r"https?://\S+", "", text)  # the links carry the fingerprints: the words do not
+    assert not re.search(r"\b[0-9a-f]{16}\b|\b[0-9a-f]{64}\b", words)
+    assert not any(alert["subject"] in words for alert in mine)  # action_point:3.3, milestone:…
+    assert "/v1/alerts" not in text + page and "operator token" not in text + page
+    assert decimals_outside_ratios(words) == []
+
+    # one format for days: the milestone's due day, the last report, when the alert opened
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", text)
+    assert "was due 30 September 2025: missed" in text and "Due: 30 September 2025" in text
+    assert "Last activity: 3 October 2025" in text and "Open since 1 June 2026, 09:00 UTC" in text
+    assert re.search(r"Last report: \d{1,2} [A-Z][a-z]+ 20\d\d\s", text)
+
+
 async def test_writes_need_the_operator_token(notifier: Notifier) -> None:
     assert (await notifier.api.post("/v1/evaluate")).status_code == 401
     silence = {"matchers": {"kind": "priority_behind"}, "duration": 3600, "author": "ana", "comment": "test"}
@@ -227,6 +297,9 @@ async def test_writes_need_the_operator_token(notifier: Notifier) -> None:
     expired = (await notifier.api.get("/v1/silences", params={"state": "expired"})).json()["items"]
     assert [s["id"] for s in expired] == [created.json()["id"]]
     bad = await notifier.api.post("/v1/silences", json={**silence, "duration": None}, headers=AUTH)
+    assert bad.status_code == 400 and "leave it out instead of null" in bad.text
+    endless = {name: value for name, value in silence.items() if name != "duration"}
+    bad = await notifier.api.post("/v1/silences", json=endless, headers=AUTH)
     assert bad.status_code == 400 and "ends_at or duration" in bad.text
 
 
