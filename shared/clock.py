@@ -17,9 +17,9 @@ def fixed_clock(at: datetime) -> Clock:
     return lambda: at
 
 
-def shifted_clock(start: datetime, wall: Clock = utc_now) -> Clock:
-    """A clock that answers `start` now and runs on from there at the pace of `wall`
-    (a demo or replay as of another day; each process starts its own, so processes started
-    seconds apart differ by those seconds)."""
-    offset = start - wall()
+def shifted_clock(start: datetime, anchor: datetime | None = None, wall: Clock = utc_now) -> Clock:
+    """A clock that reads `start` when `wall` reads `anchor` (default: now) and runs on from
+    there at the pace of `wall`: a demo or a replay as of another day. Processes given the
+    same anchor agree, also across restarts."""
+    offset = start - (anchor or wall())
     return lambda: wall() + offset

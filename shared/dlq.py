@@ -20,7 +20,8 @@ DLQ_DESCRIPTION = (
     "Refused messages, byte for byte as they came, with their original headers plus reason, "
     "error, field, rejected_by, rejected_at, original_topic, original_partition, original_offset, "
     "and project_id and event_id when known. A record batch no consumer could read comes as one "
-    "message: the batch's bytes as fetched (compressed; left out over 1 MiB), reason unreadable, "
+    "message: the batch's bytes as fetched (compressed; left out over 1,000,000 bytes), reason "
+    "unreadable, "
     "with original_offset and original_last_offset, the offsets it covers"
 )
 
@@ -50,6 +51,7 @@ def dead_letter_headers(refused: Refused, rejected_by: str, at: datetime) -> dic
         }
     )
     if isinstance(record.value, UnreadableBatch):
+        headers["original_offset"] = str(record.value.first_offset)
         headers["original_last_offset"] = str(record.value.last_offset)
         headers["codec"] = record.value.codec
     if refused.project_id:
@@ -83,13 +85,14 @@ async def dead_letter(
     )
 
 
-UNREADABLE_KEPT_BYTES = 1024 * 1024
+# Room for the headers under a stock broker's largest message (message.max.bytes, 1,048,588).
+UNREADABLE_KEPT_BYTES = 1_000_000
 
 
 def _kept(value: bytes | None) -> bytes:
     """The bytes the DLQ copy keeps: all of a message (its size was bounded when it was
-    produced); a whole unreadable batch up to 1 MiB (a batch can be larger than any one
-    message the DLQ takes)."""
+    produced); a whole unreadable batch up to 1,000,000 bytes (a batch can be larger than any
+    one message the DLQ takes)."""
     if isinstance(value, UnreadableBatch):
         return bytes(value) if len(value) <= UNREADABLE_KEPT_BYTES else b""
     return value or b""

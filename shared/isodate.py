@@ -4,10 +4,10 @@ nothing else: pydantic alone reads `0` as 1970-01-01 and `1735689600` as a day o
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, WithJsonSchema
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -31,15 +31,28 @@ IsoDate = Annotated[
 ]
 
 
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}.*")
+
+
 def iso_datetime(value: Any) -> Any:
-    """An RFC 3339 timestamp string (or a datetime) goes on to pydantic; a number does not
-    (pydantic would read 0 as 1970-01-01T00:00:00Z)."""
-    if isinstance(value, datetime | str):
+    """An RFC 3339 timestamp string (or a datetime) goes on to pydantic; a number, or a
+    string of one, does not (pydantic would read 0 and "0" as 1970-01-01T00:00:00Z)."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _TIMESTAMP.fullmatch(value)):
         return value
     raise ValueError("must be a timestamp written YYYY-MM-DDTHH:MM:SS with its zone (Z or ±HH:MM)")
 
 
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(iso_datetime)]
+def _representable(value: datetime) -> datetime:
+    """In UTC it still is a date there is (9999-12-31T23:00-01:00 is not; MongoDB cannot
+    store it)."""
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("is past the last moment there is") from None
+    return value
+
+
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(iso_datetime), AfterValidator(_representable)]
 
 
 # English month names whatever the process's locale (strftime's %B follows the locale).

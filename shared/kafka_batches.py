@@ -79,19 +79,28 @@ class _Batch:
             return
         try:
             records = list(self._batch)
-        except Exception as error:
+        except MemoryError:
+            raise  # not the batch's fault: fetched again once there is memory
+        except Exception as error:  # a codec it lacks, bytes that are not what it says
             yield self._stand_in(f"{type(error).__name__}: {error}"[:300])
             return
         yield from records
 
+    def __next__(self) -> Any:
+        # aiokafka reads a control batch's marker with next() (read_committed consumers).
+        return next(self._batch)
+
     def _stand_in(self, problem: str) -> DefaultRecord:
+        # The batch's own first offset is in its first 8 bytes (a v0/v1 wrapper's is its
+        # last inner record's); the stand-in takes the last offset, so a fetch that starts
+        # inside the batch still gets it (aiokafka skips records before the fetch offset).
         first = struct.unpack_from(">q", self._raw, 0)[0]
+        last = max(self._batch.next_offset - 1, first)
         codec_id = getattr(self._batch, "compression_type", -1)
-        value = UnreadableBatch(
-            self._raw, problem, CODECS.get(codec_id, f"codec {codec_id}"), first, self._batch.next_offset - 1
-        )
+        value = UnreadableBatch(self._raw, problem, CODECS.get(codec_id, f"codec {codec_id}"), first, last)
         timestamp = getattr(self._batch, "first_timestamp", None) or getattr(self._batch, "timestamp", -1)
-        return DefaultRecord(first, timestamp, self._batch.timestamp_type or 0, None, value, [])
+        timestamp_type = getattr(self._batch, "timestamp_type", 0) or 0
+        return DefaultRecord(last, timestamp or -1, timestamp_type, None, value, [])
 
 
 class _Records:

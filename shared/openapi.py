@@ -76,6 +76,15 @@ def document_answers(app: FastAPI, every_operation: Iterable[int] = (), public_r
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _can_be_invalid(parameter: dict[str, Any]) -> bool:
+    """Whether a request can be refused for this parameter: a query or header parameter (its
+    value, or a cursor that is none), or a path parameter that is more than any text."""
+    if parameter.get("in") != "path":
+        return True
+    schema = parameter.get("schema", {})
+    return set(schema) - {"type", "title", "description"} != set() or schema.get("type") != "string"
+
+
 def _complete(path: str, operation: dict[str, Any], also: frozenset[int], public_reads: bool) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     responses.pop("422", None)
@@ -86,7 +95,7 @@ def _complete(path: str, operation: dict[str, Any], also: frozenset[int], public
         operation["security"] = [*security, {}]  # reads are open: no token needed
         security, roles = [], set()
     codes = set(also)
-    if parameters or "requestBody" in operation:
+    if "requestBody" in operation or any(_can_be_invalid(p) for p in parameters):
         codes.add(400)
     if any(p.get("in") == "path" for p in parameters):
         codes.add(404)

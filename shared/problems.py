@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException
-from starlette.routing import Match, Route
+from starlette.routing import Match, Mount
 
 from shared.events.rejections import field_path, plain_message
 from shared.logging import get_logger
@@ -58,14 +58,23 @@ def unavailable(what: str, retry_after: int = 5) -> Problem:
     )
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """The methods the app's routes take at the request's path (RFC 9110's Allow)."""
-    scope = {**request.scope, "method": "GET"}
-    methods: set[str] = set()
-    for route in request.app.routes:
-        if isinstance(route, Route) and route.matches(scope)[0] is not Match.NONE:
-            methods |= route.methods or set()
-    return sorted(methods)
+    """The methods some route of the app takes at the request's path (RFC 9110's Allow),
+    found by asking every route whether it would take the path with each method."""
+    allowed = []
+    for method in METHODS:
+        scope = {**request.scope, "method": method}
+        for route in request.app.routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL and not isinstance(route, Mount):
+                allowed.append(method)
+                break
+    # None found: a 405 of the static files (a Mount has rewritten the scope's path by then),
+    # which are read only.
+    return allowed or ["GET", "HEAD"]
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -133,11 +134,20 @@ class CommonSettings(BaseSettings):
     )
     clock_start: AwareDatetime | None = Field(
         None,
-        description='The services\' "now" starts at this moment (ISO 8601 with its zone, e.g. '
-        "2026-06-30T09:00:00Z) and runs on at wall speed: a demo or a replay as of another day, "
-        "statuses, alerts and notices included; unset, the wall clock",
+        description='The services\' "now" reads this moment (ISO 8601 with its zone, e.g. '
+        "2026-06-30T09:00:00Z) at CFA_CLOCK_ANCHOR and runs on at wall speed: a demo or a replay "
+        "as of another day, statuses, alerts and notices included; unset, the wall clock",
     )
-    clock_frozen: bool = Field(False, description="With CFA_CLOCK_START, the clock stands still there")
+    clock_anchor: AwareDatetime | None = Field(
+        None,
+        description="The wall-clock moment at which the clock reads CFA_CLOCK_START (default: when "
+        "the process starts). Give every replica the same one, kept across restarts, so they agree",
+    )
+    clock_frozen: bool = Field(
+        False,
+        description="With CFA_CLOCK_START, the clock stands still there (reading one moment; "
+        "nothing that waits for time to pass, such as a notice's group_wait, ever comes due)",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level")
     log_json: bool = Field(True, description="JSON log lines (false: human-readable console lines)")
 
@@ -173,9 +183,11 @@ class CommonSettings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _frozen_needs_a_start(self) -> CommonSettings:
+    def _clock_needs_a_start(self) -> CommonSettings:
         if self.clock_frozen and self.clock_start is None:
             raise ValueError("CFA_CLOCK_FROZEN needs CFA_CLOCK_START (the moment it stands at)")
+        if self.clock_anchor is not None and self.clock_start is None:
+            raise ValueError("CFA_CLOCK_ANCHOR needs CFA_CLOCK_START (what the clock reads then)")
         return self
 
     @property
@@ -186,9 +198,10 @@ class CommonSettings(BaseSettings):
         """The services' clock: the wall clock, or one started at CFA_CLOCK_START."""
         if self.clock_start is None:
             return utc_now
+        start = self.clock_start.astimezone(UTC)  # "today" is the UTC day, as with the wall clock
         if self.clock_frozen:
-            return fixed_clock(self.clock_start)
-        return shifted_clock(self.clock_start)
+            return fixed_clock(start)
+        return shifted_clock(start, anchor=self.clock_anchor)
 
 
 class StatusSettings(CommonSettings):

@@ -83,7 +83,7 @@ def chosen_day(query: Mapping[str, str], today: date) -> tuple[date, str | None]
     """The day asked for: `as_of` (YYYY-MM-DD), or `day`, `month` and `year` (the form's
     selects); today when none is given. A second value is the problem, in words."""
     as_of = query.get("as_of")
-    if as_of is not None:
+    if as_of:
         try:
             return iso_date(as_of), None
         except ValueError:
@@ -94,8 +94,8 @@ def chosen_day(query: Mapping[str, str], today: date) -> tuple[date, str | None]
     try:
         year, month, day = (int(part or "") for part in parts)
         return date(year, month, day), None
-    except ValueError:
-        shown = " ".join(part or "?" for part in reversed(parts))
+    except (ValueError, OverflowError):
+        shown = " ".join((part or "?")[:10] for part in reversed(parts))
         return today, f"There is no such day as {shown}. Choose another."
 
 

@@ -81,6 +81,7 @@ def create_app(settings: IntakeSettings, clock: Clock | None = None) -> FastAPI:
         background=[follow_framework],
         metrics=metrics,
         body_limits=event_body_limits(settings),
+        every_operation=(429,),  # each request pays into its token's or its address's rate
     )
     app.include_router(create_router(HttpIntake(settings, submissions, callers), callers, rejection_store))
     return app

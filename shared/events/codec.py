@@ -200,19 +200,15 @@ class Claims:
     type: str | None
 
 
-_CLAIMED_ID = TypeAdapter(Annotated[str, StringConstraints(min_length=1, max_length=256), IDENTIFIER])
+_CLAIMED = TypeAdapter(Annotated[str, StringConstraints(min_length=1, max_length=256), IDENTIFIER])
 
 
 def claims_of(record: KafkaRecord) -> Claims:
     """The ce_id and ce_type headers (binary mode), else the "id" and "type" of a structured
-    body that is a JSON object. An id is kept only when it would pass as one (printable, at
-    most 256 characters, no e-mail address or phone number: it is stored with the refusal);
-    a type is cut to 200 characters."""
+    body that is a JSON object; each kept only when it would pass as an identifier."""
     view = header_view(record.headers)
     if any(name.startswith("ce_") for name in view):
-        raw_id, raw_type = view.get("ce_id"), view.get("ce_type")
-        claimed_id = raw_id.decode("utf-8", "replace") if raw_id is not None else None
-        claimed_type = raw_type.decode("utf-8", "replace") if raw_type is not None else None
+        claimed_id, claimed_type = _text(view.get("ce_id")), _text(view.get("ce_type"))
     else:
         try:
             body = json_document(record.value or b"", "value") if not _unreadable(record) else None
@@ -220,21 +216,30 @@ def claims_of(record: KafkaRecord) -> Claims:
             body = None
         document = body if isinstance(body, dict) else {}
         claimed_id, claimed_type = document.get("id"), document.get("type")
-    return Claims(_believable_id(claimed_id), claimed_type[:200] if isinstance(claimed_type, str) else None)
+    return Claims(_believable(claimed_id), _believable(claimed_type))
+
+
+def _text(raw: bytes | None) -> str | None:
+    try:
+        return raw.decode("utf-8") if raw is not None else None
+    except UnicodeDecodeError:
+        return None
 
 
 def _unreadable(record: KafkaRecord) -> bool:
     return isinstance(record.value, UnreadableBatch)
 
 
-def _believable_id(claimed: object) -> str | None:
+def _believable(claimed: object) -> str | None:
+    """A claimed id or type, kept when it would pass as an identifier: printable, at most 256
+    characters, no e-mail address or phone number (it is stored with the refusal)."""
     if not isinstance(claimed, str):
         return None
     try:
-        event_id = _CLAIMED_ID.validate_python(claimed)
+        text = _CLAIMED.validate_python(claimed)
     except ValidationError:
         return None
-    return event_id if personal_data_in(event_id) is None else None
+    return text if personal_data_in(text) is None else None
 
 
 def decode_canonical(record: KafkaRecord) -> Event:

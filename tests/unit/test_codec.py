@@ -172,6 +172,12 @@ def test_claims_of_a_message_that_does_not_decode() -> None:
     document = b'{"id": "evt-9", "type": "t", "specversion": "0.3"}'
     assert claims_of(record_from("t", 0, 0, None, document, [])) == Claims("evt-9", "t")
     # An id that is no id, or that holds personal data, is not repeated with the refusal.
-    for bad_id in (b"amina@example.org", b"a\x07b", b"x" * 300, b""):
+    for bad_id in (b"amina@example.org", b"a\x07b", b"x" * 300, b"", b"\xff\xfe"):
         headers = [("ce_id", bad_id), ("ce_type", b"t")]
         assert claims_of(record_from("t", 0, 0, None, b"{}", headers)).id is None
+
+
+def test_a_claimed_type_is_kept_only_when_it_reads_as_one() -> None:
+    for bad_type in ("john@doe.org", "x\x1b[31m", "t" * 300):
+        body = json.dumps({"id": "e-1", "type": bad_type}).encode()
+        assert claims_of(record_from("t", 0, 0, None, body, [])) == Claims("e-1", None)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from shared.isodate import IsoDate
+from shared.isodate import IsoDate, IsoDateTime
 
 ADAPTER = TypeAdapter(IsoDate)
 
@@ -32,3 +32,11 @@ def test_a_day_that_is_not_in_the_calendar() -> None:
 
 def test_the_schema_says_so() -> None:
     assert ADAPTER.json_schema() == {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+
+
+def test_a_timestamp_is_a_string_that_reads_as_one() -> None:
+    moments = TypeAdapter(IsoDateTime)
+    assert moments.validate_python("2026-06-30T09:00:00Z").year == 2026
+    for bad in (0, "0", "1735689600", "2026-06-30", "9999-12-31T23:30:00-01:00"):
+        with pytest.raises(ValidationError):
+            moments.validate_python(bad)

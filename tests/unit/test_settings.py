@@ -108,7 +108,22 @@ def test_the_clock_setting(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_shifted_clock_runs_at_the_pace_of_the_wall() -> None:
     wall = [datetime(2026, 12, 2, 8, tzinfo=UTC)]
-    clock = shifted_clock(datetime(2026, 6, 30, 9, tzinfo=UTC), lambda: wall[0])
+    clock = shifted_clock(datetime(2026, 6, 30, 9, tzinfo=UTC), wall=lambda: wall[0])
     assert clock() == datetime(2026, 6, 30, 9, tzinfo=UTC)
     wall[0] += timedelta(hours=2)
     assert clock() == datetime(2026, 6, 30, 11, tzinfo=UTC)
+    # Anchored: a replica started (or restarted) later agrees with the first one.
+    anchor = datetime(2026, 12, 2, 8, tzinfo=UTC)
+    later = shifted_clock(datetime(2026, 6, 30, 9, tzinfo=UTC), anchor, wall=lambda: wall[0])
+    assert later() == clock()
+
+
+def test_a_clock_start_in_another_zone_is_a_utc_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CFA_CLOCK_START", "2026-06-30T23:30:00-05:00")
+    monkeypatch.setenv("CFA_CLOCK_FROZEN", "true")
+    assert load_settings(CommonSettings).clock()() == datetime(2026, 7, 1, 4, 30, tzinfo=UTC)
+    monkeypatch.delenv("CFA_CLOCK_START")
+    monkeypatch.delenv("CFA_CLOCK_FROZEN")
+    monkeypatch.setenv("CFA_CLOCK_ANCHOR", "2026-12-02T08:00:00Z")
+    with pytest.raises(SettingsError, match="CFA_CLOCK_ANCHOR needs CFA_CLOCK_START"):
+        load_settings(CommonSettings)
