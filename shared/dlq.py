@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from faststream.kafka import KafkaBroker
 
 from shared.events.codec import KafkaRecord
 from shared.events.rejections import Rejection
+from shared.kafka import publish_exactly
 from shared.kafka_batches import UnreadableBatch
 from shared.logging import get_logger
 
@@ -63,7 +63,7 @@ def dead_letter_headers(refused: Refused, rejected_by: str, at: datetime) -> dic
 
 async def dead_letter(
     broker: KafkaBroker, topic: str, refused: Refused, rejected_by: str, at: datetime
-) -> Any:
+) -> None:
     """Publish to the DLQ; returns once the broker has it (then the offset may move)."""
     record = refused.record
     log.info(  # never the message body: it may hold the very personal data refused
@@ -77,11 +77,8 @@ async def dead_letter(
         offset=record.offset,
     )
     key = refused.project_id.encode("utf-8") if refused.project_id else refused.record.key
-    return await broker.publish(
-        _kept(refused.record.value),
-        topic,
-        key=key,
-        headers=dead_letter_headers(refused, rejected_by, at),
+    await publish_exactly(
+        broker, topic, _kept(refused.record.value), key, dead_letter_headers(refused, rejected_by, at)
     )
 
 

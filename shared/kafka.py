@@ -7,6 +7,7 @@ import ssl
 from collections.abc import Iterable
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
@@ -127,6 +128,23 @@ async def _raw_body(message: KafkaMessage) -> Any:
     # Bodies are decoded by the contract's codec, not by content type: undecodable bytes
     # must reach the handler to be dead-lettered, never fail inside the framework.
     return message.body
+
+
+async def publish_exactly(
+    broker: KafkaBroker, topic: str, value: bytes, key: bytes | None, headers: dict[str, str]
+) -> None:
+    """Publish with exactly these headers; returns once Kafka has it. FastStream's publish adds
+    `content-type` (empty for bytes) and `correlation_id` to every message, which a DLQ copy
+    ("its original headers plus why") must not gain: this goes to the broker's aiokafka
+    producer itself. Under FastStream's TestKafkaBroker, which has no such producer, it takes
+    FastStream's publish."""
+    state = getattr(broker.config.producer, "_producer", None)
+    producer = getattr(state, "producer", None)
+    if not isinstance(producer, AIOKafkaProducer):
+        await broker.publish(value, topic, key=key, headers=headers)
+        return
+    encoded = [(name, text.encode("utf-8")) for name, text in headers.items()]
+    await (await producer.send(topic, value, key=key, headers=encoded))
 
 
 async def publish_record(broker: KafkaBroker, topic: str, record: KafkaRecord) -> Any:

@@ -205,5 +205,16 @@ async def test_dead_letters_name_their_origin(spine: Spine) -> None:
     await spine.send((None, [], b"\x00\xff"))
     [record] = await spine.dead_letters(1)
     assert header(record, "original_topic") == spine.settings.topics.raw
+    # Its original headers (none) plus why and where from: nothing else is added.
+    assert {name for name, _ in record.headers or ()} == {
+        "reason",
+        "error",
+        "field",
+        "rejected_by",
+        "rejected_at",
+        "original_topic",
+        "original_partition",
+        "original_offset",
+    }
     assert header(record, "rejected_by") == "intake"
     assert json.loads(json.dumps(header(record, "rejected_at")))
