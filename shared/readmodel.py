@@ -19,8 +19,12 @@ from shared.status import (
     Status,
     Thresholds,
     action_point_status,
+    days_without_report,
     evaluate_indicator,
+    is_overdue,
+    is_silent,
     is_stale,
+    milestone_in_trouble,
     priority_status,
     project_status,
 )
@@ -99,6 +103,7 @@ class MilestoneView(BaseModel):
     due_date: date
     status: str
     overdue: bool
+    in_trouble: bool = Field(description="Missed, or overdue: the project is at least at risk")
 
 
 class ProjectView(BaseModel):
@@ -117,6 +122,10 @@ class ProjectView(BaseModel):
     participants: Participants
     status: Status
     milestones: list[MilestoneView]
+    days_without_report: int = Field(
+        description="Days since the last report by as_of (since the start when none yet)"
+    )
+    silent: bool = Field(description="No report for more than 1.5 reporting cadences")
 
 
 class CountryView(BaseModel):
@@ -195,7 +204,8 @@ def _milestones(raw: Iterable[Mapping[str, Any]], as_of: date) -> list[Milestone
                 title=m["title"],
                 due_date=due,
                 status=m["status"],
-                overdue=m["status"] == "pending" and due < as_of,
+                overdue=is_overdue(m["status"], due, as_of),
+                in_trouble=milestone_in_trouble(m["status"], due, as_of),
             )
         )
     return views
@@ -210,7 +220,9 @@ def _project(ix: Indexes, pid: str, as_of: date) -> ProjectView:
     milestones = _milestones(ix.milestones.get(pid, []), as_of)
     start = date.fromisoformat(p["start_date"])
     cadence = int(p.get("reporting_cadence_days", 90))
-    trouble = any(m.status == "missed" or m.overdue for m in milestones)
+    trouble = any(m.in_trouble for m in milestones)
+    reported_on = last_report.date() if last_report else None
+    silence = days_without_report(reported_on, start, as_of)
     return ProjectView(
         id=pid,
         title=p["title"],
@@ -225,8 +237,10 @@ def _project(ix: Indexes, pid: str, as_of: date) -> ProjectView:
         last_report_at=last_report,
         activity_count=activity.count(as_of),
         participants=_participants(activity, as_of),
-        status=project_status(last_report.date() if last_report else None, start, cadence, as_of, trouble),
+        status=project_status(reported_on, start, cadence, as_of, trouble),
         milestones=milestones,
+        days_without_report=silence,
+        silent=is_silent(silence, cadence),
     )
 
 

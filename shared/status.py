@@ -211,6 +211,28 @@ def priority_status(action_point_statuses: Sequence[Status]) -> Status:
     return Status.ON_TRACK
 
 
+# A project is silent (behind) once this many reporting cadences pass without a report.
+SILENT_AFTER_CADENCES = 1.5
+
+
+def days_without_report(last_report: date | None, start: date, as_of: date) -> int:
+    """Days since the last report, or since the project started when it has not reported."""
+    return (as_of - (last_report or start)).days
+
+
+def is_silent(days: int, cadence_days: int) -> bool:
+    return days > SILENT_AFTER_CADENCES * cadence_days
+
+
+def milestone_in_trouble(status: str, due: date, as_of: date) -> bool:
+    """Missed, or still pending after its due date (overdue)."""
+    return status == "missed" or is_overdue(status, due, as_of)
+
+
+def is_overdue(status: str, due: date, as_of: date) -> bool:
+    return status == "pending" and due < as_of
+
+
 def project_status(
     last_report: date | None,
     start: date,
@@ -219,12 +241,12 @@ def project_status(
     milestone_trouble: bool = False,
 ) -> Status:
     """From reporting: on track within one cadence of the last report (or of the start),
-    at risk up to 1.5 cadences, behind (silent) beyond; a missed or overdue milestone makes
-    it at least at risk."""
-    silence = (as_of - (last_report or start)).days
+    at risk up to SILENT_AFTER_CADENCES cadences, behind (silent) beyond; a milestone in
+    trouble makes it at least at risk."""
+    silence = days_without_report(last_report, start, as_of)
     if silence <= cadence_days:
         status = Status.ON_TRACK
-    elif silence <= 1.5 * cadence_days:
+    elif not is_silent(silence, cadence_days):
         status = Status.AT_RISK
     else:
         status = Status.BEHIND

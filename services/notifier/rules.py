@@ -18,8 +18,6 @@ from shared.isodate import long_date
 from shared.readmodel import ActionPointView, PriorityView, ProjectView, ReadModel
 from shared.status import Status
 
-SILENT_AFTER_CADENCES = 1.5
-
 
 class AlertKind(StrEnum):
     PRIORITY_BEHIND = "priority_behind"
@@ -130,21 +128,18 @@ def _priorities_of(action_points: list[str]) -> tuple[int, ...]:
 
 
 def _project_findings(p: ProjectView, as_of: date) -> Iterator[Finding]:
-    if p.start_date <= as_of <= p.end_date:
-        last = p.last_report_at.date() if p.last_report_at else p.start_date
-        silent_days = (as_of - last).days
-        if silent_days > SILENT_AFTER_CADENCES * p.reporting_cadence_days:
-            yield Finding(
-                AlertKind.PROJECT_SILENT,
-                f"project:{p.id}",
-                Severity.WARNING,
-                _priorities_of(p.action_points),
-                f"Project {p.id} has not reported for {silent_days} days "
-                f"(cadence {p.reporting_cadence_days} days)",
-                {"title": p.title, "implementer": p.implementer, "last_report_at": _text(p.last_report_at)},
-            )
+    if p.start_date <= as_of <= p.end_date and p.silent:
+        yield Finding(
+            AlertKind.PROJECT_SILENT,
+            f"project:{p.id}",
+            Severity.WARNING,
+            _priorities_of(p.action_points),
+            f"Project {p.id} has not reported for {p.days_without_report} days "
+            f"(cadence {p.reporting_cadence_days} days)",
+            {"title": p.title, "implementer": p.implementer, "last_report_at": _text(p.last_report_at)},
+        )
     for m in p.milestones:
-        if m.status == "missed" or m.overdue:
+        if m.in_trouble:
             yield Finding(
                 AlertKind.MILESTONE_MISSED,
                 f"milestone:{p.id}/{m.id}",
