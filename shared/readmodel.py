@@ -53,7 +53,8 @@ class IndicatorView(BaseModel):
     target_date: date
     actual: float | None
     progress: float | None
-    expected: float
+    expected: float = Field(description="The share of the way from baseline to target due by as_of")
+    expected_value: float = Field(description="The value due by as_of, on the expected path")
     ratio: float | None
     status: Status
     projected_completion: date | None
@@ -183,6 +184,7 @@ def _action_point(
                 actual=f.actual,
                 progress=f.progress,
                 expected=f.expected,
+                expected_value=f.expected_value,
                 ratio=f.ratio,
                 status=f.status,
                 projected_completion=f.projected_completion,

@@ -49,7 +49,8 @@ class IndicatorFigures:
     indicator: Indicator
     actual: float | None
     progress: float | None
-    expected: float
+    expected: float  # the share of the way from baseline to target due by as_of
+    expected_value: float  # the value due by as_of
     ratio: float | None
     status: Status
     projected_completion: date | None
@@ -102,31 +103,29 @@ class Series:
         return None
 
 
-def actual_value(measurements: Sequence[Measurement], aggregation: str, as_of: date) -> float | None:
-    return Series.of(measurements, aggregation).actual(as_of)
-
-
 def progress_share(actual: float, indicator: Indicator) -> float:
     return (actual - indicator.baseline) / (indicator.target - indicator.baseline)
 
 
-def expected_value(indicator: Indicator, as_of: date) -> float:
-    """The value due by `as_of`: linear from 2025-01-01 to the target date, through milestones."""
-    points = [
+def expected_path(indicator: Indicator) -> list[tuple[date, float]]:
+    """The path an indicator is expected to follow: from its baseline on 2025-01-01, through
+    its milestones, to its target on the target date (straight lines between them)."""
+    return [
         (IMPLEMENTATION_START, indicator.baseline),
         *((m.date, m.value) for m in indicator.milestones),
         (indicator.target_date, indicator.target),
     ]
+
+
+def expected_value(indicator: Indicator, as_of: date) -> float:
+    """The value due by `as_of`, on the expected path."""
+    points = expected_path(indicator)
     if as_of <= points[0][0]:
         return indicator.baseline
     for (start, low), (end, high) in itertools.pairwise(points):
         if as_of <= end:
             return low + (high - low) * (as_of - start).days / (end - start).days
     return indicator.target
-
-
-def expected_share(indicator: Indicator, as_of: date) -> float:
-    return progress_share(expected_value(indicator, as_of), indicator)
 
 
 def indicator_status(progress: float | None, expected: float, thresholds: Thresholds) -> Status:
@@ -163,7 +162,8 @@ def evaluate_indicator(
 ) -> IndicatorFigures:
     actual = series.actual(as_of)
     progress = None if actual is None else progress_share(actual, indicator)
-    expected = expected_share(indicator, as_of)
+    due = expected_value(indicator, as_of)
+    expected = progress_share(due, indicator)
     completion = projected_completion(series, indicator, as_of)
     reached = actual is not None and actual >= indicator.target
     late = actual is not None and not reached and (completion is None or completion > indicator.target_date)
@@ -172,6 +172,7 @@ def evaluate_indicator(
         actual=actual,
         progress=progress,
         expected=expected,
+        expected_value=due,
         ratio=None if progress is None or expected <= 0 else progress / expected,
         status=indicator_status(progress, expected, thresholds),
         projected_completion=completion,

@@ -10,7 +10,7 @@ from datetime import date
 from shared.catalog import IMPLEMENTATION_START
 from shared.framework import Indicator
 from shared.isodate import long_date
-from shared.status import Series
+from shared.status import Series, expected_path
 
 WIDTH, HEIGHT = 360, 140
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 22  # room for the axis labels
@@ -60,11 +60,7 @@ def indicator_chart(
     def line(points: list[tuple[date, float]]) -> str:
         return " ".join(f"{x(d)},{y(v)}" for d, v in points)
 
-    path = [
-        (IMPLEMENTATION_START, indicator.baseline),
-        *((m.date, m.value) for m in indicator.milestones),
-        (indicator.target_date, indicator.target),
-    ]
+    path = expected_path(indicator)
     steps: list[tuple[date, float]] = [(IMPLEMENTATION_START, indicator.baseline)]
     for day, value in zip(series.days, series.values, strict=True):
         if day > as_of:

@@ -83,7 +83,7 @@ def _indicator_figures(ap: ActionPointView) -> list[dict[str, Any]]:
             "name": i.name,
             "unit": i.unit,
             "actual": i.actual,
-            "expected": round(i.baseline + i.expected * (i.target - i.baseline), 2),
+            "expected": round(i.expected_value, 2),
             "target": i.target,
             "target_date": str(i.target_date),
             "ratio": None if i.ratio is None else round(i.ratio, 2),

@@ -18,11 +18,11 @@ from shared.status import (
     Status,
     Thresholds,
     action_point_status,
-    actual_value,
     evaluate_indicator,
-    expected_share,
+    expected_value,
     is_stale,
     priority_status,
+    progress_share,
     worst,
 )
 
@@ -105,17 +105,17 @@ def test_latest_adds_up_each_projects_latest_value() -> None:
         Measurement(2, day(0), day(40), b),
         Measurement(4, day(30), day(60), a),  # replaces A's 3, keeps B's 2
     ]
-    assert actual_value(points, "latest", day(35)) == 3
-    assert actual_value(points, "latest", day(45)) == 5
-    assert actual_value(points, "latest", day(60)) == 6
-    assert actual_value(points, "sum", day(60)) == 9
+    assert Series.of(points, "latest").actual(day(35)) == 3
+    assert Series.of(points, "latest").actual(day(45)) == 5
+    assert Series.of(points, "latest").actual(day(60)) == 6
+    assert Series.of(points, "sum").actual(day(60)) == 9
 
 
 def test_sum_versus_latest_of_the_same_measurements() -> None:
     points = measured((4, 30), (5, 80))
-    assert actual_value(points, "sum", day(100)) == 9
-    assert actual_value(points, "latest", day(100)) == 5
-    assert actual_value(points, "sum", day(29)) is None
+    assert Series.of(points, "sum").actual(day(100)) == 9
+    assert Series.of(points, "latest").actual(day(100)) == 5
+    assert Series.of(points, "sum").actual(day(29)) is None
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_sum_versus_latest_of_the_same_measurements() -> None:
 )
 def test_expectation_through_milestones(as_of: int, share: float) -> None:
     ind = indicator(target=1000, milestones=[Milestone(date=day(100), value=100)])
-    assert expected_share(ind, day(as_of)) == pytest.approx(share)
+    assert progress_share(expected_value(ind, day(as_of)), ind) == pytest.approx(share)
 
 
 def test_no_data_only_while_something_is_expected() -> None:
