@@ -22,8 +22,7 @@ from fastapi.responses import JSONResponse
 
 from bench.measure import rss_mb
 from bench.workload import projects, registration_event, stored_documents
-from services.notifier.store import OUTBOX
-from shared.mongo import EVENTS
+from shared.mongo import EVENTS, OUTBOX
 from shared.processes import ManagedProcess, free_port, http_ok
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink

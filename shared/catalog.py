@@ -94,7 +94,3 @@ def priority(priority_id: int) -> Priority:
 
 def is_action_point(action_point_id: str) -> bool:
     return action_point_id in action_points()
-
-
-def in_implementation_period(day: date) -> bool:
-    return IMPLEMENTATION_START <= day <= IMPLEMENTATION_END

@@ -13,8 +13,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.framework import FrameworkError, ResultsFramework, load_framework, parse_framework
 from shared.logging import get_logger
+from shared.mongo import CONFIG
 
-CONFIG = "config"
 FRAMEWORK_ID = "results_framework"
 log = get_logger("cfa.framework")
 

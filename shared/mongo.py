@@ -15,6 +15,11 @@ PROJECTS = "projects"  # the projects read model, from project.registered events
 READ_MODEL = "read_model"  # status snapshots as of today: priorities, action points, projects
 REJECTIONS = "rejections"  # why each event was refused, for `GET /v1/rejections` (no bodies)
 ALERTS = "alerts"  # the notifier's alerts (the dashboard reads the firing ones)
+SILENCES = "silences"  # the notifier's silences
+OUTBOX = "outbox"  # the notifier's notifications to send, each claimed by one replica
+LEASES = "leases"  # who evaluates (one notifier replica at a time), and the digest's schedule
+EVALUATION_REQUESTS = "evaluation_requests"  # POST /v1/evaluate asked of the lease holder
+CONFIG = "config"  # the results framework loaded with `cfamon framework load`
 SERVICE_KEYS = "service_keys"  # the Secretariat's and intake's signing keys (DESIGN §11)
 
 EVENT_FIELDS = {"type": 1, "data": 1, "time": 1, "id": 1}  # what folding an event needs

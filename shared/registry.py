@@ -38,10 +38,6 @@ class ProjectRegistry:
     async def remove(self, project_id: str) -> None:
         await self._projects.delete_one({"_id": project_id})
 
-    async def get(self, project_id: str) -> RegisteredProject | None:
-        doc = await self._projects.find_one({"_id": project_id})
-        return None if doc is None else RegisteredProject.from_document(doc)
-
     async def get_many(self, project_ids: Iterable[str]) -> dict[str, RegisteredProject]:
         cursor = self._projects.find({"_id": {"$in": sorted(set(project_ids))}})
         return {doc["_id"]: RegisteredProject.from_document(doc) async for doc in cursor}

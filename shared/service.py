@@ -124,9 +124,8 @@ def create_service_app(
     install_problem_handlers(app)
     document_answers(app, every_operation, settings.public_reads)
     app.add_middleware(BodyLimit, limit_for=body_limits or (lambda _: settings.max_body_bytes))
-    app.state.broker = broker
-    app.state.mongo = mongo
-    app.state.metrics = metrics
+    app.state.broker = broker  # for `cfamon docs` (its AsyncAPI) and the deploy checks
+    app.state.metrics = metrics  # for the deploy checks (the series it exports)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -57,32 +57,31 @@ def _not_found(what: str, key: str) -> Problem:
     return Problem(404, "Not Found", f"no {what} {key!r}")
 
 
-def current_model(request: Request, as_of: AsOf = None) -> ReadModel:
-    """The read model as of the date asked (default today, by the app's clock)."""
-    view: LiveView = request.app.state.view
-    clock: Clock = request.app.state.clock
-    if not view.ready.is_set():
-        raise Problem(503, "Service Unavailable", "the read model is still loading the event log")
-    return view.read_model(as_of or clock().date())
-
-
-Model = Annotated[ReadModel, Depends(current_model)]
-
-
-def create_router(settings: AggregatorSettings) -> APIRouter:
-    """Needs `app.state.view` (a LiveView) and `app.state.clock`; reads need a reader or
-    operator token unless CFA_PUBLIC_READS is true."""
+def create_router(settings: AggregatorSettings, view: LiveView, clock: Clock) -> APIRouter:
+    """The read API over `view`, as of any day (default today by `clock`); reads need a reader
+    or operator token unless CFA_PUBLIC_READS is true."""
     router = APIRouter(
         prefix="/v1", tags=["read model"], dependencies=[Depends(require(Role.READER, settings))]
     )
 
+    def current_model(as_of: AsOf = None) -> ReadModel:
+        """The read model as of the date asked (default today)."""
+        if not view.ready.is_set():
+            raise Problem(503, "Service Unavailable", "the read model is still loading the event log")
+        return view.read_model(as_of or clock().date())
+
+    # Dependencies as defaults: the annotations are strings (PEP 563) and this one is local.
+    model = Depends(current_model)
+
     @router.get("/priorities")
-    async def priorities(rm: Model, limit: Limit = 50, cursor: Cursor = None) -> Page[PriorityView]:
+    async def priorities(
+        rm: ReadModel = model, limit: Limit = 50, cursor: Cursor = None
+    ) -> Page[PriorityView]:
         """The six priority goals with their status and action points."""
         return page(rm.priorities, lambda p: str(p.id), limit, cursor)
 
     @router.get("/priorities/{priority_id}")
-    async def priority(priority_id: int, rm: Model) -> PriorityView:
+    async def priority(priority_id: int, rm: ReadModel = model) -> PriorityView:
         found = next((p for p in rm.priorities if p.id == priority_id), None)
         if found is None:
             raise _not_found("priority", str(priority_id))
@@ -90,7 +89,7 @@ def create_router(settings: AggregatorSettings) -> APIRouter:
 
     @router.get("/action-points")
     async def action_points(
-        rm: Model,
+        rm: ReadModel = model,
         limit: Limit = 50,
         cursor: Cursor = None,
         priority: Annotated[int | None, Query(ge=1, le=6)] = None,
@@ -105,7 +104,7 @@ def create_router(settings: AggregatorSettings) -> APIRouter:
         return page(chosen, lambda ap: f"{ap.priority}.{int(ap.id.split('.')[1]):02d}", limit, cursor)
 
     @router.get("/action-points/{action_point_id}")
-    async def action_point(action_point_id: str, rm: Model) -> ActionPointView:
+    async def action_point(action_point_id: str, rm: ReadModel = model) -> ActionPointView:
         found = rm.action_points.get(action_point_id)
         if found is None:
             raise _not_found("action point", action_point_id)
@@ -113,24 +112,24 @@ def create_router(settings: AggregatorSettings) -> APIRouter:
 
     @router.get("/projects")
     async def projects(
-        rm: Model, limit: Limit = 50, cursor: Cursor = None, status: Status | None = None
+        rm: ReadModel = model, limit: Limit = 50, cursor: Cursor = None, status: Status | None = None
     ) -> Page[ProjectView]:
         chosen = [p for p in rm.projects.values() if status is None or p.status == status]
         return page(chosen, lambda p: p.id, limit, cursor)
 
     @router.get("/projects/{project_id}")
-    async def project(project_id: str, rm: Model) -> ProjectView:
+    async def project(project_id: str, rm: ReadModel = model) -> ProjectView:
         found = rm.projects.get(project_id)
         if found is None:
             raise _not_found("project", project_id)
         return found
 
     @router.get("/countries")
-    async def countries(rm: Model, limit: Limit = 50, cursor: Cursor = None) -> Page[CountryView]:
+    async def countries(rm: ReadModel = model, limit: Limit = 50, cursor: Cursor = None) -> Page[CountryView]:
         return page(list(rm.countries.values()), lambda c: c.code, limit, cursor)
 
     @router.get("/countries/{code}")
-    async def country(code: str, rm: Model) -> CountryView:
+    async def country(code: str, rm: ReadModel = model) -> CountryView:
         found = rm.countries.get(code.upper())
         if found is None:
             raise _not_found("country with projects or activities", code)
@@ -141,14 +140,12 @@ def create_router(settings: AggregatorSettings) -> APIRouter:
         response_class=Response,
         responses={200: {"content": {"application/xml": {}}, "description": "IATI 2.03 activities"}},
     )
-    def export_iati(request: Request, rm: Model) -> Response:
+    def export_iati(request: Request, rm: ReadModel = model) -> Response:
         """Every project as an IATI 2.03 activity, as of a date: results per action point,
         indicators with baselines, yearly periods, targets and the project's actuals."""
         # A plain def: FastAPI runs it in its thread pool, as reading the indexes may fold
         # in new facts, and writing the XML takes a while.
-        view: LiveView = request.app.state.view
         org = (settings.iati_reporting_org_ref, settings.iati_reporting_org_name)
-        clock: Clock = request.app.state.clock
         document = iati_activities(rm, view.framework, view.facts.indexes.measurements, org, clock())
         filename = f"cfa-activities-{rm.as_of.isoformat()}.xml"
         return Response(
@@ -158,7 +155,7 @@ def create_router(settings: AggregatorSettings) -> APIRouter:
         )
 
     @router.get("/report")
-    async def report(rm: Model) -> Report:
+    async def report(rm: ReadModel = model) -> Report:
         """Everything the Reference Group reads at a meeting, as of a date."""
         aps = rm.action_points.values()
         by_status: dict[Status, list[str]] = {s: [] for s in Status}

@@ -68,7 +68,6 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
 
     async def prepare() -> None:
         await keys.load(ServiceKeys.INTAKE)
-        await store.prepare()
         view.set_framework(await frameworks.current())
         await progress.start()
 
@@ -88,9 +87,6 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
         not_ready=lambda: {} if view.ready.is_set() else {"read_model": "loading the event log"},
         metrics=metrics,
     )
-    app.state.view = view
-    app.state.clock = clock
-    app.state.progress = progress
-    app.include_router(create_router(settings))
-    app.include_router(create_dashboard(settings, db))
+    app.include_router(create_router(settings, view, clock))
+    app.include_router(create_dashboard(settings, db, view, clock))
     return app

@@ -116,8 +116,10 @@ def charts(view: LiveView, model: ReadModel) -> dict[str, Chart]:
     return result
 
 
-def create_dashboard(settings: CommonSettings, db: AsyncDatabase[dict[str, Any]]) -> APIRouter:
-    """Needs `app.state.view` and `app.state.clock`, as the read API does."""
+def create_dashboard(
+    settings: CommonSettings, db: AsyncDatabase[dict[str, Any]], view: LiveView, clock: Clock
+) -> APIRouter:
+    """The pages over `view` (the read API's), today by `clock`; the alerts from `db`."""
     router = APIRouter(include_in_schema=False)
 
     def page(request: Request, day: date, today: date) -> dict[str, Any]:
@@ -136,8 +138,6 @@ def create_dashboard(settings: CommonSettings, db: AsyncDatabase[dict[str, Any]]
     async def dashboard(request: Request) -> Response:
         if not allowed(request, Role.READER, settings):
             return RedirectResponse("/login", status_code=303)
-        view: LiveView = request.app.state.view
-        clock: Clock = request.app.state.clock
         today = clock().date()
         day, problem = chosen_day(request.query_params, today)
         if problem is not None:  # never today's figures under a date that was not asked for
@@ -165,7 +165,6 @@ def create_dashboard(settings: CommonSettings, db: AsyncDatabase[dict[str, Any]]
         """Every alert firing now, each with its anchor (alert-<fingerprint>) for links."""
         if not allowed(request, Role.READER, settings):
             return RedirectResponse("/login", status_code=303)
-        clock: Clock = request.app.state.clock
         today = clock().date()
         context = {**page(request, today, today), "alerts": await firing_alerts(db)}
         return TEMPLATES.TemplateResponse(request, "alerts.html", context)

@@ -1,4 +1,6 @@
-"""All MongoDB access of the aggregator, behind a small Protocol."""
+"""The aggregator's writes to MongoDB: the event log (`_id` is the event's natural key, so no
+index is needed: secondary indexes cost inserts) and the status snapshots. The log is read
+by shared.eventlog."""
 
 from __future__ import annotations
 
@@ -55,9 +57,6 @@ class MongoEventStore:
         self._events = db[EVENTS]
         self._projects = db[PROJECTS]
         self.writer = writer
-
-    async def prepare(self) -> None:
-        """Nothing to index: `_id` is the natural key (secondary indexes cost inserts)."""
 
     async def append(self, events: Sequence[dict[str, Any]]) -> int:
         if not events:

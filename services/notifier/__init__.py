@@ -1,1 +1,2 @@
-"""notifier: alerts the Reference Group and the TWGs when priorities fall behind (skeleton)."""
+"""notifier: evaluates the falling-behind rules on the read model, keeps each alert's lifecycle and
+notifies the Reference Group and the Thematic Working Groups (e-mail, webhooks, bp.alerts.v1)."""

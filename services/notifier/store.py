@@ -17,10 +17,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 from services.notifier.lifecycle import Alert, Silence
 from services.notifier.notify import DeliveryOutcome, OutboxEntry
 from shared.logging import get_logger
-from shared.mongo import ALERTS, only_duplicate_keys
+from shared.mongo import ALERTS, EVALUATION_REQUESTS, LEASES, OUTBOX, SILENCES, only_duplicate_keys
 
-SILENCES, OUTBOX, LEASES = "silences", "outbox", "leases"
-REQUESTS = "evaluation_requests"
 UNREADABLE = "cannot be built (not a readable outbox entry)"
 log = get_logger("cfa.notifier")
 
@@ -31,7 +29,7 @@ class NotifierStore:
         self._silences = db[SILENCES]
         self._outbox = db[OUTBOX]
         self._leases = db[LEASES]
-        self._requests = db[REQUESTS]
+        self._requests = db[EVALUATION_REQUESTS]
 
     async def prepare(self) -> None:
         await self._outbox.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)])
@@ -39,10 +37,6 @@ class NotifierStore:
     # alerts
     async def alerts(self) -> dict[str, Alert]:
         return {d["_id"]: Alert.model_validate(d) async for d in self._alerts.find()}
-
-    async def alert(self, fingerprint: str) -> Alert | None:
-        doc = await self._alerts.find_one({"_id": fingerprint})
-        return None if doc is None else Alert.model_validate(doc)
 
     async def save(
         self, alerts: Iterable[Alert], entries: Sequence[OutboxEntry], session: AsyncClientSession

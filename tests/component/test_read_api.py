@@ -28,9 +28,7 @@ def client() -> Iterator[TestClient]:
     view.ready.set()
     app = FastAPI()
     install_problem_handlers(app)
-    app.state.view = view
-    app.state.clock = fixed_clock(TODAY)
-    app.include_router(create_router(AggregatorSettings(public_reads=True)))
+    app.include_router(create_router(AggregatorSettings(public_reads=True), view, fixed_clock(TODAY)))
     with TestClient(app) as test_client:
         yield test_client
 
@@ -141,10 +139,9 @@ def test_dates_in_the_past_are_answered(client: TestClient) -> None:
 def test_reads_need_a_reader_token_unless_public() -> None:
     app = FastAPI()
     install_problem_handlers(app)
-    app.state.view = LiveView(FRAMEWORK, Thresholds())
-    app.state.view.ready.set()
-    app.state.clock = fixed_clock(TODAY)
-    app.include_router(create_router(AggregatorSettings(reader_token="r" * 32)))
+    view = LiveView(FRAMEWORK, Thresholds())
+    view.ready.set()
+    app.include_router(create_router(AggregatorSettings(reader_token="r" * 32), view, fixed_clock(TODAY)))
     with TestClient(app) as client:
         assert client.get("/v1/priorities").status_code == 401
         reader = {"Authorization": "Bearer " + "r" * 32}

@@ -11,8 +11,7 @@ import httpx
 import pytest
 
 from services.notifier.app import create_app
-from services.notifier.store import OUTBOX
-from shared.mongo import connect
+from shared.mongo import OUTBOX, connect
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.integration.helpers import ServerThread, eventually, running

@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from services.intake.settings import IntakeSettings
-from services.notifier.store import OUTBOX
-from shared.mongo import connect
+from shared.mongo import OUTBOX, connect
 from shared.registry import ProjectRegistry
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink

@@ -19,8 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.notifier.settings import NotifierSettings
-from services.notifier.store import OUTBOX
-from shared.mongo import connect
+from shared.mongo import OUTBOX, connect
 from shared.processes import ManagedProcess, http_ok
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink

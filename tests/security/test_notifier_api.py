@@ -18,8 +18,7 @@ from fastapi.responses import PlainTextResponse
 from services.notifier.api import MAX_SILENCE
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
-from services.notifier.store import OUTBOX
-from shared.mongo import connect
+from shared.mongo import OUTBOX, connect
 from shared.processes import free_port
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
