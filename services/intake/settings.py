@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from shared.events.codec import MAX_EVENT_BYTES
 from shared.settings import CommonSettings
 
 
@@ -11,7 +12,7 @@ class IntakeSettings(CommonSettings):
     port: int = Field(8001, ge=0, le=65535, description="Port the intake HTTP server listens on")
     intake_group_id: str = Field("cfa-intake", min_length=1, description="Kafka consumer group of intake")
     max_event_bytes: int = Field(
-        1024 * 1024,
+        MAX_EVENT_BYTES,
         ge=1024,
         description="Largest accepted event; larger ones go to the DLQ as schema",
     )

@@ -31,7 +31,7 @@ from shared.events.signing import proof_of
 from shared.kafka_batches import UnreadableBatch
 from shared.personal_data import personal_data_in
 
-MAX_EVENT_BYTES = 1024 * 1024
+MAX_EVENT_BYTES = 1024 * 1024  # the default of CFA_MAX_EVENT_BYTES (intake's setting)
 # The SDK makes up an id, a time and a specversion when they are missing; the contract
 # needs the sender's own (identity, corrections), so their absence is a rejection.
 REQUIRED_ATTRIBUTES = ("specversion", "id", "source", "type", "time")
