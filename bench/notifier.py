@@ -1,4 +1,4 @@
-"""The notifier benchmark (DESIGN §9): evaluate and deliver 1,000 alerts to a local SMTP sink,
+"""The notifier benchmark: evaluate and deliver 1,000 alerts to a local SMTP sink,
 a webhook and bp.alerts.v1, counting at the receivers that each alert arrived once."""
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ def asyncapi_of(broker: KafkaBroker, service: str) -> Specification:
         broker,
         title=f"Call for Action Monitor: {service}",
         version=VERSION,
-        description=f"The Kafka topics the {service} service reads and writes (DESIGN §4).",
+        description=f"The Kafka topics the {service} service reads and writes.",
     ).to_specification()
 
 

@@ -1,4 +1,4 @@
-"""Bearer tokens of the HTTP APIs: operators, readers (DESIGN §10); project tokens are intake's.
+"""Bearer tokens of the HTTP APIs: operators, readers; project tokens are intake's.
 
 Tokens are compared in constant time and never logged.
 """

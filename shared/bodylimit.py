@@ -1,5 +1,5 @@
-"""Every HTTP body over its limit is refused with 413 before it is read whole or parsed
-(DESIGN §11): a declared Content-Length over the limit is answered at once, and a body that
+"""Every HTTP body over its limit is refused with 413 before it is read whole or parsed: a
+declared Content-Length over the limit is answered at once, and a body that
 streams past it (chunked, or lying about its length) stops being read at the limit."""
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ class Refused:
 
 
 def dead_letter_headers(refused: Refused, rejected_by: str, at: datetime) -> dict[str, str]:
-    """The original headers, plus why and where from (DESIGN §4: reason/error headers)."""
+    """The original headers, plus why and where from."""
     record = refused.record
     headers = {name: value.decode("utf-8", "replace") for name, value in record.headers}
     headers.update(

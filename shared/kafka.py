@@ -103,7 +103,7 @@ def batch_subscriber(
     broker: KafkaBroker, topic: str, settings: CommonSettings, group_id: str
 ) -> BatchSubscriber:
     """Batches of raw messages; offsets are committed only after the handler returned, i.e.
-    after its work is durable, and rewound when it raised (DESIGN §10)."""
+    after its work is durable, and rewound when it raised."""
     return broker.subscriber(
         topic,
         group_id=group_id,

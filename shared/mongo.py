@@ -20,7 +20,7 @@ OUTBOX = "outbox"  # the notifier's notifications to send, each claimed by one r
 LEASES = "leases"  # who evaluates (one notifier replica at a time), and the digest's schedule
 EVALUATION_REQUESTS = "evaluation_requests"  # POST /v1/evaluate asked of the lease holder
 CONFIG = "config"  # the results framework loaded with `cfamon framework load`
-SERVICE_KEYS = "service_keys"  # the Secretariat's and intake's signing keys (DESIGN §11)
+SERVICE_KEYS = "service_keys"  # the Secretariat's and intake's signing keys
 
 EVENT_FIELDS = {"type": 1, "data": 1, "time": 1, "id": 1}  # what folding an event needs
 DUPLICATE_KEY = 11000

@@ -1,4 +1,4 @@
-"""Finds e-mail addresses and phone numbers anywhere in an event (DESIGN §11): events carry
+"""Finds e-mail addresses and phone numbers anywhere in an event: events carry
 aggregates only. Answers which field and what kind, never the text found."""
 
 from __future__ import annotations

@@ -205,7 +205,7 @@ class CommonSettings(BaseSettings):
 
 
 class StatusSettings(CommonSettings):
-    """The thresholds of the status rules (DESIGN §5): the aggregator shows statuses, the
+    """The thresholds of the status rules: the aggregator shows statuses, the
     notifier alerts on them, with the same figures."""
 
     on_track_ratio: float = Field(

@@ -1,4 +1,5 @@
-"""Status rules of DESIGN §5 as pure functions of (figures, framework, as_of, thresholds).
+"""The status rules (README "Reading the status") as pure functions of (figures, framework,
+as_of, thresholds).
 
 The same functions serve the read API, the rebuild and the notifier.
 """

@@ -1,4 +1,4 @@
-"""Kafka topics of the suite (DESIGN §4), with an optional prefix to share one cluster."""
+"""Kafka topics of the suite, with an optional prefix to share one cluster."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who vouched for an event (DESIGN §11): principals, the suite's own keys, intake's marks.
+"""Who vouched for an event: principals, the suite's own keys, intake's marks.
 
 A record on a topic proves nothing about who wrote it, so every hop carries its proof:
 a project signs its events with its own key (or posts them with its token, and intake marks

@@ -1,4 +1,4 @@
-"""The read API of DESIGN §7: priorities, action points, projects, countries, the report.
+"""The read API: priorities, action points, projects, countries, the report.
 
 Every read takes `as_of` (default: today) and every list pages with `limit` and `cursor`."""
 

@@ -4,7 +4,7 @@ signed with that project's key, through intake's own checks.
 Each row is checked exactly as intake would check its event (a dry run); accepted rows are
 published to bp.events.raw, refused ones written to a file with the reason. Rows imported
 before are recognised by their derived ids and skipped. Only the project whose credentials
-are given reports in one import (DESIGN §11): rows of other projects are refused.
+are given reports in one import: rows of other projects are refused.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`cfamon projects add|update|list|token`: the Secretariat's project registry.
 
-Only the Secretariat changes the registry (DESIGN §11): these commands write it in MongoDB and
+Only the Secretariat changes the registry: these commands write it in MongoDB and
 publish `project.registered` signed with the Secretariat's key, which intake alone accepts.
 A project's credentials (HTTP token, Kafka signing key, production Kafka user) are issued
 together, written once to a file for the project, and replaced together."""

@@ -1,4 +1,4 @@
-"""Intake over HTTP (DESIGN §7): post events, dry-run them, and read one's own rejections."""
+"""Intake over HTTP: post events, dry-run them, and read one's own rejections."""
 
 from __future__ import annotations
 

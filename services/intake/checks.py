@@ -1,4 +1,4 @@
-"""The content checks of DESIGN §3, as pure functions of (event, registry entry, now)."""
+"""The content checks of an event, as pure functions of (event, registry entry, now)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class Context:
     now: datetime
     max_skew: timedelta
     indicators: frozenset[str] | None = None  # None: the framework is not known here
-    # Who vouched for it (DESIGN §11): a principal, a proof that did not hold, or nobody.
+    # Who vouched for it: a principal, a proof that did not hold, or nobody.
     principal: Principal | Unproven | None = None
 
 
@@ -202,7 +202,7 @@ def dates_in_range(event: Event, context: Context) -> Rejection | None:
 
 
 def no_personal_data(event: Event, _: Context) -> Rejection | None:
-    """No e-mail address or phone number in any string of data or envelope (DESIGN §11)."""
+    """No e-mail address or phone number in any string of data or envelope."""
     found = find_in_event(event)
     if found is None:
         return None

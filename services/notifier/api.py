@@ -1,4 +1,4 @@
-"""The notifier's API (DESIGN §7): alerts, acknowledgements, silences, evaluate now.
+"""The notifier's API: alerts, acknowledgements, silences, evaluate now.
 Reads need a reader token (or public reads); writes need the operator token."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from shared.settings import CommonSettings
 class DeliveryFailure(BaseModel):
     """A notification of the alert that did not get through: failed for good (not retried),
     or retrying after a transient error (receiver down, 5xx, SMTP 4xx). Where it went and
-    what the receiver answered are shown to the operator token only (DESIGN §11)."""
+    what the receiver answered are shown to the operator token only."""
 
     channel: str
     receiver: str

@@ -1,4 +1,4 @@
-"""The notifier's configuration file (DESIGN §6): recipients, webhooks and intervals, checked
+"""The notifier's configuration file: recipients, webhooks and intervals, checked
 at start with one line per problem naming the file and the field."""
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def load_notifier_config(path: Path | None) -> NotifierConfig:
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError([f"{path}: cannot be read as YAML ({str(error).splitlines()[0]})"]) from None
     if not isinstance(raw, dict):
-        raise ConfigError([f"{path}: must be a mapping of settings (DESIGN §6)"])
+        raise ConfigError([f"{path}: must be a mapping of settings"])
     try:
         return NotifierConfig.model_validate(raw)
     except ValidationError as error:

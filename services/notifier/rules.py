@@ -1,4 +1,4 @@
-"""The "falling behind" rules (DESIGN §6): pure functions of (read model, as_of).
+"""The "falling behind" rules: pure functions of (read model, as_of).
 
 Each finding is identified by its fingerprint, a hash of (kind, subject) only: the
 figures that change from one evaluation to the next are annotations, never identity.

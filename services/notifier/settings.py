@@ -27,7 +27,7 @@ class NotifierSettings(StatusSettings):
     )
     notifier_config: ExistingFile | None = Field(
         None,
-        description="YAML file: Reference Group and TWG recipients, webhooks, intervals (DESIGN §6; "
+        description="YAML file: Reference Group and TWG recipients, webhooks, intervals ("
         "default: deploy/config/notifier.yaml)",
     )
     notifier_lease_seconds: float = Field(

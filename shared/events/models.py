@@ -1,4 +1,4 @@
-"""Data models of the five event types (DESIGN §3): unknown fields are rejected and every
+"""Data models of the five event types: unknown fields are rejected and every
 string is printable text (§11)."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class EventType(StrEnum):
     REPORT_WITHDRAWN = "org.budapestprocess.report.withdrawn.v1"
 
 
-# Printable text (DESIGN §11). Never, in any string: control characters (Cc, tab included),
+# Printable text. Never, in any string: control characters (Cc, tab included),
 # the line and paragraph separators (NEL U+0085, U+2028, U+2029) that break logs, CSV exports
 # and line-based readers; the bidirectional embeddings, overrides and isolates that make text
 # read otherwise than it is stored ("Trojan Source", CVE-2021-42574); unpaired surrogates,

@@ -1,5 +1,5 @@
 """Building contract events with the official CloudEvents SDK, as a project system would, and
-signing them (DESIGN §11): a project with its own key, the Secretariat with its key."""
+signing them: a project with its own key, the Secretariat with its key."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Signed events: what a signature covers, the signature attribute, the Secretariat's HMAC
 (a project's Ed25519 key is in shared.events.keys, which only who signs or verifies loads).
 
-Kafka does not tell a consumer who produced a record, so an event carries its own proof
-(DESIGN §11): the extension attribute `cfasignature` = `<key id>.<signature>` (base64url, no
+Kafka does not tell a consumer who produced a record, so an event carries its own proof:
+the extension attribute `cfasignature` = `<key id>.<signature>` (base64url, no
 padding) over the *signing input*, the RFC 8785 (JCS) form of
 
     {"id", "source", "type", "time" (UTC, whole seconds, "...Z"), "subject" (if any), "data"}

@@ -97,7 +97,7 @@ class EmbeddedStack:
         self._partitions = topic_partitions
         self._topics = topics or Topics()
         # Tansu keeps topics in memory (gone on restart) unless given s3://BUCKET/ with the
-        # S3 server's AWS_* variables in `kafka_env` (DESIGN §8, the durable mode).
+        # S3 server's AWS_* variables in `kafka_env` (the durable mode).
         self._kafka_storage = kafka_storage
         self._kafka_env = kafka_env
         self.processes: dict[str, ManagedProcess] = {}
