@@ -17,8 +17,8 @@ from shared.events.models import EventType
 from shared.kafka import records_of
 from shared.trust import VALIDATED, Principal, ServiceKeys, vouched_by
 from tests.factories import NOW, activity_data
+from tests.fakes import KEYS, PID, pipeline
 from tests.kafka_helpers import binary, sdk_event
-from tests.unit.test_pipeline import KEYS, PID, pipeline
 
 SETTINGS = IntakeSettings(topic_prefix="c.")
 

@@ -15,7 +15,7 @@ from shared.clock import fixed_clock
 from shared.liveview import LiveView
 from shared.problems import install_problem_handlers
 from shared.status import Thresholds
-from tests.unit.test_readmodel import FRAMEWORK, PID, base_facts
+from tests.readmodel_facts import FRAMEWORK, PID, base_facts
 
 TODAY = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 

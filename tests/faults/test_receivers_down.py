@@ -15,7 +15,7 @@ from shared.mongo import OUTBOX, connect
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.integration.helpers import ServerThread, eventually, running
-from tests.integration.test_notifier import (
+from tests.integration.notifier_world import (
     AUTH,
     CONFIG,
     NOW,

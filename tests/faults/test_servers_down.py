@@ -28,7 +28,7 @@ from tests.factories import activity_data, project_id, registered
 from tests.faults.scale import scaled
 from tests.faults.stream import Stream, start_services
 from tests.integration.helpers import eventually
-from tests.integration.test_intake_http import as_binary
+from tests.integration.intake_world import as_binary
 from tests.kafka_helpers import sdk_event
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1200)]

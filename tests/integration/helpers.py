@@ -14,9 +14,16 @@ from pathlib import Path
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
 
+from services.intake.settings import IntakeSettings
+from shared.events.models import EventType
+from shared.mongo import EVENTS, connect
 from shared.processes import ManagedProcess, free_port
+from shared.registry import ProjectRegistry
 from shared.settings import CommonSettings
+from tests.factories import activity_data, project_id, registered
+from tests.kafka_helpers import binary, produce, sdk_event
 
 
 @asynccontextmanager
@@ -116,3 +123,49 @@ def service_process(
     }
     argv = [sys.executable, "-m", "services.cli.main", service, "--port", str(port)]
     return ManagedProcess(service, argv, log, variables), port
+
+
+VALID, INVALID = 5, 2
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def samples(text: str) -> Samples:
+    return {
+        (s.name, frozenset(s.labels.items())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def value(found: Samples, name: str, **labels: str) -> float:
+    """The sum of `name` over the samples whose labels include `labels`."""
+    wanted = set(labels.items())
+    matching = [v for (n, ls), v in found.items() if n == name and wanted <= ls]
+    assert matching, f"no sample {name}{labels or ''}"
+    return sum(matching)
+
+
+async def send_events(settings: IntakeSettings) -> None:
+    """VALID activity reports of a registered project and INVALID bad ones (an unknown
+    action point, personal data) onto bp.events.raw; returns once the valid ones are stored."""
+    mongo = connect(settings.mongodb_url)
+    pid = project_id()
+    await ProjectRegistry(mongo[settings.mongodb_db]).add(registered(pid))
+    valid = [
+        binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, f"A-{i}"), f"ok-{i}"))
+        for i in range(VALID)
+    ]
+    invalid = [
+        binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, action_points=["7.1"]), "bad-ap")),
+        binary(
+            sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, notes="mail amina@example.org"), "pii")
+        ),
+    ]
+    await produce(settings.kafka_bootstrap_servers, settings.topics.raw, [*valid, *invalid])
+
+    async def all_stored() -> bool:
+        return await mongo[settings.mongodb_db][EVENTS].count_documents({}) == VALID
+
+    await eventually(all_stored, what="the valid events stored")
+    await mongo.close()

@@ -21,7 +21,7 @@ from shared.events.models import EventType
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
 from tests.factories import activity_data
-from tests.integration.test_intake_http import TOKEN, start_intake
+from tests.integration.intake_world import TOKEN, start_intake
 from tests.kafka_helpers import sdk_event
 
 pytestmark = [

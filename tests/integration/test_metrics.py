@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from prometheus_client.parser import text_string_to_metric_families
 
 from services.aggregator.app import create_app as create_aggregator
 from services.aggregator.settings import AggregatorSettings
@@ -21,60 +20,24 @@ from services.notifier.app import create_app as create_notifier
 from services.notifier.settings import NotifierSettings
 from shared.clock import fixed_clock
 from shared.events.models import EventType
-from shared.mongo import EVENTS, connect
-from shared.registry import ProjectRegistry
+from shared.mongo import connect
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.conftest import service_settings
-from tests.factories import NOW, activity_data, project_id, registered
-from tests.integration.helpers import eventually, running
-from tests.kafka_helpers import binary, produce, sdk_event
+from tests.factories import NOW
+from tests.integration.helpers import (
+    INVALID,
+    VALID,
+    Samples,
+    eventually,
+    running,
+    samples,
+    send_events,
+    value,
+)
 
 pytestmark = pytest.mark.integration
 OPERATOR = "o" * 40
-VALID, INVALID = 5, 2
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
-
-
-def samples(text: str) -> Samples:
-    return {
-        (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
-
-
-def value(found: Samples, name: str, **labels: str) -> float:
-    """The sum of `name` over the samples whose labels include `labels`."""
-    wanted = set(labels.items())
-    matching = [v for (n, ls), v in found.items() if n == name and wanted <= ls]
-    assert matching, f"no sample {name}{labels or ''}"
-    return sum(matching)
-
-
-async def send_events(settings: IntakeSettings) -> None:
-    """VALID activity reports of a registered project and INVALID bad ones (an unknown
-    action point, personal data) onto bp.events.raw; returns once the valid ones are stored."""
-    mongo = connect(settings.mongodb_url)
-    pid = project_id()
-    await ProjectRegistry(mongo[settings.mongodb_db]).add(registered(pid))
-    valid = [
-        binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, f"A-{i}"), f"ok-{i}"))
-        for i in range(VALID)
-    ]
-    invalid = [
-        binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, action_points=["7.1"]), "bad-ap")),
-        binary(
-            sdk_event(EventType.ACTIVITY_REPORTED, activity_data(pid, notes="mail amina@example.org"), "pii")
-        ),
-    ]
-    await produce(settings.kafka_bootstrap_servers, settings.topics.raw, [*valid, *invalid])
-
-    async def all_stored() -> bool:
-        return await mongo[settings.mongodb_db][EVENTS].count_documents({}) == VALID
-
-    await eventually(all_stored, what="the valid events stored")
-    await mongo.close()
 
 
 @dataclass

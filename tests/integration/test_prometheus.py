@@ -34,8 +34,7 @@ from tests.conftest import service_settings
 from tests.debian import prometheus_bin
 from tests.deploy import DEPLOY, dashboard_queries, load, promql_series, rule_exprs
 from tests.factories import NOW
-from tests.integration.helpers import ServerThread, eventually
-from tests.integration.test_metrics import INVALID, VALID, send_events
+from tests.integration.helpers import INVALID, VALID, ServerThread, eventually, send_events
 
 pytestmark = pytest.mark.integration
 

@@ -21,8 +21,7 @@ from shared.mongo import EVENTS, REGISTRY, connect
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
 from tests.factories import project_id, registered
-from tests.integration.helpers import ServerThread, eventually, is_ready
-from tests.integration.test_metrics import samples, value
+from tests.integration.helpers import ServerThread, eventually, is_ready, samples, value
 from tests.kafka_helpers import Message, produce, read_topic
 
 OPERATOR = "o" * 40

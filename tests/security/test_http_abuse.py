@@ -26,7 +26,7 @@ from shared.stack.smtp import SmtpSink
 from tests.conftest import service_settings
 from tests.factories import activity_data, project_id, registered
 from tests.integration.helpers import ServerThread, service_process
-from tests.integration.test_notifier import notifier_settings
+from tests.integration.notifier_world import notifier_settings
 from tests.kafka_helpers import sdk_event, structured
 from tests.security.conftest import OPERATOR, READER, TOKEN_A, TOKEN_B
 

@@ -24,10 +24,10 @@ from shared.projects import Credentials
 from shared.trust import PRINCIPAL_HEADER, VALIDATED, VOUCH_HEADER, Principal, mark
 from tests.cli import cfamon
 from tests.factories import activity_data, project_key, registration_data
+from tests.fakes import as_record
 from tests.integration.helpers import eventually, stack_env
 from tests.kafka_helpers import Message, binary, header, read_topic, sdk_event, structured
 from tests.security.conftest import OPERATOR, TOKEN_A, TOKEN_B, Suite
-from tests.unit.test_pipeline import as_record
 
 pytestmark = pytest.mark.integration
 

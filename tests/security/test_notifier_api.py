@@ -23,7 +23,7 @@ from shared.processes import free_port
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
 from tests.integration.helpers import ServerThread, eventually, serving
-from tests.integration.test_notifier import AUTH, CONFIG, NOW, MovableClock
+from tests.integration.notifier_world import AUTH, CONFIG, NOW, MovableClock
 
 pytestmark = pytest.mark.integration
 READER = "r" * 40

@@ -25,9 +25,8 @@ from shared.mongo import EVENTS, OUTBOX, connect
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.factories import milestone_data, registration_data
-from tests.integration.helpers import ServerThread, eventually, serving
-from tests.integration.test_metrics import samples, value
-from tests.integration.test_notifier import AUTH, NOW, Hook, MovableClock, Notifier, notifier_settings
+from tests.integration.helpers import ServerThread, eventually, samples, serving, value
+from tests.integration.notifier_world import AUTH, NOW, Hook, MovableClock, Notifier, notifier_settings
 
 pytestmark = pytest.mark.integration
 ADDRESSES = ["rg@test.example", "le@test.example", "lp@test.example", "rr@test.example"]

@@ -2,61 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
 
 from cloudevents.core.v1.event import CloudEvent
 
-from services.intake.pipeline import Accepted, Claim, IntakePipeline
+from services.intake.pipeline import Accepted
 from services.intake.receipts import refusal
 from services.intake.submission import Verdict
-from shared.clock import fixed_clock
 from shared.dlq import Refused
 from shared.events.codec import KafkaRecord, decode_event
 from shared.events.keys import ProjectKey
-from shared.events.models import EventType, ProjectRegistered
+from shared.events.models import EventType
 from shared.events.produce import signed
 from shared.events.rejections import Rejection, RejectionReason
-from shared.projects import RegisteredProject
 from shared.trust import SUBMITTED, VALIDATED, Principal, ServiceKeys, marked
-from tests.factories import NOW, SECRETARIAT_KEY, activity_data, project_key, registered, registration_data
+from tests.factories import activity_data, project_key, registered, registration_data
+from tests.fakes import KEYS, PID, FakeDirectory, FakeSeenStore, as_record, pipeline
 from tests.kafka_helpers import binary, sdk_event
-
-PID = "PK-RETURN-01"
-
-
-class FakeDirectory:
-    def __init__(self, *projects: RegisteredProject) -> None:
-        self.projects = {p.project_id: p for p in projects}
-
-    async def get_many(self, project_ids: Collection[str]) -> dict[str, RegisteredProject]:
-        return {pid: self.projects[pid] for pid in project_ids if pid in self.projects}
-
-    async def apply(self, registrations: Iterable[tuple[ProjectRegistered, datetime]]) -> None:
-        for data, at in registrations:
-            before = self.projects[data.project_id]
-            if before.registered_at <= at:
-                self.projects[data.project_id] = before.model_copy(update={**dict(data), "registered_at": at})
-
-
-KEYS = {ServiceKeys.INTAKE: b"i" * 32, ServiceKeys.SECRETARIAT: SECRETARIAT_KEY}
-
-
-class FakeSeenStore:
-    def __init__(self) -> None:
-        self.owner: dict[str, str] = {}
-
-    async def claim(self, claims: Sequence[Claim]) -> set[str]:
-        taken = set()
-        for c in claims:
-            owner = self.owner.setdefault(c.key, c.position)
-            if owner != c.position:
-                taken.add(c.position)
-        return taken
-
-    async def known(self, keys: Collection[str]) -> set[str]:
-        return {k for k in keys if k in self.owner}
 
 
 def rec(offset: int, event_id: str, activity: str = "A-1") -> KafkaRecord:
@@ -64,17 +26,6 @@ def rec(offset: int, event_id: str, activity: str = "A-1") -> KafkaRecord:
         sdk_event(EventType.ACTIVITY_REPORTED, activity_data(PID, activity), event_id)
     )
     return KafkaRecord("raw", 0, offset, key, value, tuple(headers))
-
-
-def pipeline(seen: FakeSeenStore | None = None, directory: FakeDirectory | None = None) -> IntakePipeline:
-    return IntakePipeline(
-        directory or FakeDirectory(registered(PID)),
-        seen or FakeSeenStore(),
-        fixed_clock(NOW),
-        1 << 20,
-        timedelta(minutes=5),
-        KEYS,
-    )
 
 
 def reasons(outcomes: list[Accepted | Refused]) -> list[str]:
@@ -109,11 +60,6 @@ async def test_outcomes_keep_the_order_of_the_batch() -> None:
     outcomes = await pipeline().process([rec(0, "e1"), garbage, rec(2, "e2")])
     assert reasons(outcomes) == ["accepted", "schema", "accepted"]
     assert [o.record.offset for o in outcomes] == [0, 1, 2]
-
-
-def as_record(message: tuple[bytes | None, list[tuple[str, bytes]], bytes], offset: int = 0) -> KafkaRecord:
-    key, headers, value = message
-    return KafkaRecord("raw", 0, offset, key, value, tuple(headers))
 
 
 async def test_only_a_signature_that_holds_vouches_for_an_event() -> None:

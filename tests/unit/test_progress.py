@@ -12,7 +12,7 @@ from shared.events.models import EventType
 from shared.liveview import LiveView
 from shared.status import Status, Thresholds
 from tests.factories import activity_data
-from tests.unit.test_readmodel import FRAMEWORK, PID, T0, base_facts
+from tests.readmodel_facts import FRAMEWORK, PID, T0, base_facts
 
 
 class FakeSnapshots:

@@ -21,7 +21,7 @@ from shared.projects import Credentials
 from shared.settings import CommonSettings
 from shared.trust import Principal
 from tests.factories import registered
-from tests.unit.test_pipeline import KEYS, FakeDirectory, FakeSeenStore
+from tests.fakes import KEYS, FakeDirectory, FakeSeenStore
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()

@@ -2,66 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from shared.events.models import EventType
-from shared.facts import fact_of, fold
+from shared.facts import fold
 from shared.factset import ActivityIndex, ActivityRecord, FactSet
-from shared.framework import Indicator, ResultsFramework
 from shared.readmodel import build_read_model
 from shared.status import Status, Thresholds
-from tests.factories import activity_data, measurement_data, milestone_data, registration_data
-
-PID = "PK-REINT-01"
-T0 = datetime(2026, 1, 10, tzinfo=UTC)
-FRAMEWORK = ResultsFramework(
-    indicators=(
-        Indicator(
-            id="ind-3.1-returnees-supported",
-            action_point="3.1",
-            name="Returnees supported",
-            unit="returnees",
-            aggregation="sum",
-            target=1000,
-            target_date=date(2026, 12, 31),
-        ),
-    )
-)
-
-
-def fact(kind: EventType, data: dict[str, Any], minutes: int, event_id: str) -> Any:
-    return fact_of(str(kind), data, T0 + timedelta(minutes=minutes), event_id)
-
-
-def base_facts() -> list[Any]:
-    return [
-        fact(EventType.PROJECT_REGISTERED, registration_data(PID), 0, "r1"),
-        fact(
-            EventType.ACTIVITY_REPORTED,
-            activity_data(PID, "A-1", start_date="2026-03-02", end_date="2026-03-06"),
-            1,
-            "a1",
-        ),
-        fact(
-            EventType.ACTIVITY_REPORTED,
-            activity_data(PID, "A-2", start_date="2026-05-10", end_date=None, status="ongoing"),
-            2,
-            "a2",
-        ),
-        fact(
-            EventType.INDICATOR_MEASURED,
-            measurement_data(PID, value=120, period_start="2026-01-01", period_end="2026-03-31"),
-            3,
-            "m1",
-        ),
-        fact(
-            EventType.INDICATOR_MEASURED,
-            measurement_data(PID, value=200, period_start="2026-04-01", period_end="2026-06-30"),
-            4,
-            "m2",
-        ),
-    ]
+from tests.factories import activity_data, measurement_data, milestone_data
+from tests.readmodel_facts import FRAMEWORK, PID, T0, base_facts, fact
 
 
 def model(facts: list[Any], as_of: date) -> Any:

@@ -16,7 +16,7 @@ from shared.factset import FactSet
 from shared.readmodel import build_read_model
 from shared.status import Thresholds
 from tests.factories import activity_data, registration_data
-from tests.unit.test_readmodel import FRAMEWORK, PID, T0
+from tests.readmodel_facts import FRAMEWORK, PID, T0
 
 QUARTERS = [("2026-01-01", "2026-03-31"), ("2026-04-01", "2026-06-30"), ("2026-07-01", "2026-09-30")]
 

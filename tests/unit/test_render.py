@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -30,13 +29,12 @@ from services.notifier.wording import (
     ratio,
 )
 from shared.catalog import TWG_PRIORITY
-from shared.events.models import EventType
 from shared.facts import fact_of
 from shared.factset import FactSet
 from shared.framework import load_framework
 from shared.readmodel import build_read_model
 from shared.status import Thresholds
-from tests.factories import activity_data, measurement_data, milestone_data, registration_data
+from tests.notices import decimals_outside_ratios, seeded_events
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
 DASHBOARD = "https://monitor.test.example"
@@ -164,33 +162,6 @@ def test_the_dashboard_address_setting_refuses_what_makes_no_link(value: str) ->
 def test_the_dashboard_address_is_unset_by_default_or_empty() -> None:
     assert NotifierSettings().dashboard_url is None
     assert NotifierSettings(dashboard_url="").dashboard_url is None
-
-
-def seeded_events() -> list[tuple[EventType, dict[str, Any], int]]:
-    """(type, data, days before NOW it was reported) of a project of priority 3 that lags:
-    1,234 return cases monitored of 10,000, last active in October 2025, a milestone missed."""
-    pid = "WORDS-1"
-    return [
-        (EventType.PROJECT_REGISTERED, {**registration_data(pid), "action_points": ["3.3", "3.2"]}, 500),
-        (
-            EventType.INDICATOR_MEASURED,
-            measurement_data(pid, indicator_id="ind-3.3-return-cases-monitored", value=1234),
-            200,
-        ),
-        (
-            EventType.ACTIVITY_REPORTED,
-            activity_data(pid, action_points=["3.3"], start_date="2025-10-01", end_date="2025-10-03"),
-            200,
-        ),
-        (EventType.MILESTONE_UPDATED, milestone_data(pid, status="missed", due_date="2025-09-30"), 240),
-    ]
-
-
-def decimals_outside_ratios(text: str) -> list[str]:
-    """Numbers written with decimals that are no ratio ("0.52 of the progress expected"):
-    action point ids (3.3) have one decimal, so two or more, or a trailing .0, are figures."""
-    figures = re.finditer(r"\d+\.\d{2,}(?! of the progress expected)|\d+\.0\b", text)
-    return [m[0] for m in figures]
 
 
 def seeded_notices(receiver: str) -> list[Notice]:

@@ -16,7 +16,7 @@ from shared.events.models import ActivityReported, EventType, IndicatorMeasured
 from shared.events.produce import cloud_event, kafka_binary, signed
 from shared.framework import load_framework
 from tests.factories import project_key, registered
-from tests.unit.test_pipeline import KEYS, FakeDirectory, FakeSeenStore
+from tests.fakes import KEYS, FakeDirectory, FakeSeenStore
 
 AT = datetime(2026, 11, 1, tzinfo=UTC)
 ACTIVITY = {

@@ -16,7 +16,7 @@ from shared.events.codec import KafkaRecord
 from shared.events.produce import cloud_event, kafka_binary, signed
 from shared.framework import load_framework
 from shared.projects import Credentials, RegisteredProject
-from tests.unit.test_pipeline import KEYS, FakeDirectory, FakeSeenStore
+from tests.fakes import KEYS, FakeDirectory, FakeSeenStore
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)
 FRAMEWORK = load_framework(None)
