@@ -1,29 +1,22 @@
-"""Evaluation and delivery: findings of the read model into alert states and outbox
-entries (in one transaction), and the outbox out through the channels.
+"""Evaluation: findings of the read model into alert states and outbox entries (in one
+transaction), the digest, and dry runs as of another day.
 
 Replicas share the work safely: an evaluation runs under a lease in MongoDB (one replica at
-a time), entries have deterministic ids (made once), and each entry is claimed by one
-sender; a sender that dies leaves a claim that runs out, and another sends it."""
+a time), and entries have deterministic ids (made once); services.notifier.delivery sends them."""
 
 from __future__ import annotations
 
 import asyncio
-import random
-from collections.abc import Callable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from pymongo import AsyncMongoClient
-
-from services.notifier.channels import Channels
 from services.notifier.config import REFERENCE_GROUP, NotifierConfig
 from services.notifier.digest import digest_lines, next_digest
-from services.notifier.failures import Permanent, Transient, error_text, retry_delay
-from services.notifier.lifecycle import Timing, due, reconcile
-from services.notifier.notify import DeliveryOutcome, OutboxEntry, Outcome, digest_entry, outbox_entries
+from services.notifier.lifecycle import Alert, Silence, Timing, due, reconcile
+from services.notifier.notify import OutboxEntry, digest_entry, outbox_entries
 from services.notifier.rules import Finding, evaluate
-from services.notifier.store import NotifierStore
 from shared.catalog import TWG_PRIORITY
 from shared.clock import Clock
 from shared.liveview import LiveView
@@ -68,6 +61,22 @@ class DryRun:
     dry_run: bool = True
 
 
+class AlertStore(Protocol):
+    """What the evaluator keeps (services.notifier.store.NotifierStore in MongoDB)."""
+
+    async def take_lease(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool: ...
+    async def alerts(self) -> dict[str, Alert]: ...
+    async def silences(self) -> list[Silence]: ...
+    async def save(self, alerts: Iterable[Alert], entries: Sequence[OutboxEntry]) -> None: ...
+    async def digest_due_at(self) -> datetime | None: ...
+    async def save_digest(self, entry: OutboxEntry | None, following: datetime) -> None: ...
+    async def request_evaluation(self, at: datetime) -> str: ...
+    async def requested(self) -> list[str]: ...
+    async def answer(self, request_id: str, answer: dict[str, Any]) -> None: ...
+    async def answer_of(self, request_id: str) -> dict[str, Any] | None: ...
+    async def forget_request(self, request_id: str) -> None: ...
+
+
 def receivers_of(finding: Finding) -> list[str]:
     """Every alert to the Reference Group; alerts of priorities 1-3 also to their TWG."""
     groups = [slug for slug, priority in TWG_PRIORITY.items() if priority in finding.priorities]
@@ -78,8 +87,7 @@ class Evaluator:
     def __init__(
         self,
         view: LiveView,
-        store: NotifierStore,
-        mongo: AsyncMongoClient[dict[str, Any]],
+        store: AlertStore,
         config: NotifierConfig,
         alerts_topic: str,
         clock: Clock,
@@ -87,7 +95,7 @@ class Evaluator:
         lease: timedelta = timedelta(seconds=30),
         dashboard_url: str | None = None,
     ) -> None:
-        self._view, self._store, self._mongo = view, store, mongo
+        self._view, self._store = view, store
         self._dashboard_url = dashboard_url  # the e-mails link each alert there
         self._config = config
         self._topic = alerts_topic
@@ -155,8 +163,7 @@ class Evaluator:
             alerts = {**alerts, **updated}
             changed = [a for fp, a in alerts.items() if before.get(fp) != a]
             entries = outbox_entries(notices, self._config, self._topic, now, self._dashboard_url)
-            async with self._mongo.start_session() as session, await session.start_transaction():
-                await self._store.save(changed, entries, session)
+            await self._store.save(changed, entries)
             firing = sum(a.state == "firing" for a in alerts.values())
             if notices:
                 log.info("notices queued", notices=len(notices), entries=len(entries), firing=firing)
@@ -184,78 +191,5 @@ class Evaluator:
                 )
                 entry = digest_entry(self._config, lines, due_at, now)
             if following != due_at:
-                async with self._mongo.start_session() as session, await session.start_transaction():
-                    await self._store.save([], [entry] if entry else [], session)
-                    await self._store.set_digest_due_at(following, session)
+                await self._store.save_digest(entry, following)
             return entry is not None
-
-
-class Deliverer:
-    """Sends what the outbox holds, claiming each entry first (`batch` at a time, each claim
-    good for `claim`); `drain` lets the sends in hand finish and takes no more."""
-
-    def __init__(
-        self,
-        store: NotifierStore,
-        channels: Channels,
-        clock: Clock,
-        owner: str,
-        claim: timedelta = timedelta(seconds=60),
-        batch: int = 20,
-        seed: int | None = None,
-        on_outcome: Callable[[OutboxEntry, Outcome], None] = lambda entry, outcome: None,
-    ) -> None:
-        self._store = store
-        self._channels = channels
-        self._clock = clock
-        self._owner = owner
-        self._claim = claim
-        self._batch = batch
-        self._rng = random.Random(seed)
-        self._on_outcome = on_outcome
-        self._draining = False
-        self._round: asyncio.Future[int] | None = None
-
-    async def deliver_due(self) -> int:
-        """Claim and send what is due; the round is shielded: a stop cancels the loop around
-        it, never a send half-way (see `drain`)."""
-        if self._draining:
-            return 0
-        self._round = asyncio.ensure_future(self._claim_and_deliver())
-        return await asyncio.shield(self._round)
-
-    async def _claim_and_deliver(self) -> int:
-        entries = await self._store.claim_due(self._owner, self._clock(), self._claim, self._batch)
-        # Sent side by side, marked in one write. Before, one claim and one mark per entry,
-        # the marks concurrent, made the database retry conflicting writes: 1,043
-        # notifications took 53 s to deliver; claimed and marked per round, 7 s.
-        outcomes = await asyncio.gather(*(self._deliver(e) for e in entries))
-        await self._store.mark(outcomes, self._clock())
-        for done in outcomes:
-            self._on_outcome(done.entry, done.outcome)
-        return len(entries)
-
-    async def drain(self, grace: float) -> None:
-        """Take no more entries; wait (at most `grace` seconds) for the round in hand to be
-        sent and marked, so a stop makes no duplicate. What is still unmarked after that is
-        sent by a replica once its claim runs out."""
-        self._draining = True
-        if self._round is not None and not self._round.done():
-            await asyncio.wait({self._round}, timeout=grace)
-
-    async def _deliver(self, entry: OutboxEntry) -> DeliveryOutcome:
-        """How sending one entry went; never raises, so one entry cannot hold up its round."""
-        try:
-            await self._channels.deliver(entry)
-        except Permanent as error:
-            text = error_text(error)
-            log.warning("notification failed for good", id=entry.id, channel=entry.channel, error=text)
-            return DeliveryOutcome(entry, "failed", text)
-        except Exception as error:  # Transient, or unforeseen while sending: tried again, never lost
-            text = error_text(error)
-            if not isinstance(error, Transient):
-                text = f"{type(error).__name__}: {text}"
-            retry_at = self._clock() + retry_delay(entry.attempts, self._rng)
-            log.info("notification to retry", id=entry.id, channel=entry.channel, error=text)
-            return DeliveryOutcome(entry, "retry", text, retry_at)
-        return DeliveryOutcome(entry, "sent")

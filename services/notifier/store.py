@@ -24,7 +24,12 @@ log = get_logger("cfa.notifier")
 
 
 class NotifierStore:
+    """The notifier's MongoDB: alerts, silences, the outbox, leases and requests. What must
+    change together (alerts and their notices, a digest and its next date) is written in one
+    transaction."""
+
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self._client = db.client
         self._alerts = db[ALERTS]
         self._silences = db[SILENCES]
         self._outbox = db[OUTBOX]
@@ -38,7 +43,20 @@ class NotifierStore:
     async def alerts(self) -> dict[str, Alert]:
         return {d["_id"]: Alert.model_validate(d) async for d in self._alerts.find()}
 
-    async def save(
+    async def save(self, alerts: Iterable[Alert], entries: Sequence[OutboxEntry]) -> None:
+        """Alerts as they are now and the notices they made, together or not at all."""
+        async with self._client.start_session() as session, await session.start_transaction():
+            await self._write(alerts, entries, session)
+
+    async def save_digest(self, entry: OutboxEntry | None, following: datetime) -> None:
+        """The digest (if one is due) and when the next one is, together or not at all."""
+        async with self._client.start_session() as session, await session.start_transaction():
+            await self._write([], [entry] if entry else [], session)
+            await self._leases.update_one(
+                {"_id": "digest-schedule"}, {"$set": {"due_at": following}}, upsert=True, session=session
+            )
+
+    async def _write(
         self, alerts: Iterable[Alert], entries: Sequence[OutboxEntry], session: AsyncClientSession
     ) -> None:
         docs = [{**a.model_dump(mode="python"), "_id": a.fingerprint} for a in alerts]
@@ -166,11 +184,6 @@ class NotifierStore:
     async def digest_due_at(self) -> datetime | None:
         doc = await self._leases.find_one({"_id": "digest-schedule"})
         return None if doc is None else doc["due_at"]
-
-    async def set_digest_due_at(self, at: datetime, session: AsyncClientSession) -> None:
-        await self._leases.update_one(
-            {"_id": "digest-schedule"}, {"$set": {"due_at": at}}, upsert=True, session=session
-        )
 
     # evaluations asked of the replica holding the lease
     async def request_evaluation(self, at: datetime) -> str:

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.notifier.app import create_app
-from services.notifier.evaluator import Deliverer
+from services.notifier.delivery import Deliverer
 from services.notifier.rules import AlertKind, fingerprint
 from shared.events.models import EventType
 from shared.mongo import EVENTS, OUTBOX, connect

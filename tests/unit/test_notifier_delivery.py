@@ -14,7 +14,7 @@ import pytest
 from faststream.kafka import KafkaBroker
 
 from services.notifier.channels import Channels
-from services.notifier.evaluator import Deliverer
+from services.notifier.delivery import Deliverer
 from services.notifier.failures import Permanent, Transient, error_text, retry_delay
 from services.notifier.notify import DeliveryOutcome, OutboxEntry
 from services.notifier.smtp import SmtpSender

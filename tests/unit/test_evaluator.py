@@ -1,0 +1,118 @@
+"""The evaluator with a hand-written store: alerts fire and their notices are queued together,
+only the replica holding the lease evaluates, a dry run changes nothing, and the digest is
+queued once per period."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from services.notifier.config import load_notifier_config
+from services.notifier.evaluator import Evaluator
+from services.notifier.lifecycle import Alert, Silence
+from services.notifier.notify import OutboxEntry
+from shared.liveview import LiveView
+from shared.status import Thresholds
+from tests.readmodel_facts import FRAMEWORK, base_facts
+
+NOW = datetime(2026, 7, 1, 9, tzinfo=UTC)
+
+
+class FakeAlertStore:
+    """Alerts, outbox and leases in memory; each save is one step, as a transaction is."""
+
+    def __init__(self) -> None:
+        self.alert_states: dict[str, Alert] = {}
+        self.outbox: list[OutboxEntry] = []
+        self.saves = 0
+        self.lease_owner: str | None = None
+        self.digest_at: datetime | None = None
+
+    async def take_lease(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
+        if self.lease_owner in (None, owner):
+            self.lease_owner = owner
+            return True
+        return False
+
+    async def alerts(self) -> dict[str, Alert]:
+        return dict(self.alert_states)
+
+    async def silences(self) -> list[Silence]:
+        return []
+
+    async def save(self, alerts: Iterable[Alert], entries: Sequence[OutboxEntry]) -> None:
+        self.saves += 1
+        self.alert_states.update({a.fingerprint: a for a in alerts})
+        self.outbox += [e for e in entries if e.id not in {o.id for o in self.outbox}]
+
+    async def digest_due_at(self) -> datetime | None:
+        return self.digest_at
+
+    async def save_digest(self, entry: OutboxEntry | None, following: datetime) -> None:
+        self.outbox += [entry] if entry else []
+        self.digest_at = following
+
+    async def request_evaluation(self, at: datetime) -> str:
+        return "r-1"
+
+    async def requested(self) -> list[str]:
+        return []
+
+    async def answer(self, request_id: str, answer: dict[str, Any]) -> None: ...
+
+    async def answer_of(self, request_id: str) -> dict[str, Any] | None:
+        return None
+
+    async def forget_request(self, request_id: str) -> None: ...
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.at = NOW
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def evaluator(store: FakeAlertStore, clock: MovableClock, owner: str = "replica-a") -> Evaluator:
+    view = LiveView(FRAMEWORK, Thresholds())
+    for fact in base_facts():
+        view.facts.apply(fact)
+    view.ready.set()
+    return Evaluator(view, store, load_notifier_config(None), "bp.alerts.v1", clock, owner)
+
+
+async def test_alerts_fire_and_their_notices_follow_group_wait_in_the_same_save() -> None:
+    store, clock = FakeAlertStore(), MovableClock()
+    first = await evaluator(store, clock).evaluate()
+    assert first is not None and first.firing > 0 and first.notices == 0  # group_wait first
+    assert {a.state for a in store.alert_states.values()} == {"firing"} and store.outbox == []
+    clock.at += timedelta(seconds=30)
+    after_wait = await evaluator(store, clock).evaluate()
+    assert after_wait is not None and after_wait.notices == first.firing and store.outbox
+    assert after_wait.entries == len(store.outbox)
+
+
+async def test_only_the_lease_holder_evaluates() -> None:
+    store, clock = FakeAlertStore(), MovableClock()
+    assert await evaluator(store, clock, "replica-a").evaluate() is not None
+    assert await evaluator(store, clock, "replica-b").evaluate() is None
+    assert store.saves == 1
+
+
+async def test_a_dry_run_changes_nothing() -> None:
+    store, clock = FakeAlertStore(), MovableClock()
+    dry = await evaluator(store, clock).dry_run(date(2027, 6, 1))
+    assert dry.dry_run and dry.would_fire and dry.as_of == date(2027, 6, 1)
+    assert store.saves == 0 and store.alert_states == {} and store.outbox == []
+
+
+async def test_the_digest_is_queued_once_per_period() -> None:
+    store, clock = FakeAlertStore(), MovableClock()
+    runs = evaluator(store, clock)
+    assert await runs.digest() is False  # the first call sets the schedule
+    assert store.digest_at is not None
+    clock.at = store.digest_at
+    assert await runs.digest() is True and len(store.outbox) == 1
+    assert await runs.digest() is False and len(store.outbox) == 1
