@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from faststream.kafka import KafkaBroker
+from faststream.kafka.publisher.usecase import DefaultPublisher
 from faststream.specification import AsyncAPI
 from faststream.specification.base import Specification
 
 VERSION = "0.1.0"
+Publisher = DefaultPublisher
 
 
 def asyncapi_of(broker: KafkaBroker, service: str) -> Specification:
@@ -22,6 +24,7 @@ def asyncapi_of(broker: KafkaBroker, service: str) -> Specification:
     ).to_specification()
 
 
-def declare_publisher(broker: KafkaBroker, topic: str, description: str, schema: Any = None) -> None:
-    """A topic this service writes, for the document (the code publishes with broker.publish)."""
-    broker.publisher(topic, description=description, schema=schema, include_in_schema=True)
+def declare_publisher(broker: KafkaBroker, topic: str, description: str, schema: Any = None) -> Publisher:
+    """A topic this service writes, as the document says; publish through what it returns, so
+    the document cannot drift from the code."""
+    return broker.publisher(topic, description=description, schema=schema, include_in_schema=True)

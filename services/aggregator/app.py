@@ -38,10 +38,16 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
     frameworks = FrameworkSource(db, settings.results_framework)
     view = LiveView(load_framework(settings.results_framework), settings.thresholds)
 
+    progress_out = declare_publisher(
+        broker,
+        settings.topics.progress,
+        "A priority's or an action point's status changed; key = the subject (priority:3, action_point:3.1)",
+        ProgressChange,
+    )
+
     async def publish(change: ProgressChange) -> None:
-        await broker.publish(
+        await progress_out.publish(
             change.model_dump_json().encode(),
-            settings.topics.progress,
             key=change.subject.encode(),
             headers={"content-type": "application/json"},
         )
@@ -58,12 +64,6 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
     counts = AggregatorMetrics(metrics, settings, view, clock)
     keys = ServiceKeys(db)
     register_handlers(broker, settings, store, view, clock, keys, counts)
-    declare_publisher(
-        broker,
-        settings.topics.progress,
-        "A priority's or an action point's status changed; key = the subject (priority:3, action_point:3.1)",
-        ProgressChange,
-    )
     declare_publisher(broker, settings.topics.dlq, DLQ_DESCRIPTION)
 
     async def prepare() -> None:

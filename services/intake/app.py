@@ -18,7 +18,6 @@ from shared.asyncapi import declare_publisher
 from shared.bodylimit import LimitFor
 from shared.clock import Clock
 from shared.dlq import DLQ_DESCRIPTION
-from shared.events.envelope import Envelope
 from shared.framework import ResultsFramework, load_framework
 from shared.framework_store import FrameworkSource
 from shared.kafka import client_options, new_broker
@@ -45,12 +44,6 @@ def create_app(settings: IntakeSettings, clock: Clock | None = None) -> FastAPI:
     keys = ServiceKeys(db)
     pipeline = mongo_pipeline(settings, db, clock, keys, known.ids)
     register_handlers(broker, settings, pipeline, rejections, clock, keys, counts)
-    declare_publisher(
-        broker,
-        settings.topics.validated,
-        "Accepted events as structured CloudEvents (JSON); key = the project id",
-        Envelope,
-    )
     declare_publisher(broker, settings.topics.dlq, DLQ_DESCRIPTION)
     submissions = Submissions(
         pipeline,

@@ -9,7 +9,9 @@ from services.intake.pipeline import Accepted, IntakePipeline
 from services.intake.rejections import RejectionRecorder
 from services.intake.routing import route
 from services.intake.settings import IntakeSettings
+from shared.asyncapi import declare_publisher
 from shared.clock import Clock
+from shared.events.envelope import Envelope
 from shared.kafka import batch_subscriber, records_of
 from shared.logging import batch_context, get_logger
 from shared.trust import Keys, ServiceKeys
@@ -27,6 +29,12 @@ def register_handlers(
     metrics: IntakeMetrics | None = None,
 ) -> None:
     topics = settings.topics
+    validated = declare_publisher(
+        broker,
+        topics.validated,
+        "Accepted events as structured CloudEvents (JSON); key = the project id",
+        Envelope,
+    )
 
     @batch_subscriber(broker, topics.raw, settings, settings.intake_group_id)
     async def on_raw_events(_: list[bytes], message: KafkaMessage) -> None:
@@ -35,7 +43,7 @@ def register_handlers(
         if metrics is not None:
             metrics.unreadable.saw(records)
         outcomes = await pipeline.process(records)
-        await route(broker, topics, outcomes, clock(), rejections, keys[ServiceKeys.INTAKE])
+        await route(broker, validated, topics, outcomes, clock(), rejections, keys[ServiceKeys.INTAKE])
         if metrics is not None:
             metrics.decided(outcomes)
         accepted = sum(isinstance(o, Accepted) for o in outcomes)

@@ -11,6 +11,7 @@ from faststream.kafka import KafkaBroker
 
 from services.intake.pipeline import Accepted, Outcome
 from services.intake.rejections import RejectionRecorder
+from shared.asyncapi import Publisher
 from shared.dlq import Refused, dead_letter
 from shared.events.codec import encode_structured
 from shared.topics import Topics
@@ -27,6 +28,7 @@ def validated_message(intake_key: bytes, accepted: Accepted) -> tuple[bytes, dic
 
 async def route(
     broker: KafkaBroker,
+    validated: Publisher,
     topics: Topics,
     outcomes: Sequence[Outcome],
     at: datetime,
@@ -45,7 +47,7 @@ async def route(
     for outcome in outcomes:
         if isinstance(outcome, Accepted):
             key, headers, value = validated_message(intake_key, outcome)
-            pending.append(broker.publish(value, topics.validated, key=key, headers=headers))
+            pending.append(validated.publish(value, key=key, headers=headers))
         elif outcome.record.position not in done:
             pending.append(dead_letter(broker, topics.dlq, outcome, "intake", at))
     await asyncio.gather(*pending)

@@ -53,7 +53,14 @@ def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAP
     )
     http = httpx.AsyncClient(timeout=10)
     smtp = SmtpSender(settings.smtp_url.get_secret_value(), settings.smtp_ca_file)
-    channels = Channels(smtp, http, broker)
+    alerts_out = declare_publisher(
+        broker,
+        settings.topics.alerts,
+        "Each notice of an alert (firing, repeat, resolved, silence_ended); key = the alert's "
+        "fingerprint; header notification-id = the outbox id, the same on a resend",
+        AlertMessage,
+    )
+    channels = Channels(smtp, http, alerts_out)
     claim = timedelta(seconds=settings.notifier_claim_seconds)
     counts = NotifierMetrics(metrics, store, evaluator)
     deliverer = Deliverer(
@@ -61,13 +68,6 @@ def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAP
     )
     progress_seen = asyncio.Event()
     register_handlers(broker, settings, config, progress_seen)
-    declare_publisher(
-        broker,
-        settings.topics.alerts,
-        "Each notice of an alert (firing, repeat, resolved, silence_ended); key = the alert's "
-        "fingerprint; header notification-id = the outbox id, the same on a resend",
-        AlertMessage,
-    )
 
     async def prepare() -> None:
         await store.prepare()

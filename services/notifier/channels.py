@@ -18,11 +18,11 @@ from typing import TypeVar
 
 import httpx
 from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError
-from faststream.kafka import KafkaBroker
 
 from services.notifier.failures import Permanent, Transient, error_text
 from services.notifier.notify import OutboxEntry
 from services.notifier.smtp import Email, SmtpSender
+from shared.asyncapi import Publisher
 
 T = TypeVar("T")
 
@@ -74,10 +74,10 @@ def built(entry: OutboxEntry, build: Callable[[OutboxEntry], T]) -> T:
 
 
 class Channels:
-    def __init__(self, smtp: SmtpSender, http: httpx.AsyncClient, broker: KafkaBroker) -> None:
+    def __init__(self, smtp: SmtpSender, http: httpx.AsyncClient, alerts: Publisher) -> None:
         self._smtp = smtp
         self._http = http
-        self._broker = broker
+        self._alerts = alerts  # bp.alerts.v1, as the AsyncAPI document declares it
 
     async def deliver(self, entry: OutboxEntry) -> None:
         if entry.channel == "email":
@@ -103,6 +103,6 @@ class Channels:
     async def _publish(self, entry: OutboxEntry, key: bytes, body: bytes) -> None:
         headers = {"content-type": "application/json", "notification-id": entry.id}
         try:
-            await self._broker.publish(body, entry.target, key=key, headers=headers)
+            await self._alerts.publish(body, key=key, headers=headers)
         except (MessageSizeTooLargeError, RecordListTooLargeError) as error:
             raise Permanent(f"too large for the broker ({type(error).__name__})") from None

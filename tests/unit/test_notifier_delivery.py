@@ -121,7 +121,9 @@ async def test_entries_that_cannot_be_built_fail_for_good_and_nothing_is_sent() 
     del bad[2].payload["html"]
     store = FakeStore(bad)
     async with httpx.AsyncClient() as http:
-        channels = Channels(SmtpSender("smtp://127.0.0.1:9"), http, KafkaBroker("127.0.0.1:9"))
+        channels = Channels(
+            SmtpSender("smtp://127.0.0.1:9"), http, KafkaBroker("127.0.0.1:9").publisher("alerts")
+        )
         await deliverer(store, channels).deliver_due()
     for name, done in store.marked.items():
         assert done.outcome == "failed" and done.error is not None, name
@@ -164,6 +166,8 @@ async def test_a_webhook_answer_decides_between_sent_retried_and_failed(status: 
 
     store = FakeStore([entry("hook", channel="webhook", body={"alerts": []})])
     async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
-        channels = Channels(SmtpSender("smtp://127.0.0.1:9"), http, KafkaBroker("127.0.0.1:9"))
+        channels = Channels(
+            SmtpSender("smtp://127.0.0.1:9"), http, KafkaBroker("127.0.0.1:9").publisher("alerts")
+        )
         await deliverer(store, channels).deliver_due()
     assert store.marked["hook"].outcome == outcome
