@@ -22,9 +22,9 @@ from fastapi.responses import JSONResponse
 
 from bench.measure import rss_mb
 from bench.workload import projects, registration_event, stored_documents
-from shared.mongo import EVENTS, OUTBOX
-from shared.processes import ManagedProcess, free_port, http_ok
+from shared.adapters.mongo import EVENTS, OUTBOX
 from shared.stack import StackEndpoints
+from shared.stack.processes import ManagedProcess, free_port, http_ok
 from shared.stack.smtp import SmtpSink
 from shared.topics import Topics
 

@@ -36,16 +36,16 @@ from services.aggregator.rebuild import rebuild
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import MongoReadModelStore
 from services.intake.settings import IntakeSettings
+from shared.adapters.kafka import ensure_topics
+from shared.adapters.metrics import KafkaOffsets
+from shared.adapters.mongo import EVENTS, connect
+from shared.adapters.registry import ProjectRegistry
+from shared.domain.framework import load_framework
+from shared.domain.projects import RegisteredProject
+from shared.domain.status import Thresholds
 from shared.events.models import EventType
-from shared.framework import load_framework
-from shared.kafka import ensure_topics
-from shared.metrics import KafkaOffsets
-from shared.mongo import EVENTS, connect
-from shared.processes import ManagedProcess, free_port, http_ok
-from shared.projects import RegisteredProject
-from shared.registry import ProjectRegistry
 from shared.stack import EmbeddedStack
-from shared.status import Thresholds
+from shared.stack.processes import ManagedProcess, free_port, http_ok
 from shared.topics import Topics
 from shared.trust import ServiceKeys
 

@@ -9,13 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from services.aggregator.store import event_document
-from shared.catalog import action_points
+from shared.domain.catalog import action_points
+from shared.domain.framework import ResultsFramework
+from shared.domain.projects import RegisteredProject, hash_token
 from shared.events.codec import KafkaRecord, decode_event
 from shared.events.keys import ProjectKey
 from shared.events.models import EventType
 from shared.events.produce import cloud_event, kafka_binary, secretariat_signer, signed
-from shared.framework import ResultsFramework
-from shared.projects import RegisteredProject, hash_token
 from shared.trust import Principal
 
 COUNTRIES = ("AFG", "BGD", "IRN", "IRQ", "PAK", "TUR", "HUN", "GEO", "UZB", "TJK")

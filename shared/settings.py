@@ -19,8 +19,8 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.clock import Clock, fixed_clock, shifted_clock, utc_now
+from shared.domain.status import Thresholds
 from shared.events.rejections import plain_message
-from shared.status import Thresholds
 from shared.topics import Topics
 
 MIN_TOKEN_CHARS = 32

@@ -20,11 +20,11 @@ from bson import Binary
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from shared.adapters.mongo import SERVICE_KEYS
 from shared.clock import utc_now
 from shared.events.codec import KafkaRecord, header_view
 from shared.events.models import EventType
 from shared.events.signing import decode_mac, encode_mac, mac
-from shared.mongo import SERVICE_KEYS
 
 PRINCIPAL_HEADER = "cfa-principal"
 VOUCH_HEADER = "cfa-vouch"

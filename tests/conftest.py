@@ -12,7 +12,7 @@ import pytest
 from bson import Binary
 from pymongo import MongoClient
 
-from shared.mongo import SERVICE_KEYS
+from shared.adapters.mongo import SERVICE_KEYS
 from shared.settings import CommonSettings
 from shared.stack import EmbeddedStack, StackEndpoints
 from shared.trust import ServiceKeys

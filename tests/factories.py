@@ -9,9 +9,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from shared.domain.projects import RegisteredProject, hash_token
 from shared.events.keys import ProjectKey
 from shared.events.models import EventType
-from shared.projects import RegisteredProject, hash_token
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 # The Secretariat's key in the tests' databases (tests.kafka_helpers.install_test_keys).

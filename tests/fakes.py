@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from services.intake.pipeline import Claim, IntakePipeline
 from shared.clock import fixed_clock
+from shared.domain.projects import RegisteredProject
 from shared.events.codec import KafkaRecord
 from shared.events.models import ProjectRegistered
-from shared.projects import RegisteredProject
 from shared.trust import ServiceKeys
 from tests.factories import NOW, SECRETARIAT_KEY, registered
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from shared.domain.facts import fact_of
+from shared.domain.framework import Indicator, ResultsFramework
 from shared.events.models import EventType
-from shared.facts import fact_of
-from shared.framework import Indicator, ResultsFramework
 from tests.factories import activity_data, measurement_data, registration_data
 
 PID = "PK-REINT-01"

@@ -13,13 +13,12 @@ from pydantic import BaseModel
 
 from services.aggregator.iati import iati_activities
 from services.aggregator.settings import AggregatorSettings
-from shared.auth import Role, require
+from shared.adapters.auth import Role, require
+from shared.adapters.paging import MAX_LIMIT, Page, page
+from shared.adapters.problems import Problem
 from shared.clock import Clock
-from shared.isodate import IsoDate
-from shared.liveview import LiveView
-from shared.paging import MAX_LIMIT, Page, page
-from shared.problems import Problem
-from shared.readmodel import (
+from shared.domain.liveview import LiveView
+from shared.domain.readmodel import (
     ActionPointView,
     CountryView,
     PriorityView,
@@ -27,7 +26,8 @@ from shared.readmodel import (
     ReadModel,
     late_indicators,
 )
-from shared.status import Status
+from shared.domain.status import Status
+from shared.isodate import IsoDate
 
 AsOf = Annotated[
     IsoDate | None, Query(description="The date the figures are as of (YYYY-MM-DD); default today")

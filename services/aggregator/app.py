@@ -13,17 +13,17 @@ from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.progress import ProgressChange, ProgressTracker
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import MongoEventStore, MongoReadModelStore
-from shared.asyncapi import declare_publisher
+from shared.adapters.asyncapi import declare_publisher
+from shared.adapters.dlq import DLQ_DESCRIPTION
+from shared.adapters.eventlog import follow_event_log
+from shared.adapters.framework_store import FrameworkSource
+from shared.adapters.kafka import client_options, new_broker
+from shared.adapters.metrics import ServiceMetrics
+from shared.adapters.mongo import connect
+from shared.adapters.service import create_service_app
 from shared.clock import Clock
-from shared.dlq import DLQ_DESCRIPTION
-from shared.eventlog import follow_event_log
-from shared.framework import load_framework
-from shared.framework_store import FrameworkSource
-from shared.kafka import client_options, new_broker
-from shared.liveview import LiveView
-from shared.metrics import ServiceMetrics
-from shared.mongo import connect
-from shared.service import create_service_app
+from shared.domain.framework import load_framework
+from shared.domain.liveview import LiveView
 from shared.trust import ServiceKeys
 
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from shared.catalog import IMPLEMENTATION_START
-from shared.framework import Indicator
+from shared.domain.catalog import IMPLEMENTATION_START
+from shared.domain.framework import Indicator
+from shared.domain.status import Series, expected_path
 from shared.isodate import long_date
-from shared.status import Series, expected_path
 
 WIDTH, HEIGHT = 360, 140
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 22  # room for the axis labels

@@ -21,15 +21,15 @@ from fastapi.templating import Jinja2Templates
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.aggregator.charts import Chart, indicator_chart
-from shared import catalog
-from shared.auth import TOKEN_COOKIE, Role, allowed, role_of
+from shared.adapters.auth import TOKEN_COOKIE, Role, allowed, role_of
+from shared.adapters.mongo import ALERTS
 from shared.clock import Clock
+from shared.domain import catalog
+from shared.domain.liveview import LiveView
+from shared.domain.readmodel import PriorityView, ReadModel
+from shared.domain.status import Status
 from shared.isodate import MONTHS, iso_date, long_date
-from shared.liveview import LiveView
-from shared.mongo import ALERTS
-from shared.readmodel import PriorityView, ReadModel
 from shared.settings import CommonSettings
-from shared.status import Status
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["long_date"] = lambda day: long_date(day) if day else ""

@@ -10,14 +10,14 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import EventStore, event_document
+from shared.adapters.dlq import Refused, dead_letter
+from shared.adapters.kafka import batch_subscriber, records_of
+from shared.adapters.kafka_batches import UnreadableBatch
 from shared.clock import Clock
-from shared.dlq import Refused, dead_letter
+from shared.domain.liveview import LiveView
 from shared.events.codec import KafkaRecord, decode_canonical
 from shared.events.models import EventType
 from shared.events.rejections import Rejected, Rejection, RejectionReason
-from shared.kafka import batch_subscriber, records_of
-from shared.kafka_batches import UnreadableBatch
-from shared.liveview import LiveView
 from shared.logging import batch_context, get_logger
 from shared.trust import VALIDATED, Keys, Principal, ServiceKeys, vouched_by
 

@@ -14,10 +14,10 @@ from xml.etree import ElementTree as ET
 
 import pycountry
 
-from shared import catalog
-from shared.framework import Indicator, ResultsFramework
-from shared.readmodel import ProjectView, ReadModel
-from shared.status import Measurement, Series
+from shared.domain import catalog
+from shared.domain.framework import Indicator, ResultsFramework
+from shared.domain.readmodel import ProjectView, ReadModel
+from shared.domain.status import Measurement, Series
 
 ACTIVITY_STATUS = {"pipeline": "1", "implementation": "2", "finalisation": "3"}  # IATI ActivityStatus
 PLANNED_START, ACTUAL_START, PLANNED_END = "1", "2", "3"  # IATI ActivityDateType

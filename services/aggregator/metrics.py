@@ -9,11 +9,11 @@ from collections import Counter
 from collections.abc import Sequence
 
 from services.aggregator.settings import AggregatorSettings
+from shared.adapters.metrics import ServiceMetrics
 from shared.clock import Clock
+from shared.domain.liveview import LiveView
+from shared.domain.status import Status
 from shared.events.codec import KafkaRecord
-from shared.liveview import LiveView
-from shared.metrics import ServiceMetrics
-from shared.status import Status
 
 IGNORED_REASONS = ("unauthenticated", "not_permitted")
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)

@@ -16,10 +16,10 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from shared.clock import Clock
-from shared.liveview import LiveView
+from shared.domain.liveview import LiveView
+from shared.domain.readmodel import ReadModel
+from shared.domain.status import Status
 from shared.logging import get_logger
-from shared.readmodel import ReadModel
-from shared.status import Status
 
 log = get_logger("cfa.aggregator.progress")
 

@@ -9,11 +9,11 @@ from datetime import date
 
 from services.aggregator.progress import snapshot_documents
 from services.aggregator.store import MongoReadModelStore
-from shared.facts import fact_of_document
-from shared.factset import FactSet
-from shared.framework import ResultsFramework
-from shared.readmodel import build_read_model
-from shared.status import Thresholds
+from shared.domain.facts import fact_of_document
+from shared.domain.factset import FactSet
+from shared.domain.framework import ResultsFramework
+from shared.domain.readmodel import build_read_model
+from shared.domain.status import Thresholds
 
 
 @dataclass(frozen=True)

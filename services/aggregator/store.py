@@ -1,6 +1,6 @@
 """The aggregator's writes to MongoDB: the event log (`_id` is the event's natural key, so no
 index is needed: secondary indexes cost inserts) and the status snapshots. The log is read
-by shared.eventlog."""
+by shared.adapters.eventlog."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from pymongo import ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from shared.eventlog import EventLog
+from shared.adapters.eventlog import EventLog
+from shared.adapters.mongo import EVENTS, PROJECTS, READ_MODEL, only_duplicate_keys
 from shared.events.codec import KafkaRecord, data_json
 from shared.events.envelope import Event
 from shared.events.models import EventType
-from shared.mongo import EVENTS, PROJECTS, READ_MODEL, only_duplicate_keys
 from shared.trust import Principal
 
 

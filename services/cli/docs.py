@@ -17,7 +17,7 @@ from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
 from services.notifier.app import create_app as create_notifier
 from services.notifier.settings import NotifierSettings
-from shared.asyncapi import asyncapi_of
+from shared.adapters.asyncapi import asyncapi_of
 
 
 def docs(

@@ -28,14 +28,14 @@ from services.cli.sheets import Row, SheetError, read_rows, write_csv
 from services.intake.pipeline import Accepted
 from services.intake.settings import IntakeSettings
 from services.intake.store import MongoSeenStore, mongo_pipeline
-from shared.dlq import Refused
+from shared.adapters.dlq import Refused
+from shared.adapters.framework_store import FrameworkSource
+from shared.adapters.kafka import client_options, ensure_topics, new_broker, publish_record
+from shared.adapters.mongo import connect
+from shared.domain.projects import Credentials
 from shared.events.codec import KafkaRecord
 from shared.events.produce import cloud_event, kafka_binary, signed
 from shared.events.rejections import RejectionReason
-from shared.framework_store import FrameworkSource
-from shared.kafka import client_options, ensure_topics, new_broker, publish_record
-from shared.mongo import connect
-from shared.projects import Credentials
 from shared.trust import ServiceKeys
 
 CHUNK = 500

@@ -16,9 +16,9 @@ from services.aggregator.rebuild import rebuild as rebuild_read_model
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import MongoReadModelStore
 from services.cli.common import err, fail, out, settings_or_exit
-from shared.framework import FrameworkError, parse_framework
-from shared.framework_store import FrameworkSource
-from shared.mongo import EVENTS, connect, shown
+from shared.adapters.framework_store import FrameworkSource
+from shared.adapters.mongo import EVENTS, connect, shown
+from shared.domain.framework import FrameworkError, parse_framework
 
 framework_app = typer.Typer(
     help="The results framework: indicators, baselines, targets.", no_args_is_help=True

@@ -24,15 +24,15 @@ from rich.table import Table
 
 from services.cli.common import fail, out, settings_or_exit, short_error
 from services.intake.checks import Context, check_event
+from shared.adapters.kafka import client_options, ensure_topics, new_broker
+from shared.adapters.kafka_users import set_scram_user
+from shared.adapters.mongo import connect, shown
+from shared.adapters.registry import ProjectExistsError, ProjectRegistry
+from shared.domain.projects import Credentials, RegisteredProject
 from shared.events.envelope import Envelope, Event
 from shared.events.models import EventType, ProjectRegistered
 from shared.events.produce import cloud_event, publish_event, secretariat_signer, signed
 from shared.events.rejections import field_path, plain_message
-from shared.kafka import client_options, ensure_topics, new_broker
-from shared.kafka_users import set_scram_user
-from shared.mongo import connect, shown
-from shared.projects import Credentials, RegisteredProject
-from shared.registry import ProjectExistsError, ProjectRegistry
 from shared.settings import CommonSettings
 from shared.trust import Principal, ServiceKeys
 

@@ -16,8 +16,8 @@ from typing import Annotated
 import typer
 
 from services.cli.common import err, fail, out, settings_or_exit
-from shared.processes import ManagedProcess, http_ok, port_open
 from shared.settings import CommonSettings
+from shared.stack.processes import ManagedProcess, http_ok, port_open
 
 SERVICES = ("intake", "aggregator", "notifier")
 

@@ -17,7 +17,7 @@ from services.intake.settings import IntakeSettings
 from services.notifier.app import create_app as create_notifier
 from services.notifier.config import ConfigError
 from services.notifier.settings import NotifierSettings
-from shared.framework import FrameworkError
+from shared.domain.framework import FrameworkError
 from shared.logging import configure_logging
 from shared.settings import CommonSettings
 

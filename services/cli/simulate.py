@@ -23,12 +23,12 @@ from services.simulator.projects import PROJECTS
 from services.simulator.registration import register
 from services.simulator.send import Sender
 from services.simulator.timeline import SimEvent, Timeline, live_activity
-from shared.catalog import IMPLEMENTATION_START
+from shared.adapters.framework_store import FrameworkSource
+from shared.adapters.kafka import client_options, ensure_topics, new_broker
+from shared.adapters.mongo import connect
+from shared.adapters.registry import ProjectRegistry
 from shared.clock import Clock
-from shared.framework_store import FrameworkSource
-from shared.kafka import client_options, ensure_topics, new_broker
-from shared.mongo import connect
-from shared.registry import ProjectRegistry
+from shared.domain.catalog import IMPLEMENTATION_START
 from shared.settings import CommonSettings
 from shared.trust import ServiceKeys
 

@@ -13,13 +13,13 @@ from services.intake.receipts import EVENT_BODY, REFUSALS, Receipt, batch_body, 
 from services.intake.rejections import MongoRejectionStore, RejectionView
 from services.intake.settings import IntakeSettings
 from services.intake.submission import Submissions, Verdict
-from shared.auth import forbidden
-from shared.dlq import Refused
+from shared.adapters.auth import forbidden
+from shared.adapters.dlq import Refused
+from shared.adapters.paging import MAX_LIMIT, Page
+from shared.adapters.problems import Problem
 from shared.events.codec import KafkaRecord
 from shared.events.http import batch_records, event_record, is_batch
 from shared.events.rejections import Rejected, Rejection, RejectionReason
-from shared.paging import MAX_LIMIT, Page
-from shared.problems import Problem
 from shared.trust import Principal
 
 

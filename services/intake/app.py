@@ -14,17 +14,17 @@ from services.intake.rejections import MongoRejectionStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import mongo_pipeline
 from services.intake.submission import Submissions
-from shared.asyncapi import declare_publisher
-from shared.bodylimit import LimitFor
+from shared.adapters.asyncapi import declare_publisher
+from shared.adapters.bodylimit import LimitFor
+from shared.adapters.dlq import DLQ_DESCRIPTION
+from shared.adapters.framework_store import FrameworkSource
+from shared.adapters.kafka import client_options, new_broker
+from shared.adapters.metrics import ServiceMetrics
+from shared.adapters.mongo import connect
+from shared.adapters.registry import ProjectRegistry
+from shared.adapters.service import create_service_app
 from shared.clock import Clock
-from shared.dlq import DLQ_DESCRIPTION
-from shared.framework import ResultsFramework, load_framework
-from shared.framework_store import FrameworkSource
-from shared.kafka import client_options, new_broker
-from shared.metrics import ServiceMetrics
-from shared.mongo import connect
-from shared.registry import ProjectRegistry
-from shared.service import create_service_app
+from shared.domain.framework import ResultsFramework, load_framework
 from shared.trust import ServiceKeys
 
 

@@ -13,10 +13,10 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from services.intake.ratelimit import RateLimiter
 from services.intake.settings import IntakeSettings
-from shared.auth import BEARER, Role, bearer_token, role_of, unauthorized
-from shared.problems import Problem
-from shared.projects import hash_token, token_matches
-from shared.registry import ProjectRegistry
+from shared.adapters.auth import BEARER, Role, bearer_token, role_of, unauthorized
+from shared.adapters.problems import Problem
+from shared.adapters.registry import ProjectRegistry
+from shared.domain.projects import hash_token, token_matches
 from shared.trust import Principal
 
 MAX_REMEMBERED_BAD_TOKENS = 10_000

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from shared.catalog import IMPLEMENTATION_END, IMPLEMENTATION_START, is_action_point
+from shared.domain.catalog import IMPLEMENTATION_END, IMPLEMENTATION_START, is_action_point
+from shared.domain.personal_data import find_in_event
+from shared.domain.projects import RegisteredProject
 from shared.events.envelope import Event
 from shared.events.models import (
     ActivityReported,
@@ -16,8 +18,6 @@ from shared.events.models import (
 )
 from shared.events.rejections import Rejection, RejectionReason
 from shared.events.signing import SIGNATURE_ATTRIBUTE
-from shared.personal_data import find_in_event
-from shared.projects import RegisteredProject
 from shared.trust import Principal, Unproven
 
 

@@ -9,10 +9,10 @@ from services.intake.pipeline import Accepted, IntakePipeline
 from services.intake.rejections import RejectionRecorder
 from services.intake.routing import route
 from services.intake.settings import IntakeSettings
-from shared.asyncapi import declare_publisher
+from shared.adapters.asyncapi import declare_publisher
+from shared.adapters.kafka import batch_subscriber, records_of
 from shared.clock import Clock
 from shared.events.envelope import Envelope
-from shared.kafka import batch_subscriber, records_of
 from shared.logging import batch_context, get_logger
 from shared.trust import Keys, ServiceKeys
 

@@ -9,10 +9,10 @@ from datetime import datetime
 from services.intake.pipeline import Accepted, Outcome
 from services.intake.rejections import Channel, RejectionRecorder
 from services.intake.settings import IntakeSettings
-from shared.dlq import Refused
+from shared.adapters.dlq import Refused
+from shared.adapters.metrics import ServiceMetrics
 from shared.events.codec import claims_of
 from shared.events.models import EventType
-from shared.metrics import ServiceMetrics
 
 KNOWN_TYPES = frozenset(t.value for t in EventType)
 

@@ -11,14 +11,14 @@ from typing import Protocol
 
 from services.intake.checks import Context, check_event
 from services.intake.vouching import Vouch, verify_proof
+from shared.adapters.dlq import Refused
 from shared.clock import Clock
-from shared.dlq import Refused
+from shared.domain.projects import RegisteredProject
 from shared.events.codec import KafkaRecord, claims_of, decode_event
 from shared.events.envelope import SOURCE_PATTERN, Event
 from shared.events.models import ProjectRegistered
 from shared.events.rejections import Rejected, Rejection, RejectionReason
 from shared.events.signing import Proof
-from shared.projects import RegisteredProject
 from shared.trust import SUBMITTED, Keys, Principal, ServiceKeys, vouched_by
 
 

@@ -7,12 +7,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from services.intake.submission import Verdict
+from shared.adapters.problems import Problem
 from shared.events.envelope import SOURCE_PATTERN
 from shared.events.http import BATCH, STRUCTURED
 from shared.events.models import EventType
 from shared.events.rejections import RejectionReason
 from shared.events.signing import SIGNATURE_ATTRIBUTE
-from shared.problems import Problem
 
 
 class EventReceipt(BaseModel):

@@ -15,10 +15,10 @@ from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from shared.dlq import Refused
+from shared.adapters.dlq import Refused
+from shared.adapters.mongo import REJECTIONS, only_duplicate_keys
+from shared.adapters.paging import Page, decode_cursor, encode_cursor
 from shared.events.codec import claims_of
-from shared.mongo import REJECTIONS, only_duplicate_keys
-from shared.paging import Page, decode_cursor, encode_cursor
 
 Channel = Literal["kafka", "http"]
 

@@ -11,8 +11,8 @@ from faststream.kafka import KafkaBroker
 
 from services.intake.pipeline import Accepted, Outcome
 from services.intake.rejections import RejectionRecorder
-from shared.asyncapi import Publisher
-from shared.dlq import Refused, dead_letter
+from shared.adapters.asyncapi import Publisher
+from shared.adapters.dlq import Refused, dead_letter
 from shared.events.codec import encode_structured
 from shared.topics import Topics
 from shared.trust import VALIDATED, mark

@@ -11,9 +11,9 @@ from pymongo.errors import BulkWriteError
 
 from services.intake.pipeline import Claim, IntakePipeline
 from services.intake.settings import IntakeSettings
+from shared.adapters.mongo import INTAKE_SEEN, only_duplicate_keys
+from shared.adapters.registry import ProjectRegistry
 from shared.clock import Clock
-from shared.mongo import INTAKE_SEEN, only_duplicate_keys
-from shared.registry import ProjectRegistry
 from shared.trust import Keys
 
 

@@ -18,13 +18,13 @@ from faststream.kafka import KafkaBroker
 
 from services.intake.pipeline import Accepted, IntakePipeline, Outcome
 from services.intake.rejections import RejectionRecorder
+from shared.adapters.dlq import Refused, dead_letter
+from shared.adapters.kafka import publish_record
+from shared.adapters.problems import unavailable
 from shared.clock import Clock
-from shared.dlq import Refused, dead_letter
 from shared.events.codec import KafkaRecord
 from shared.events.rejections import RejectionReason
-from shared.kafka import publish_record
 from shared.logging import get_logger
-from shared.problems import unavailable
 from shared.topics import Topics
 from shared.trust import SUBMITTED, Keys, Principal, ServiceKeys, marked
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from shared.domain.projects import RegisteredProject
 from shared.events.envelope import SOURCE_PATTERN
 from shared.events.keys import verify_project
 from shared.events.signing import (
@@ -13,7 +14,6 @@ from shared.events.signing import (
     Proof,
     verify_secretariat,
 )
-from shared.projects import RegisteredProject
 from shared.trust import Principal, Unproven
 
 # Nobody (None), a principal, or a proof that does not hold (and why).

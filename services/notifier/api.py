@@ -16,11 +16,11 @@ from services.notifier.lifecycle import Alert, AlertState, Silence, SilenceState
 from services.notifier.notify import OutboxEntry
 from services.notifier.rules import AlertKind
 from services.notifier.store import NotifierStore
-from shared.auth import Role, request_token, require, role_of
+from shared.adapters.auth import Role, request_token, require, role_of
+from shared.adapters.paging import MAX_LIMIT, Page, page
+from shared.adapters.problems import Problem
 from shared.clock import Clock
 from shared.isodate import IsoDate, IsoDateTime
-from shared.paging import MAX_LIMIT, Page, page
-from shared.problems import Problem
 from shared.settings import CommonSettings
 
 

@@ -23,16 +23,16 @@ from services.notifier.scheduling import evaluations, every
 from services.notifier.settings import NotifierSettings
 from services.notifier.smtp import SmtpSender
 from services.notifier.store import NotifierStore
-from shared.asyncapi import declare_publisher
+from shared.adapters.asyncapi import declare_publisher
+from shared.adapters.eventlog import EventLog, follow_event_log
+from shared.adapters.framework_store import FrameworkSource
+from shared.adapters.kafka import client_options, new_broker
+from shared.adapters.metrics import ServiceMetrics
+from shared.adapters.mongo import connect
+from shared.adapters.service import create_service_app
 from shared.clock import Clock
-from shared.eventlog import EventLog, follow_event_log
-from shared.framework import load_framework
-from shared.framework_store import FrameworkSource
-from shared.kafka import client_options, new_broker
-from shared.liveview import LiveView
-from shared.metrics import ServiceMetrics
-from shared.mongo import connect
-from shared.service import create_service_app
+from shared.domain.framework import load_framework
+from shared.domain.liveview import LiveView
 
 
 def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAPI:

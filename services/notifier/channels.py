@@ -22,7 +22,7 @@ from aiokafka.errors import MessageSizeTooLargeError, RecordListTooLargeError
 from services.notifier.failures import Permanent, Transient, error_text
 from services.notifier.notify import OutboxEntry
 from services.notifier.smtp import Email, SmtpSender
-from shared.asyncapi import Publisher
+from shared.adapters.asyncapi import Publisher
 
 T = TypeVar("T")
 

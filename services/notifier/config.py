@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.catalog import TWG_PRIORITY
+from shared.domain.catalog import TWG_PRIORITY
 from shared.events.rejections import field_path, plain_message
 
 SAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "config" / "notifier.yaml"

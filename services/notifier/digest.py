@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from services.notifier.lifecycle import Alert, AlertState
 from services.notifier.render import one_line
 from services.notifier.wording import quantity
+from shared.domain.readmodel import ReadModel, late_indicators
 from shared.isodate import long_date
-from shared.readmodel import ReadModel, late_indicators
 
 
 def next_digest(due_at: datetime | None, now: datetime, every: timedelta) -> tuple[bool, datetime]:

@@ -17,9 +17,9 @@ from services.notifier.digest import digest_lines, next_digest
 from services.notifier.lifecycle import Alert, Silence, Timing, due, reconcile
 from services.notifier.notify import OutboxEntry, digest_entry, outbox_entries
 from services.notifier.rules import Finding, evaluate
-from shared.catalog import TWG_PRIORITY
 from shared.clock import Clock
-from shared.liveview import LiveView
+from shared.domain.catalog import TWG_PRIORITY
+from shared.domain.liveview import LiveView
 from shared.logging import get_logger
 
 log = get_logger("cfa.notifier")

@@ -11,7 +11,7 @@ from services.notifier.evaluator import Evaluator
 from services.notifier.notify import Channel, OutboxEntry, Outcome
 from services.notifier.rules import AlertKind
 from services.notifier.store import NotifierStore
-from shared.metrics import ServiceMetrics
+from shared.adapters.metrics import ServiceMetrics
 
 CHANNELS: tuple[Channel, ...] = ("email", "webhook", "kafka")
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)

@@ -13,10 +13,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from shared import catalog
+from shared.domain import catalog
+from shared.domain.readmodel import ActionPointView, PriorityView, ProjectView, ReadModel
+from shared.domain.status import Status
 from shared.isodate import long_date
-from shared.readmodel import ActionPointView, PriorityView, ProjectView, ReadModel
-from shared.status import Status
 
 
 class AlertKind(StrEnum):

@@ -16,8 +16,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from services.notifier.lifecycle import Alert, Silence
 from services.notifier.notify import DeliveryOutcome, OutboxEntry
+from shared.adapters.mongo import ALERTS, EVALUATION_REQUESTS, LEASES, OUTBOX, SILENCES, only_duplicate_keys
 from shared.logging import get_logger
-from shared.mongo import ALERTS, EVALUATION_REQUESTS, LEASES, OUTBOX, SILENCES, only_duplicate_keys
 
 UNREADABLE = "cannot be built (not a readable outbox entry)"
 log = get_logger("cfa.notifier")

@@ -9,11 +9,11 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 
 from pydantic import BaseModel
 
-from shared.catalog import TWG_NAMES
+from shared.domain.catalog import TWG_NAMES
 from shared.isodate import long_date
 
 # The receivers by their names: the Reference Group, and the Thematic Working Groups as the
-# Ministerial Declaration of 2024 sets them up (shared.catalog.TWG_NAMES).
+# Ministerial Declaration of 2024 sets them up (shared.domain.catalog.TWG_NAMES).
 GROUP_NAMES: dict[str, str] = {"reference_group": "Reference Group", **TWG_NAMES}
 PERCENT_UNITS = frozenset({"%", "percent", "per cent", "percentage", "percentages"})
 WIDE = Context(prec=400)  # room for every digit of the largest float

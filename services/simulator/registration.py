@@ -6,11 +6,11 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 
 from services.simulator.projects import SimProject
+from shared.adapters.registry import ProjectRegistry
 from shared.clock import Clock
+from shared.domain.projects import Credentials, RegisteredProject
 from shared.events.models import EventType
 from shared.events.produce import cloud_event, publish_event, secretariat_signer, signed
-from shared.projects import Credentials, RegisteredProject
-from shared.registry import ProjectRegistry
 
 
 async def register(

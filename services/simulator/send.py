@@ -14,8 +14,8 @@ from cloudevents.core.formats.json import JSONFormat
 from faststream.kafka import KafkaBroker
 
 from services.simulator.timeline import SimEvent
+from shared.domain.projects import Credentials
 from shared.events.produce import cloud_event, publish_event, signed
-from shared.projects import Credentials
 
 HTTP_ATTEMPTS = 8
 HTTP_CONCURRENCY = 8

@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from services.simulator.projects import PACE_FACTOR, Pace, SimProject
-from shared.catalog import IMPLEMENTATION_END, IMPLEMENTATION_START
+from shared.domain.catalog import IMPLEMENTATION_END, IMPLEMENTATION_START
+from shared.domain.framework import Indicator, ResultsFramework
 from shared.events.models import EventType
-from shared.framework import Indicator, ResultsFramework
 
 FULL_PERIOD_DAYS = (IMPLEMENTATION_END - IMPLEMENTATION_START).days
 KINDS = ("training", "workshop", "peer_exchange", "study", "campaign", "equipment", "policy_support")

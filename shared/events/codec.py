@@ -18,6 +18,8 @@ from cloudevents.core.v1.event import CloudEvent
 from dateutil.parser import isoparse
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
+from shared.adapters.kafka_batches import UnreadableBatch
+from shared.domain.personal_data import personal_data_in
 from shared.events.envelope import Envelope, Event, extension_problem
 from shared.events.models import DATA_MODELS, IDENTIFIER
 from shared.events.rejections import (
@@ -28,8 +30,6 @@ from shared.events.rejections import (
     schema_rejection,
 )
 from shared.events.signing import proof_of
-from shared.kafka_batches import UnreadableBatch
-from shared.personal_data import personal_data_in
 
 MAX_EVENT_BYTES = 1024 * 1024  # the default of CFA_MAX_EVENT_BYTES (intake's setting)
 # The SDK makes up an id, a time and a specversion when they are missing; the contract

@@ -20,8 +20,8 @@ from pydantic import (
     model_validator,
 )
 
-from shared.catalog import CROSS_CUTTING
-from shared.countries import check_alpha3
+from shared.domain.catalog import CROSS_CUTTING
+from shared.domain.countries import check_alpha3
 
 PROJECT_ID_PATTERN = r"^[A-Z0-9][A-Z0-9-]{2,63}$"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from shared.processes import free_port
+from shared.stack.processes import free_port
 
 
 class _Keeper:

@@ -17,8 +17,8 @@ from typing import Any
 
 from pymongo import MongoClient
 
-from shared.kafka import ensure_topics
-from shared.processes import ManagedProcess, free_port, port_open
+from shared.adapters.kafka import ensure_topics
+from shared.stack.processes import ManagedProcess, free_port, port_open
 from shared.stack.smtp import SmtpSink
 from shared.topics import Topics
 

@@ -11,10 +11,10 @@ from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
 from services.intake.handlers import register_handlers
 from services.intake.rejections import Channel
 from services.intake.settings import IntakeSettings
+from shared.adapters.dlq import Refused
+from shared.adapters.kafka import records_of
 from shared.clock import fixed_clock
-from shared.dlq import Refused
 from shared.events.models import EventType
-from shared.kafka import records_of
 from shared.trust import VALIDATED, Principal, ServiceKeys, vouched_by
 from tests.factories import NOW, activity_data
 from tests.fakes import KEYS, PID, pipeline

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 
 from services.aggregator.api import create_router
 from services.aggregator.settings import AggregatorSettings
+from shared.adapters.problems import install_problem_handlers
 from shared.clock import fixed_clock
-from shared.liveview import LiveView
-from shared.problems import install_problem_handlers
-from shared.status import Thresholds
+from shared.domain.liveview import LiveView
+from shared.domain.status import Thresholds
 from tests.readmodel_facts import FRAMEWORK, PID, base_facts
 
 TODAY = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)

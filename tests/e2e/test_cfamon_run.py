@@ -17,11 +17,11 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from shared.adapters.mongo import EVENTS
+from shared.domain.projects import Credentials
 from shared.events.models import EventType
 from shared.events.produce import signed
-from shared.mongo import EVENTS
-from shared.processes import free_port
-from shared.projects import Credentials
+from shared.stack.processes import free_port
 from tests.cli import CFAMON, cfamon, projects_add_args
 from tests.factories import activity_data
 from tests.kafka_helpers import binary, produce, sdk_event

@@ -21,8 +21,8 @@ from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
 from services.notifier.app import create_app as create_notifier
 from services.notifier.settings import NotifierSettings
+from shared.adapters.mongo import ALERTS, EVENTS, connect
 from shared.clock import fixed_clock
-from shared.mongo import ALERTS, EVENTS, connect
 from shared.stack import StackEndpoints
 from tests.browser import CHROMIUM_ARGS, chromium
 from tests.cli import cfamon
@@ -206,7 +206,7 @@ async def test_without_public_reads_the_dashboard_asks_for_a_reader_token(dashbo
         assert "httponly" in signed_in.headers["set-cookie"].lower()
         page = await client.get("/")
         assert page.status_code == 200 and "Priority 1" in page.text
-        # The read API takes the cookie too (reads only: shared.auth.require).
+        # The read API takes the cookie too (reads only: shared.adapters.auth.require).
         api = await client.get("/v1/priorities")
         assert api.status_code == 200
 

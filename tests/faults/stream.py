@@ -17,12 +17,12 @@ from aiokafka.errors import KafkaError
 
 from services.aggregator.rebuild import rebuild
 from services.aggregator.store import MongoReadModelStore
+from shared.adapters.mongo import EVENTS
+from shared.domain.framework import load_framework
+from shared.domain.status import Thresholds
 from shared.events.models import EventType
-from shared.framework import load_framework
-from shared.mongo import EVENTS
-from shared.processes import ManagedProcess, http_ok
 from shared.settings import CommonSettings
-from shared.status import Thresholds
+from shared.stack.processes import ManagedProcess, http_ok
 from tests.factories import activity_data, measurement_data
 from tests.integration.helpers import eventually, service_process
 from tests.kafka_helpers import Message, binary, header, produce, read_topic, sdk_event

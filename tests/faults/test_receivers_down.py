@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from services.notifier.app import create_app
-from shared.mongo import OUTBOX, connect
+from shared.adapters.mongo import OUTBOX, connect
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.integration.helpers import ServerThread, eventually, running

@@ -18,11 +18,11 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from services.intake.settings import IntakeSettings
+from shared.adapters.mongo import connect
+from shared.adapters.registry import ProjectRegistry
 from shared.events.models import EventType
-from shared.mongo import connect
-from shared.processes import free_port
-from shared.registry import ProjectRegistry
 from shared.stack import EmbeddedStack
+from shared.stack.processes import free_port
 from tests.conftest import service_settings
 from tests.factories import activity_data, project_id, registered
 from tests.faults.scale import scaled

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from services.intake.settings import IntakeSettings
-from shared.mongo import OUTBOX, connect
-from shared.registry import ProjectRegistry
+from shared.adapters.mongo import OUTBOX, connect
+from shared.adapters.registry import ProjectRegistry
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.conftest import service_settings

@@ -17,11 +17,11 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.intake.settings import IntakeSettings
+from shared.adapters.mongo import EVENTS, connect
+from shared.adapters.registry import ProjectRegistry
 from shared.events.models import EventType
-from shared.mongo import EVENTS, connect
-from shared.processes import ManagedProcess, free_port
-from shared.registry import ProjectRegistry
 from shared.settings import CommonSettings
+from shared.stack.processes import ManagedProcess, free_port
 from tests.factories import activity_data, project_id, registered
 from tests.kafka_helpers import binary, produce, sdk_event
 

@@ -15,8 +15,8 @@ from pymongo import MongoClient
 
 from services.intake.app import create_app
 from services.intake.settings import IntakeSettings
+from shared.adapters.mongo import REGISTRY
 from shared.events.http import BATCH
-from shared.mongo import REGISTRY
 from tests.factories import project_id, registered
 from tests.integration.helpers import ServerThread
 from tests.kafka_helpers import read_topic

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from services.notifier.app import create_app
 from services.notifier.evaluator import Evaluator
 from services.notifier.settings import NotifierSettings
-from shared.mongo import EVENTS, OUTBOX, connect
+from shared.adapters.mongo import EVENTS, OUTBOX, connect
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.conftest import service_settings

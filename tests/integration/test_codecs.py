@@ -22,10 +22,10 @@ from services.aggregator.app import create_app as create_aggregator
 from services.aggregator.settings import AggregatorSettings
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
+from shared.adapters.mongo import EVENTS, connect
+from shared.adapters.registry import ProjectRegistry
 from shared.clock import fixed_clock
 from shared.events.models import EventType
-from shared.mongo import EVENTS, connect
-from shared.registry import ProjectRegistry
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
 from tests.factories import NOW, activity_data, project_id, registered

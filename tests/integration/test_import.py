@@ -16,9 +16,9 @@ from services.aggregator.settings import AggregatorSettings
 from services.cli.rows import COLUMNS
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
-from shared.mongo import EVENTS, connect
-from shared.projects import Credentials
-from shared.registry import ProjectRegistry
+from shared.adapters.mongo import EVENTS, connect
+from shared.adapters.registry import ProjectRegistry
+from shared.domain.projects import Credentials
 from shared.stack import StackEndpoints
 from tests.cli import cfamon
 from tests.conftest import service_settings

@@ -9,10 +9,10 @@ import pytest
 
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
+from shared.adapters.mongo import REJECTIONS, connect
+from shared.adapters.registry import ProjectRegistry
 from shared.clock import fixed_clock
 from shared.events.models import EventType
-from shared.mongo import REJECTIONS, connect
-from shared.registry import ProjectRegistry
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
 from tests.factories import NOW, activity_data, project_id, registered

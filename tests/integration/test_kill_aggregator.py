@@ -9,12 +9,12 @@ import pytest
 
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
+from shared.adapters.mongo import EVENTS, connect
+from shared.adapters.registry import ProjectRegistry
 from shared.clock import fixed_clock
 from shared.events.models import EventType
-from shared.mongo import EVENTS, connect
-from shared.processes import http_ok
-from shared.registry import ProjectRegistry
 from shared.stack import StackEndpoints
+from shared.stack.processes import http_ok
 from tests.conftest import service_settings
 from tests.factories import NOW, activity_data, project_id, registered
 from tests.integration.helpers import eventually, running, service_process

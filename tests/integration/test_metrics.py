@@ -18,9 +18,9 @@ from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
 from services.notifier.app import create_app as create_notifier
 from services.notifier.settings import NotifierSettings
+from shared.adapters.mongo import connect
 from shared.clock import fixed_clock
 from shared.events.models import EventType
-from shared.mongo import connect
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.conftest import service_settings

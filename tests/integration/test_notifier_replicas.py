@@ -19,9 +19,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.notifier.settings import NotifierSettings
-from shared.mongo import OUTBOX, connect
-from shared.processes import ManagedProcess, http_ok
+from shared.adapters.mongo import OUTBOX, connect
 from shared.stack import StackEndpoints
+from shared.stack.processes import ManagedProcess, http_ok
 from shared.stack.smtp import SmtpSink
 from tests.conftest import service_settings
 from tests.integration.helpers import ServerThread, eventually, service_process

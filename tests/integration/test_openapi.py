@@ -20,7 +20,7 @@ from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
 from services.notifier.app import create_app as create_notifier
 from services.notifier.settings import NotifierSettings
-from shared.mongo import REGISTRY
+from shared.adapters.mongo import REGISTRY
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
 from tests.factories import project_id, registered

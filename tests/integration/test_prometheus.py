@@ -28,8 +28,8 @@ from services.notifier.app import create_app as create_notifier
 from services.notifier.settings import NotifierSettings
 from shared.clock import fixed_clock
 from shared.events.models import EventType
-from shared.processes import ManagedProcess, free_port, http_ok
 from shared.stack import StackEndpoints
+from shared.stack.processes import ManagedProcess, free_port, http_ok
 from tests.conftest import service_settings
 from tests.debian import prometheus_bin
 from tests.deploy import DEPLOY, dashboard_queries, load, promql_series, rule_exprs

@@ -20,11 +20,11 @@ from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import MongoReadModelStore
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
+from shared.adapters.framework_store import FrameworkSource
+from shared.adapters.mongo import connect
+from shared.adapters.registry import ProjectRegistry
 from shared.clock import fixed_clock
 from shared.events.models import EventType
-from shared.framework_store import FrameworkSource
-from shared.mongo import connect
-from shared.registry import ProjectRegistry
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
 from tests.factories import NOW, activity_data, project_id, registered, registration_data

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from shared.kafka import ensure_topics
-from shared.processes import port_open
+from shared.adapters.kafka import ensure_topics
 from shared.stack import EmbeddedStack, StackEndpoints
+from shared.stack.processes import port_open
 from shared.topics import Topics
 
 pytestmark = pytest.mark.integration

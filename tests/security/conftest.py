@@ -17,7 +17,7 @@ from services.aggregator.app import create_app as create_aggregator
 from services.aggregator.settings import AggregatorSettings
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
-from shared.mongo import EVENTS, REGISTRY, connect
+from shared.adapters.mongo import EVENTS, REGISTRY, connect
 from shared.stack import StackEndpoints
 from tests.conftest import service_settings
 from tests.factories import project_id, registered

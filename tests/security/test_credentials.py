@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pymongo import MongoClient
 
-from shared.mongo import REGISTRY
-from shared.projects import Credentials, hash_token
+from shared.adapters.mongo import REGISTRY
+from shared.domain.projects import Credentials, hash_token
 from shared.settings import CommonSettings
 from shared.stack import StackEndpoints
 from tests.cli import cfamon, projects_add_args

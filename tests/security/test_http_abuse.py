@@ -18,10 +18,10 @@ from services.aggregator.settings import AggregatorSettings
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
 from services.notifier.app import create_app as create_notifier
+from shared.adapters.mongo import REGISTRY
 from shared.events.models import EventType
-from shared.mongo import REGISTRY
-from shared.processes import http_ok
 from shared.stack import StackEndpoints
+from shared.stack.processes import http_ok
 from shared.stack.smtp import SmtpSink
 from tests.conftest import service_settings
 from tests.factories import activity_data, project_id, registered

@@ -16,11 +16,11 @@ from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 from confluent_kafka import Producer
 
+from shared.domain.projects import Credentials
 from shared.events.codec import decode_event, encode_structured
 from shared.events.keys import ProjectKey
 from shared.events.models import EventType
 from shared.events.produce import signed
-from shared.projects import Credentials
 from shared.trust import PRINCIPAL_HEADER, VALIDATED, VOUCH_HEADER, Principal, mark
 from tests.cli import cfamon
 from tests.factories import activity_data, project_key, registration_data

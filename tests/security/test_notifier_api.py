@@ -18,9 +18,9 @@ from fastapi.responses import PlainTextResponse
 from services.notifier.api import MAX_SILENCE
 from services.notifier.app import create_app
 from services.notifier.settings import NotifierSettings
-from shared.mongo import OUTBOX, connect
-from shared.processes import free_port
+from shared.adapters.mongo import OUTBOX, connect
 from shared.stack import StackEndpoints
+from shared.stack.processes import free_port
 from tests.conftest import service_settings
 from tests.integration.helpers import ServerThread, eventually, serving
 from tests.integration.notifier_world import AUTH, CONFIG, NOW, MovableClock

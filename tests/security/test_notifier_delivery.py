@@ -20,8 +20,8 @@ from fastapi.responses import JSONResponse
 from services.notifier.app import create_app
 from services.notifier.delivery import Deliverer
 from services.notifier.rules import AlertKind, fingerprint
+from shared.adapters.mongo import EVENTS, OUTBOX, connect
 from shared.events.models import EventType
-from shared.mongo import EVENTS, OUTBOX, connect
 from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.factories import milestone_data, registration_data

@@ -25,8 +25,8 @@ from cryptography.x509.oid import NameOID
 from services.notifier.failures import Permanent, Transient
 from services.notifier.settings import NotifierSettings
 from services.notifier.smtp import Email, SmtpSender
-from shared.processes import free_port
 from shared.settings import SettingsError, load_settings
+from shared.stack.processes import free_port
 
 PASSWORD = "p@ss:w/rd%"  # percent-encoded in the URL
 USER_INFO = "alice:p%40ss%3Aw%2Frd%25"

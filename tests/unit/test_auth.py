@@ -6,8 +6,8 @@ import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 
-from shared.auth import Role, require, role_of
-from shared.problems import install_problem_handlers
+from shared.adapters.auth import Role, require, role_of
+from shared.adapters.problems import install_problem_handlers
 from shared.settings import CommonSettings
 
 OPERATOR, READER = "o" * 32, "r" * 32

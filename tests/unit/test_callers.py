@@ -10,8 +10,8 @@ from fastapi import Request
 
 from services.intake.callers import Callers, TokenHashes
 from services.intake.settings import IntakeSettings
-from shared.problems import Problem
-from shared.projects import RegisteredProject, hash_token
+from shared.adapters.problems import Problem
+from shared.domain.projects import RegisteredProject, hash_token
 from shared.trust import Principal
 from tests.factories import registered
 

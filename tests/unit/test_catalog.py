@@ -9,7 +9,7 @@ from pathlib import Path
 import pycountry
 import pytest
 
-from shared import catalog
+from shared.domain import catalog
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "call-for-action-2025-2030.txt"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from services.aggregator.charts import HEIGHT, LATEST_END, LEFT, RIGHT, WIDTH, indicator_chart
-from shared.framework import Indicator, Milestone
-from shared.status import Series
+from shared.domain.framework import Indicator, Milestone
+from shared.domain.status import Series
 
 INDICATOR = Indicator(
     id="ind-5.1-officials",

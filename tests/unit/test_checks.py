@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from services.intake.checks import Context, check_event
+from shared.domain.projects import RegisteredProject
 from shared.events.envelope import Envelope, Event
 from shared.events.models import DATA_MODELS, EventType
 from shared.events.rejections import RejectionReason
-from shared.projects import RegisteredProject
 from shared.trust import Principal, Unproven
 from tests.factories import NOW, SAMPLES, registered
 

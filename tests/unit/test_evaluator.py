@@ -12,8 +12,8 @@ from services.notifier.config import load_notifier_config
 from services.notifier.evaluator import Evaluator
 from services.notifier.lifecycle import Alert, Silence
 from services.notifier.notify import OutboxEntry
-from shared.liveview import LiveView
-from shared.status import Thresholds
+from shared.domain.liveview import LiveView
+from shared.domain.status import Thresholds
 from tests.readmodel_facts import FRAMEWORK, base_facts
 
 NOW = datetime(2026, 7, 1, 9, tzinfo=UTC)

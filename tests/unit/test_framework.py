@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from shared.catalog import action_points
-from shared.framework import FrameworkError, load_framework, parse_framework
+from shared.domain.catalog import action_points
+from shared.domain.framework import FrameworkError, load_framework, parse_framework
 
 
 def test_the_sample_covers_every_action_point() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiokafka.consumer.fetcher import PartitionRecords
 from aiokafka.structs import TopicPartition
 
-from shared.kafka_batches import UnreadableBatch, tolerate_unreadable_batches
+from shared.adapters.kafka_batches import UnreadableBatch, tolerate_unreadable_batches
 from tests.kafka_helpers import batch_claiming
 
 LZ4, NONE = 3, 0

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared import personal_data
-from shared.personal_data import EMAIL, PHONE, normalised, personal_data_in
+from shared.domain import personal_data
+from shared.domain.personal_data import EMAIL, PHONE, normalised, personal_data_in
 
 EMAILS = [
     "write to someone@example.org",

@@ -9,7 +9,7 @@ from cloudevents.core.v1.event import CloudEvent
 from services.intake.pipeline import Accepted
 from services.intake.receipts import refusal
 from services.intake.submission import Verdict
-from shared.dlq import Refused
+from shared.adapters.dlq import Refused
 from shared.events.codec import KafkaRecord, decode_event
 from shared.events.keys import ProjectKey
 from shared.events.models import EventType

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from shared.processes import ManagedProcess
+from shared.stack.processes import ManagedProcess
 
 # A stand-in server: it waits for a signal, as a server waits for requests (the test ends it).
 SLEEPER = [sys.executable, "-c", "import signal; signal.pause()"]
@@ -40,7 +40,7 @@ def test_stop_ends_the_process(tmp_path: Path) -> None:
 def test_a_server_dies_with_its_killed_parent(tmp_path: Path) -> None:
     pid_file = tmp_path / "child.pid"
     parent_code = (
-        "import sys; from pathlib import Path; from shared.processes import ManagedProcess;"
+        "import sys; from pathlib import Path; from shared.stack.processes import ManagedProcess;"
         f"p = ManagedProcess('sleeper', {SLEEPER!r}, Path({str(tmp_path / 'log')!r})); p.start();"
         f"Path({str(pid_file)!r}).write_text(str(p.pid)); import signal; signal.pause()"
     )

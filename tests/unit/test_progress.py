@@ -8,9 +8,9 @@ from typing import Any
 
 from services.aggregator.progress import ProgressChange, ProgressTracker
 from shared.clock import fixed_clock
+from shared.domain.liveview import LiveView
+from shared.domain.status import Status, Thresholds
 from shared.events.models import EventType
-from shared.liveview import LiveView
-from shared.status import Status, Thresholds
 from tests.factories import activity_data
 from tests.readmodel_facts import FRAMEWORK, PID, T0, base_facts
 

@@ -16,8 +16,8 @@ from services.intake.pipeline import Accepted, IntakePipeline
 from services.intake.settings import IntakeSettings
 from services.notifier.settings import NotifierSettings
 from shared.clock import utc_now
+from shared.domain.projects import Credentials
 from shared.events.codec import KafkaRecord
-from shared.projects import Credentials
 from shared.settings import CommonSettings
 from shared.trust import Principal
 from tests.factories import registered

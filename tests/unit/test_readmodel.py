@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from shared.domain.facts import fold
+from shared.domain.factset import ActivityIndex, ActivityRecord, FactSet
+from shared.domain.readmodel import build_read_model
+from shared.domain.status import Status, Thresholds
 from shared.events.models import EventType
-from shared.facts import fold
-from shared.factset import ActivityIndex, ActivityRecord, FactSet
-from shared.readmodel import build_read_model
-from shared.status import Status, Thresholds
 from tests.factories import activity_data, measurement_data, milestone_data
 from tests.readmodel_facts import FRAMEWORK, PID, T0, base_facts, fact
 

@@ -10,11 +10,11 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.domain.facts import Fact, fact_of, fold
+from shared.domain.factset import FactSet
+from shared.domain.readmodel import build_read_model
+from shared.domain.status import Thresholds
 from shared.events.models import EventType
-from shared.facts import Fact, fact_of, fold
-from shared.factset import FactSet
-from shared.readmodel import build_read_model
-from shared.status import Thresholds
 from tests.factories import activity_data, registration_data
 from tests.readmodel_facts import FRAMEWORK, PID, T0
 

@@ -28,12 +28,12 @@ from services.notifier.wording import (
     quantity,
     ratio,
 )
-from shared.catalog import TWG_PRIORITY
-from shared.facts import fact_of
-from shared.factset import FactSet
-from shared.framework import load_framework
-from shared.readmodel import build_read_model
-from shared.status import Thresholds
+from shared.domain.catalog import TWG_PRIORITY
+from shared.domain.facts import fact_of
+from shared.domain.factset import FactSet
+from shared.domain.framework import load_framework
+from shared.domain.readmodel import build_read_model
+from shared.domain.status import Thresholds
 from tests.notices import decimals_outside_ratios, seeded_events
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)

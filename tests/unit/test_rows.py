@@ -11,10 +11,10 @@ from services.cli.rows import RowError, column_of, row_event
 from services.cli.sheets import read_rows
 from services.intake.pipeline import Accepted, IntakePipeline
 from shared.clock import fixed_clock
+from shared.domain.framework import load_framework
 from shared.events.codec import KafkaRecord
 from shared.events.models import ActivityReported, EventType, IndicatorMeasured
 from shared.events.produce import cloud_event, kafka_binary, signed
-from shared.framework import load_framework
 from tests.factories import project_key, registered
 from tests.fakes import KEYS, FakeDirectory, FakeSeenStore
 

@@ -8,12 +8,12 @@ from services.notifier.evaluator import receivers_of
 from services.notifier.rules import AlertKind, Severity, evaluate, fingerprint
 from services.simulator.projects import PROJECTS, Pace
 from services.simulator.timeline import Timeline
+from shared.domain.facts import fact_of
+from shared.domain.factset import FactSet
+from shared.domain.framework import load_framework
+from shared.domain.readmodel import build_read_model
+from shared.domain.status import Thresholds
 from shared.events.models import EventType
-from shared.facts import fact_of
-from shared.factset import FactSet
-from shared.framework import load_framework
-from shared.readmodel import build_read_model
-from shared.status import Thresholds
 
 
 def test_an_empty_log_makes_every_priority_behind_with_stable_fingerprints() -> None:

@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 from services.intake.pipeline import Accepted, IntakePipeline
 from services.simulator.projects import PROJECTS, Pace
 from services.simulator.timeline import SimEvent, Timeline, live_activity
+from shared.adapters.dlq import Refused
 from shared.clock import fixed_clock
-from shared.dlq import Refused
+from shared.domain.framework import load_framework
+from shared.domain.projects import Credentials, RegisteredProject
 from shared.events.codec import KafkaRecord
 from shared.events.produce import cloud_event, kafka_binary, signed
-from shared.framework import load_framework
-from shared.projects import Credentials, RegisteredProject
 from tests.fakes import KEYS, FakeDirectory, FakeSeenStore
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)

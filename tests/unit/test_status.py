@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from shared.framework import Indicator, Milestone
-from shared.status import (
+from shared.domain.framework import Indicator, Milestone
+from shared.domain.status import (
     Measurement,
     Series,
     Status,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from shared.catalog import IMPLEMENTATION_START
-from shared.framework import Indicator
+from shared.domain.catalog import IMPLEMENTATION_START
+from shared.domain.framework import Indicator
 
 
 class Status(StrEnum):

@@ -20,8 +20,8 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
-from shared.facts import Fact, FactKind
-from shared.status import Measurement, Series
+from shared.domain.facts import Fact, FactKind
+from shared.domain.status import Measurement, Series
 
 COUNTED_ACTIVITY = frozenset({"ongoing", "completed"})
 

@@ -13,7 +13,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from shared.kafka_batches import UnreadableLog
+from shared.adapters.kafka_batches import UnreadableLog
 from shared.logging import get_logger
 
 log = get_logger("cfa.metrics")

@@ -11,10 +11,10 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from shared.catalog import IMPLEMENTATION_END, IMPLEMENTATION_START, is_action_point
+from shared.domain.catalog import IMPLEMENTATION_END, IMPLEMENTATION_START, is_action_point
 from shared.events.rejections import field_path, plain_message
 
-SAMPLE = Path(__file__).resolve().parent.parent / "deploy" / "config" / "results-framework.yaml"
+SAMPLE = Path(__file__).resolve().parents[2] / "deploy" / "config" / "results-framework.yaml"
 
 
 class FrameworkError(Exception):

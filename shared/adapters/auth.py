@@ -14,7 +14,7 @@ from fastapi import Request, Security
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 
-from shared.problems import Problem
+from shared.adapters.problems import Problem
 from shared.settings import CommonSettings
 
 

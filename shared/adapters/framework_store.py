@@ -11,9 +11,9 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.framework import FrameworkError, ResultsFramework, load_framework, parse_framework
+from shared.adapters.mongo import CONFIG
+from shared.domain.framework import FrameworkError, ResultsFramework, load_framework, parse_framework
 from shared.logging import get_logger
-from shared.mongo import CONFIG
 
 FRAMEWORK_ID = "results_framework"
 log = get_logger("cfa.framework")

@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from shared.facts import fact_of_document
-from shared.factset import FactSet
-from shared.framework import ResultsFramework
+from shared.domain.facts import fact_of_document
+from shared.domain.factset import FactSet
+from shared.domain.framework import ResultsFramework
+from shared.domain.readmodel import ReadModel, read_model_of
+from shared.domain.status import Thresholds
 from shared.logging import get_logger
-from shared.readmodel import ReadModel, read_model_of
-from shared.status import Thresholds
 
 log = get_logger("cfa.liveview")
 CACHED_DATES = 64

@@ -14,13 +14,13 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import CONTENT_TYPE_LATEST
 from pymongo import AsyncMongoClient
 
-from shared.asyncapi import asyncapi_of
-from shared.bodylimit import BodyLimit, LimitFor
-from shared.kafka import client_options, ensure_topics
+from shared.adapters.asyncapi import asyncapi_of
+from shared.adapters.bodylimit import BodyLimit, LimitFor
+from shared.adapters.kafka import client_options, ensure_topics
+from shared.adapters.metrics import ServiceMetrics
+from shared.adapters.openapi import document_answers
+from shared.adapters.problems import install_problem_handlers
 from shared.logging import get_logger
-from shared.metrics import ServiceMetrics
-from shared.openapi import document_answers
-from shared.problems import install_problem_handlers
 from shared.settings import CommonSettings
 
 Startup = Callable[[], Awaitable[None]]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.problems import Problem, problem
+from shared.adapters.problems import Problem, problem
 
 LimitFor = Callable[[str], int | None]  # path -> most bytes allowed; None: the route checks itself
 

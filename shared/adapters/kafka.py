@@ -15,9 +15,9 @@ from faststream.kafka.security import parse_security
 from faststream.kafka.subscriber.usecase import BatchSubscriber
 from faststream.security import BaseSecurity, SASLScram256, SASLScram512
 
+from shared.adapters.kafka_batches import tolerate_unreadable_batches
+from shared.adapters.metrics import ServiceMetrics
 from shared.events.codec import KafkaRecord, record_from
-from shared.kafka_batches import tolerate_unreadable_batches
-from shared.metrics import ServiceMetrics
 from shared.settings import CommonSettings
 
 TOPIC_ALREADY_EXISTS = 36

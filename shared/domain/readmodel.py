@@ -11,11 +11,11 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from shared import catalog
-from shared.countries import country_name
-from shared.factset import ActivityIndex, FactSet, Indexes
-from shared.framework import ResultsFramework
-from shared.status import (
+from shared.domain import catalog
+from shared.domain.countries import country_name
+from shared.domain.factset import ActivityIndex, FactSet, Indexes
+from shared.domain.framework import ResultsFramework
+from shared.domain.status import (
     Status,
     Thresholds,
     action_point_status,

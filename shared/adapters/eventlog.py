@@ -10,9 +10,9 @@ from typing import Any
 from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.database import AsyncDatabase
 
-from shared.liveview import LiveView
+from shared.adapters.mongo import EVENT_FIELDS, EVENTS
+from shared.domain.liveview import LiveView
 from shared.logging import get_logger
-from shared.mongo import EVENT_FIELDS, EVENTS
 
 log = get_logger("cfa.eventlog")
 

@@ -9,9 +9,9 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from shared.adapters.mongo import REGISTRY
+from shared.domain.projects import Credentials, RegisteredProject
 from shared.events.models import ProjectRegistered
-from shared.mongo import REGISTRY
-from shared.projects import Credentials, RegisteredProject
 
 
 class ProjectExistsError(Exception):

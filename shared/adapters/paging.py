@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
-from shared.problems import Problem
+from shared.adapters.problems import Problem
 
 T = TypeVar("T")
 MAX_LIMIT = 500

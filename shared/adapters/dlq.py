@@ -7,10 +7,10 @@ from datetime import datetime
 
 from faststream.kafka import KafkaBroker
 
+from shared.adapters.kafka import publish_exactly
+from shared.adapters.kafka_batches import UnreadableBatch
 from shared.events.codec import KafkaRecord
 from shared.events.rejections import Rejection
-from shared.kafka import publish_exactly
-from shared.kafka_batches import UnreadableBatch
 from shared.logging import get_logger
 
 log = get_logger("cfa.dlq")

@@ -1,7 +1,7 @@
 """The OpenAPI documents say what the services answer.
 
 FastAPI documents 422 for a request it cannot validate, while the services answer 400 with
-problem details (shared.problems); it knows nothing of the 401/403 of the tokens, the 404 of
+problem details (shared.adapters.problems); it knows nothing of the 401/403 of the tokens, the 404 of
 an unknown key, the 413 of the body limit, the 429 of the rate limits or the 503 of a server
 that is down. `document_answers` completes each operation's responses from what the route
 declares (parameters, body, security), so the document and the code cannot drift apart:
@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict
 
-from shared.problems import PROBLEM_JSON
+from shared.adapters.problems import PROBLEM_JSON
 
 
 class FieldProblem(BaseModel):
