@@ -16,7 +16,6 @@ from shared.adapters.kafka_batches import UnreadableBatch
 from shared.clock import Clock
 from shared.domain.liveview import LiveView
 from shared.events.codec import KafkaRecord, decode_canonical
-from shared.events.models import EventType
 from shared.events.rejections import Rejected, Rejection, RejectionReason
 from shared.logging import batch_context, get_logger
 from shared.trust import VALIDATED, Keys, Principal, ServiceKeys, vouched_by
@@ -39,7 +38,7 @@ def register_handlers(
     async def on_validated_events(_: list[bytes], message: KafkaMessage) -> None:
         """Store the batch; the offsets move only after MongoDB acknowledged the writes."""
         now = clock()
-        documents, registrations = [], []
+        documents = []
         records = records_of(message)
         if metrics is not None:
             metrics.unreadable.saw(records)
@@ -64,10 +63,7 @@ def register_handlers(
                 _ignore(record, "not_permitted", metrics)
                 continue
             documents.append(event_document(event, record, now, principal))
-            if event.type is EventType.PROJECT_REGISTERED:
-                registrations.append(event)
         stored = await store.append(documents)
-        await store.record_projects(registrations)
         # Visible to this replica's reads at once; the change stream brings them to the others.
         view.apply_documents(documents)
         if metrics is not None:

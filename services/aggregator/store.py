@@ -8,15 +8,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from pymongo import ReplaceOne, UpdateOne
+from pymongo import ReplaceOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from shared.adapters.eventlog import EventLog
-from shared.adapters.mongo import EVENTS, PROJECTS, READ_MODEL, only_duplicate_keys
+from shared.adapters.mongo import EVENTS, READ_MODEL, only_duplicate_keys
 from shared.events.codec import KafkaRecord, data_json
 from shared.events.envelope import Event
-from shared.events.models import EventType
 from shared.trust import Principal
 
 
@@ -24,8 +23,6 @@ class EventStore(Protocol):
     async def append(self, events: Sequence[dict[str, Any]]) -> int:
         """Store events not stored before; answer how many were new."""
         ...
-
-    async def record_projects(self, registrations: Sequence[Event]) -> None: ...
 
 
 def event_document(
@@ -55,7 +52,6 @@ class MongoEventStore:
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]], writer: str) -> None:
         self._events = db[EVENTS]
-        self._projects = db[PROJECTS]
         self.writer = writer
 
     async def append(self, events: Sequence[dict[str, Any]]) -> int:
@@ -69,29 +65,6 @@ class MongoEventStore:
             if not only_duplicate_keys(error.details):
                 raise
             return int(error.details["nInserted"])
-
-    async def record_projects(self, registrations: Sequence[Event]) -> None:
-        """Upsert each project, unless a registration with a later `time` is stored already."""
-        updates = []
-        for event in registrations:
-            assert event.type is EventType.PROJECT_REGISTERED
-            doc = {**data_json(event), "registered_at": event.envelope.time}
-            doc.pop("project_id")
-            updates.append(
-                UpdateOne(
-                    {"_id": event.project_id, "registered_at": {"$lte": event.envelope.time}},
-                    {"$set": doc},
-                    upsert=True,
-                )
-            )
-        if not updates:
-            return
-        try:
-            await self._projects.bulk_write(updates, ordered=False)
-        except BulkWriteError as error:
-            # A newer registration is stored: the upsert's insert collides with it. Keep it.
-            if not only_duplicate_keys(error.details):
-                raise
 
 
 class MongoReadModelStore(EventLog):

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
 from services.aggregator.app import create_app as create_aggregator
 from services.aggregator.settings import AggregatorSettings
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
-from shared.adapters.mongo import EVENTS, PROJECTS, connect
+from shared.adapters.mongo import EVENTS, connect
 from shared.adapters.registry import ProjectRegistry
 from shared.clock import fixed_clock
 from shared.events.models import EventType
@@ -44,7 +46,8 @@ from tests.kafka_helpers import (
 )
 
 pytestmark = pytest.mark.integration
-OFFICERS = "ind-1.2-officers-trained"  # an indicator of the shipped results framework
+OFFICERS = "ind-1.2-officers-trained"
+READ = "r" * 40  # an indicator of the shipped results framework
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Spine:
     settings: IntakeSettings
     mongo: AsyncMongoClient[dict[str, Any]]
     pid: str
+    aggregator: FastAPI
 
     @property
     def db(self) -> Any:
@@ -73,12 +77,13 @@ class Spine:
 async def spine(stack: StackEndpoints, isolation: dict[str, str]) -> AsyncIterator[Spine]:
     clock = fixed_clock(NOW + timedelta(days=1))
     intake = service_settings(IntakeSettings, stack, isolation)
-    aggregator = service_settings(AggregatorSettings, stack, isolation)
+    aggregator = service_settings(AggregatorSettings, stack, isolation, reader_token=READ)
     mongo = connect(stack.mongodb_url)
     pid = project_id()
     await ProjectRegistry(mongo[intake.mongodb_db]).add(registered(pid))
-    async with running(create_intake(intake, clock), create_aggregator(aggregator, clock)):
-        yield Spine(intake, mongo, pid)
+    aggregator_app = create_aggregator(aggregator, clock)
+    async with running(create_intake(intake, clock), aggregator_app):
+        yield Spine(intake, mongo, pid, aggregator_app)
     await mongo.drop_database(intake.mongodb_db)
     await mongo.close()
 
@@ -104,8 +109,11 @@ async def test_binary_and_structured_events_are_stored_exactly_once(spine: Spine
     assert stored["evt-structured"]["time"] == NOW
     assert header(duplicate, "reason") == "duplicate"
     assert duplicate.value == binary(first)[2]  # the original bytes
-    project = await spine.db[PROJECTS].find_one({"_id": pid})
-    assert project is not None and project["action_points"] == ["3.1", "3.2", "1.2"]
+    # The registration is in the read model (the aggregator's API, public reads off: operator).
+    transport = httpx.ASGITransport(app=spine.aggregator)
+    async with httpx.AsyncClient(transport=transport, base_url="http://aggregator") as api:
+        project = (await api.get(f"/v1/projects/{pid}", headers={"Authorization": f"Bearer {READ}"})).json()
+    assert project["action_points"] == ["3.1", "3.2", "1.2"]
 
 
 async def test_every_rejection_reason_lands_in_the_dlq(spine: Spine) -> None:
