@@ -33,7 +33,6 @@ from shared.settings import CommonSettings
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["long_date"] = lambda day: long_date(day) if day else ""
-TEMPLATES.env.globals["ap_status_counts"] = lambda priority: action_point_counts(priority)
 STATUS_LABEL = {
     Status.ON_TRACK: "On track",
     Status.AT_RISK: "At risk",
@@ -77,6 +76,9 @@ def action_point_counts(priority: PriorityView) -> str:
     first, *rest = parts
     number, _, word = first.partition(" ")
     return " · ".join([f"{number} of {total} action points {word}", *rest])
+
+
+TEMPLATES.env.globals["ap_status_counts"] = action_point_counts
 
 
 def chosen_day(query: Mapping[str, str], today: date) -> tuple[date, str | None]:

@@ -11,7 +11,6 @@ from services.intake.rejections import Channel, RejectionRecorder
 from services.intake.settings import IntakeSettings
 from shared.adapters.dlq import Refused
 from shared.adapters.metrics import ServiceMetrics
-from shared.events.codec import claims_of
 from shared.events.models import EventType
 
 KNOWN_TYPES = frozenset(t.value for t in EventType)
@@ -20,7 +19,7 @@ KNOWN_TYPES = frozenset(t.value for t in EventType)
 def claimed_type(refused: Refused) -> str:
     """The event type a refused message claims, if it is one of the contract's; else
     "unknown" (labels stay few)."""
-    claimed = claims_of(refused.record).type
+    claimed = refused.claims.type
     return claimed if claimed in KNOWN_TYPES else "unknown"
 
 

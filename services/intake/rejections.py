@@ -18,7 +18,6 @@ from pymongo.errors import BulkWriteError
 from shared.adapters.dlq import Refused
 from shared.adapters.mongo import REJECTIONS, only_duplicate_keys
 from shared.adapters.paging import Page, decode_cursor, encode_cursor
-from shared.events.codec import claims_of
 
 Channel = Literal["kafka", "http"]
 
@@ -48,7 +47,7 @@ def rejection_document(refused: Refused, at: datetime, channel: Channel) -> dict
         "order": f"{at.isoformat()}|{position}",
         "project_id": refused.project_id,
         "event_id": refused.event_id,
-        "event_type": claims_of(refused.record).type,
+        "event_type": refused.claims.type,
         "reason": str(refused.rejection.reason),
         "field": ",".join(refused.rejection.fields),
         "errors": [{"field": e.field, "message": e.message} for e in refused.rejection.errors],

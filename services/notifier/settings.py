@@ -5,7 +5,7 @@ from __future__ import annotations
 import ssl
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 
@@ -67,11 +67,7 @@ class NotifierSettings(StatusSettings):
     @classmethod
     def _smtp(cls, value: SecretStr) -> SecretStr:
         url = urlsplit(value.get_secret_value())
-        try:
-            port_ok = url.port is None or url.port > 0
-        except ValueError:
-            port_ok = False
-        if url.scheme not in ("smtp", "smtps") or not url.hostname or not port_ok:
+        if url.scheme not in ("smtp", "smtps") or not _host_and_port(url):
             raise ValueError("must be smtp://[user:password@]host:port or smtps://[user:password@]host:port")
         credentials = unquote(url.username or "") + unquote(url.password or "")
         if not credentials.isascii():
@@ -86,11 +82,7 @@ class NotifierSettings(StatusSettings):
         if value is None or not value.strip():
             return None
         url = urlsplit(value)
-        try:
-            port_ok = url.port is None or url.port > 0
-        except ValueError:
-            port_ok = False
-        if url.scheme not in ("http", "https") or not url.hostname or not port_ok:
+        if url.scheme not in ("http", "https") or not _host_and_port(url):
             raise ValueError("must be an http:// or https:// address, e.g. https://monitor.example.org")
         if url.username is not None or any(c in value for c in "?# ") or not value.isprintable():
             raise ValueError("must be a plain address: no user, password, query, fragment or space")
@@ -105,3 +97,11 @@ class NotifierSettings(StatusSettings):
             except ssl.SSLError:
                 raise ValueError(f"{value} holds no CA certificate in PEM form") from None
         return value
+
+
+def _host_and_port(url: SplitResult) -> bool:
+    """A host, and a port that is one when given (urlsplit raises on a port that is not)."""
+    try:
+        return bool(url.hostname) and (url.port is None or url.port > 0)
+    except ValueError:
+        return False

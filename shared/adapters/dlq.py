@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from faststream.kafka import KafkaBroker
 
 from shared.adapters.kafka import publish_exactly
 from shared.adapters.kafka_batches import UnreadableBatch
-from shared.events.codec import KafkaRecord
+from shared.events.codec import Claims, KafkaRecord, claims_of
 from shared.events.rejections import Rejection
 from shared.logging import get_logger
 
@@ -32,6 +33,11 @@ class Refused:
     rejection: Rejection
     project_id: str | None
     event_id: str | None = None
+
+    @cached_property
+    def claims(self) -> Claims:
+        """What the message says it is (read once: metrics and the rejection record ask)."""
+        return claims_of(self.record)
 
 
 def dead_letter_headers(refused: Refused, rejected_by: str, at: datetime) -> dict[str, str]:

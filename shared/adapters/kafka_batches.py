@@ -60,9 +60,9 @@ class UnreadableBatch(bytes):
 class _Batch:
     """A batch of the fetch response, read all at once, or one stand-in record when it fails."""
 
-    def __init__(self, batch: Any, raw: bytes) -> None:
+    def __init__(self, batch: Any, raw: memoryview) -> None:
         self._batch = batch
-        self._raw = raw
+        self._raw = raw  # a view: the bytes are copied only for a stand-in, never on the hot path
         self._crc_ok = True
 
     def __getattr__(self, name: str) -> Any:
@@ -97,7 +97,9 @@ class _Batch:
         first = struct.unpack_from(">q", self._raw, 0)[0]
         last = max(self._batch.next_offset - 1, first)
         codec_id = getattr(self._batch, "compression_type", -1)
-        value = UnreadableBatch(self._raw, problem, CODECS.get(codec_id, f"codec {codec_id}"), first, last)
+        value = UnreadableBatch(
+            bytes(self._raw), problem, CODECS.get(codec_id, f"codec {codec_id}"), first, last
+        )
         timestamp = getattr(self._batch, "first_timestamp", None) or getattr(self._batch, "timestamp", -1)
         timestamp_type = getattr(self._batch, "timestamp_type", 0) or 0
         return DefaultRecord(last, timestamp or -1, timestamp_type, None, value, [])
@@ -107,7 +109,7 @@ class _Records:
     """aiokafka's MemoryRecords that also hands out each batch's own bytes."""
 
     def __init__(self, data: bytes) -> None:
-        self._data = data
+        self._data = memoryview(data)
         self._position = 0
         self._records = MemoryRecords(data)
 
@@ -124,7 +126,7 @@ class _Records:
             return None
         length = struct.unpack_from(">i", self._data, start + 8)[0]
         self._position = start + _LOG_OVERHEAD + length
-        return _Batch(batch, bytes(self._data[start : self._position]))
+        return _Batch(batch, self._data[start : self._position])
 
 
 def tolerate_unreadable_batches() -> None:

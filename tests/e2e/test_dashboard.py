@@ -180,11 +180,14 @@ async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(da
             assert by_link is not None and by_link.status == 200
             assert await page.locator("#as-of").inner_text() == "1 March 2025"
             # A bad date is said so, and no figures are shown under it.
-            for bad_query in ("as_of=someday", "day=31&month=2&year=2026"):
+            hostile = ("as_of=<script>document.title='x'</script>", "day=1&month=1&year=" + "9" * 20)
+            for bad_query in ("as_of=someday", "day=31&month=2&year=2026", *hostile):
                 bad = await page.goto(f"{dashboard.url}/?{bad_query}")
                 assert bad is not None and bad.status == 400
                 assert await page.locator("#problem").is_visible()
                 assert await page.locator("article.priority").count() == 0
+                assert await page.locator("main script").count() == 0  # shown as text, never run
+                assert await page.title() != "x"
             await page.goto(f"{dashboard.url}/?as_of=someday")
             assert "“someday” is not a date" in await page.locator("#problem").inner_text()
         finally:
