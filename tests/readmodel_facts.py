@@ -3,10 +3,11 @@ indicator, for the tests of the read model, its API and its updates."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from shared.domain.facts import fact_of
+from shared.domain.facts import Fact, fact_of
 from shared.domain.framework import Indicator, ResultsFramework
 from shared.events.models import EventType
 from tests.factories import activity_data, measurement_data, registration_data
@@ -60,3 +61,13 @@ def base_facts() -> list[Any]:
             "m2",
         ),
     ]
+
+
+def fold(facts: Iterable[Fact | None]) -> dict[str, Fact]:
+    """The winning version of every key, from the final set at once: what the incremental
+    fact set must always equal."""
+    current: dict[str, Fact] = {}
+    for fact in facts:
+        if fact is not None and fact.supersedes(current.get(fact.key)):
+            current[fact.key] = fact
+    return current

@@ -6,18 +6,26 @@ Of the events for one key, the one with the latest `time` wins (ties: the larger
 whatever order they arrive in; a withdrawal is a version that takes the report out of the
 figures. Folding is order-independent, so the incremental read model, a rebuild and this
 pure function of the final event set always agree.
+
+A fact holds a typed record of what its figures read, made once from the event's data as
+stored (its JSON form, already checked at intake): after that, a renamed field is a type
+error, not a `KeyError` at a read. The JSON forms below name the stored fields; a test
+holds them equal to the event models' fields.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
+from shared.domain.status import Measurement
 from shared.events.models import EventType
+
+COUNTED_ACTIVITY = frozenset({"ongoing", "completed"})
 
 
 class FactKind(StrEnum):
@@ -27,6 +35,119 @@ class FactKind(StrEnum):
     MILESTONE = "milestone"
 
 
+# The stored JSON form of each event's data (`model_dump(mode="json", exclude_none=True)`).
+class ProjectJson(TypedDict):
+    project_id: str
+    title: str
+    implementer: str
+    countries: list[str]
+    action_points: list[str]
+    start_date: str
+    end_date: str
+    reporting_cadence_days: NotRequired[int]
+    budget_eur: NotRequired[float]
+
+
+class ActivityCountryJson(TypedDict):
+    code: str
+    route_role: NotRequired[str]
+
+
+class ParticipantsJson(TypedDict):
+    total: int
+    women: NotRequired[int]
+    men: NotRequired[int]
+
+
+class ActivityJson(TypedDict):
+    project_id: str
+    activity_id: str
+    action_points: list[str]
+    title: str
+    kind: str
+    status: str
+    start_date: str
+    end_date: NotRequired[str]
+    countries: NotRequired[list[ActivityCountryJson]]
+    participants: NotRequired[ParticipantsJson]
+    cross_cutting: NotRequired[list[str]]
+    notes: NotRequired[str]
+
+
+class MeasurementJson(TypedDict):
+    project_id: str
+    indicator_id: str
+    value: float
+    period_start: str
+    period_end: str
+    countries: NotRequired[list[str]]
+
+
+class MilestoneJson(TypedDict):
+    project_id: str
+    milestone_id: str
+    action_point: str
+    title: str
+    due_date: str
+    status: str
+
+
+class WithdrawalJson(TypedDict):
+    project_id: str
+    activity_id: NotRequired[str]
+    indicator_id: NotRequired[str]
+    period_start: NotRequired[str]
+    period_end: NotRequired[str]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRecord:
+    title: str
+    implementer: str
+    countries: tuple[str, ...]
+    action_points: tuple[str, ...]
+    start_date: date
+    end_date: date
+    reporting_cadence_days: int
+    budget_eur: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityRecord:
+    project_id: str
+    action_points: tuple[str, ...]
+    start: date
+    end: date | None
+    countries: tuple[str, ...]
+    participants: tuple[int, int, int]  # total, women, men
+    counted: bool = True  # ongoing or completed: planned and cancelled ones are not counted
+
+    @property
+    def last(self) -> date:
+        """The last day it took place on (its start, while it has no end)."""
+        return self.end or self.start
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementRecord:
+    indicator_id: str
+    measurement: Measurement
+
+
+@dataclass(frozen=True, slots=True)
+class MilestoneRecord:
+    milestone_id: str
+    action_point: str
+    title: str
+    due_date: date
+    status: str
+
+
+# A withdrawal holds no record: it takes its key's report out of the figures.
+Record = ProjectRecord | ActivityRecord | MeasurementRecord | MilestoneRecord | None
+
+
 @dataclass(frozen=True, slots=True)
 class Fact:
     key: str
@@ -34,8 +155,11 @@ class Fact:
     project_id: str
     time: datetime
     event_id: str
-    withdrawn: bool
-    data: Mapping[str, Any]
+    record: Record
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.record is None
 
     @property
     def version(self) -> tuple[datetime, str]:
@@ -57,47 +181,95 @@ def measurement_key(project_id: str, indicator_id: str, period_start: str, perio
     return _key(FactKind.MEASUREMENT, project_id, indicator_id, period_start, period_end)
 
 
-def _keyed(event_type: EventType, data: Mapping[str, Any]) -> tuple[FactKind, str] | None:
-    pid = str(data["project_id"])
-    if event_type is EventType.PROJECT_REGISTERED:
-        return FactKind.PROJECT, _key(FactKind.PROJECT, pid)
-    if event_type is EventType.ACTIVITY_REPORTED:
-        return FactKind.ACTIVITY, activity_key(pid, data["activity_id"])
-    if event_type is EventType.INDICATOR_MEASURED:
-        return FactKind.MEASUREMENT, measurement_key(
-            pid, data["indicator_id"], data["period_start"], data["period_end"]
-        )
-    if event_type is EventType.MILESTONE_UPDATED:
-        return FactKind.MILESTONE, _key(FactKind.MILESTONE, pid, data["milestone_id"])
-    if event_type is EventType.REPORT_WITHDRAWN:
-        if data.get("activity_id") is not None:
-            return FactKind.ACTIVITY, activity_key(pid, data["activity_id"])
-        return FactKind.MEASUREMENT, measurement_key(
-            pid, data["indicator_id"], data["period_start"], data["period_end"]
-        )
-    return None
+# Interned: 100,000 facts of 40 projects then hold 40 strings, not 100,000 copies.
+_intern = sys.intern
+
+
+def _project(data: ProjectJson) -> tuple[FactKind, str, Record]:
+    record = ProjectRecord(
+        title=data["title"],
+        implementer=data["implementer"],
+        countries=tuple(map(_intern, data["countries"])),
+        action_points=tuple(map(_intern, data["action_points"])),
+        start_date=date.fromisoformat(data["start_date"]),
+        end_date=date.fromisoformat(data["end_date"]),
+        reporting_cadence_days=int(data.get("reporting_cadence_days", 90)),
+        budget_eur=data.get("budget_eur"),
+    )
+    return FactKind.PROJECT, _key(FactKind.PROJECT, data["project_id"]), record
+
+
+def _activity(data: ActivityJson) -> tuple[FactKind, str, Record]:
+    end = data.get("end_date")
+    people = data.get("participants") or ParticipantsJson(total=0)
+    record = ActivityRecord(
+        project_id=_intern(data["project_id"]),
+        action_points=tuple(map(_intern, data["action_points"])),
+        start=date.fromisoformat(data["start_date"]),
+        end=date.fromisoformat(end) if end else None,
+        countries=tuple(_intern(c["code"]) for c in data.get("countries", ())),
+        participants=(int(people["total"]), int(people.get("women") or 0), int(people.get("men") or 0)),
+        counted=data["status"] in COUNTED_ACTIVITY,
+    )
+    return FactKind.ACTIVITY, activity_key(data["project_id"], data["activity_id"]), record
+
+
+def _measurement(data: MeasurementJson) -> tuple[FactKind, str, Record]:
+    pid = data["project_id"]
+    start, end = data["period_start"], data["period_end"]
+    measurement = Measurement(
+        float(data["value"]), date.fromisoformat(start), date.fromisoformat(end), _intern(pid)
+    )
+    record = MeasurementRecord(_intern(data["indicator_id"]), measurement)
+    return FactKind.MEASUREMENT, measurement_key(pid, data["indicator_id"], start, end), record
+
+
+def _milestone(data: MilestoneJson) -> tuple[FactKind, str, Record]:
+    record = MilestoneRecord(
+        milestone_id=data["milestone_id"],
+        action_point=_intern(data["action_point"]),
+        title=data["title"],
+        due_date=date.fromisoformat(data["due_date"]),
+        status=_intern(data["status"]),
+    )
+    return FactKind.MILESTONE, _key(FactKind.MILESTONE, data["project_id"], data["milestone_id"]), record
+
+
+def _withdrawal(data: WithdrawalJson) -> tuple[FactKind, str, Record]:
+    pid = data["project_id"]
+    if "activity_id" in data:
+        return FactKind.ACTIVITY, activity_key(pid, data["activity_id"]), None
+    key = measurement_key(pid, data["indicator_id"], data["period_start"], data["period_end"])
+    return FactKind.MEASUREMENT, key, None
+
+
+_RECORDS: dict[EventType, Callable[[Any], tuple[FactKind, str, Record]]] = {
+    EventType.PROJECT_REGISTERED: _project,
+    EventType.ACTIVITY_REPORTED: _activity,
+    EventType.INDICATOR_MEASURED: _measurement,
+    EventType.MILESTONE_UPDATED: _milestone,
+    EventType.REPORT_WITHDRAWN: _withdrawal,
+}
+
+# Each event type's stored JSON form, for the test that holds them equal to the models.
+JSON_FORMS: dict[EventType, type[Any]] = {
+    EventType.PROJECT_REGISTERED: ProjectJson,
+    EventType.ACTIVITY_REPORTED: ActivityJson,
+    EventType.INDICATOR_MEASURED: MeasurementJson,
+    EventType.MILESTONE_UPDATED: MilestoneJson,
+    EventType.REPORT_WITHDRAWN: WithdrawalJson,
+}
 
 
 def fact_of(event_type: str, data: Mapping[str, Any], time: datetime, event_id: str) -> Fact | None:
     """The fact an event (its data in JSON form) states, or None for a type with none."""
-    kind_key = _keyed(EventType(event_type), data)
-    if kind_key is None:
+    make = _RECORDS.get(cast(EventType, event_type))
+    if make is None:
         return None
-    kind, key = kind_key
-    withdrawn = EventType(event_type) is EventType.REPORT_WITHDRAWN
-    # Interned: 100,000 facts of 40 projects then hold 40 strings, not 100,000 copies.
-    return Fact(key, kind, sys.intern(str(data["project_id"])), time, event_id, withdrawn, data)
+    kind, key, record = make(data)
+    return Fact(key, kind, _intern(str(data["project_id"])), time, event_id, record)
 
 
 def fact_of_document(doc: Mapping[str, Any]) -> Fact | None:
     """The fact of an event as the events collection stores it."""
     return fact_of(doc["type"], doc["data"], doc["time"], doc["id"])
-
-
-def fold(facts: Iterable[Fact | None]) -> dict[str, Fact]:
-    """The winning version of every key."""
-    current: dict[str, Fact] = {}
-    for fact in facts:
-        if fact is not None and fact.supersedes(current.get(fact.key)):
-            current[fact.key] = fact
-    return current

@@ -8,54 +8,18 @@ is never changed, so a read never sees another thread's work half done."""
 from __future__ import annotations
 
 import itertools
-import sys
 import threading
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import attrgetter
-from types import MappingProxyType
 from typing import Any
 
-from shared.domain.facts import Fact, FactKind
+from shared.domain.facts import ActivityRecord, Fact, MeasurementRecord, MilestoneRecord, ProjectRecord
 from shared.domain.status import Measurement, Series
-
-COUNTED_ACTIVITY = frozenset({"ongoing", "completed"})
-
-
-@dataclass(frozen=True, slots=True)
-class ActivityRecord:
-    project_id: str
-    action_points: tuple[str, ...]
-    start: date
-    end: date | None
-    countries: tuple[str, ...]
-    participants: tuple[int, int, int]  # total, women, men
-
-    @property
-    def last(self) -> date:
-        """The last day it took place on (its start, while it has no end)."""
-        return self.end or self.start
-
-
-def activity_record(data: Mapping[str, Any], project_id: str) -> ActivityRecord:
-    end = data.get("end_date")
-    people = data.get("participants") or {}
-    return ActivityRecord(
-        project_id=project_id,
-        action_points=tuple(map(sys.intern, data["action_points"])),
-        start=date.fromisoformat(data["start_date"]),
-        end=date.fromisoformat(end) if end else None,
-        countries=tuple(sys.intern(c["code"]) for c in data.get("countries", ())),
-        participants=(
-            int(people.get("total") or 0),
-            int(people.get("women") or 0),
-            int(people.get("men") or 0),
-        ),
-    )
 
 
 def _running_sums(column: Sequence[int]) -> Sequence[int]:
@@ -138,14 +102,14 @@ class Indexes:
     changed once it is made (the series cache only fills)."""
 
     version: int = 0
-    projects: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    projects: Mapping[str, ProjectRecord] = field(default_factory=dict)
     registered_at: Mapping[str, datetime] = field(default_factory=dict)
     measurements: Mapping[str, Sequence[Measurement]] = field(default_factory=dict)
     by_action_point: Groups = field(default_factory=Groups)
     by_project: Groups = field(default_factory=Groups)
     by_country: Groups = field(default_factory=Groups)
     by_country_action_point: Groups = field(default_factory=Groups)
-    milestones: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
+    milestones: Mapping[str, Sequence[MilestoneRecord]] = field(default_factory=dict)
     report_times: Mapping[str, Sequence[datetime]] = field(default_factory=dict)
     series_cache: dict[tuple[str, str], Series] = field(default_factory=dict)
 
@@ -168,27 +132,6 @@ GROUPINGS: dict[str, Callable[[ActivityRecord], Iterable[Any]]] = {
     "by_country_action_point": _country_action_points,
 }
 
-IndicatorMeasurement = tuple[str, Measurement]
-NO_DATA: Mapping[str, Any] = MappingProxyType({})
-
-
-def measurement_of(data: Mapping[str, Any], project_id: str) -> IndicatorMeasurement:
-    return data["indicator_id"], Measurement(
-        float(data["value"]),
-        date.fromisoformat(data["period_start"]),
-        date.fromisoformat(data["period_end"]),
-        project_id,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Kept:
-    """A fact as the set keeps it, with the record its figures read (if it is counted)."""
-
-    fact: Fact
-    activity: ActivityRecord | None = None
-    measurement: IndicatorMeasurement | None = None
-
 
 class _IndexBuilder:
     """The members of every group and the other indexes' parts, changed by the queued
@@ -198,19 +141,19 @@ class _IndexBuilder:
         self.lock = threading.Lock()
         self.indexes = Indexes()
         self._members: dict[str, dict[Any, list[ActivityRecord]]] = {g: defaultdict(list) for g in GROUPINGS}
-        self._projects: dict[str, Fact] = {}
+        self._projects: dict[str, tuple[ProjectRecord, datetime]] = {}
         self._reports: dict[str, list[datetime]] = defaultdict(list)  # sorted, one per fact
-        self._milestones: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
+        self._milestones: dict[str, dict[str, MilestoneRecord]] = defaultdict(dict)
         self._measurements: dict[str, dict[str, Measurement]] = defaultdict(dict)
 
-    def build(self, changes: Iterable[tuple[str, _Kept | None, _Kept]], version: int) -> Indexes:
+    def build(self, changes: Iterable[tuple[str, Fact | None, Fact]], version: int) -> Indexes:
         dirty_groups: dict[str, set[Any]] = {g: set() for g in GROUPINGS}
         dirty_projects: set[str] = set()
         dirty_indicators: set[str] = set()
         for key, old, new in changes:
-            for kept, sign in ((old, -1), (new, +1)):
-                if kept is not None:
-                    self._fold(key, kept, sign, dirty_groups, dirty_projects, dirty_indicators)
+            for fact, sign in ((old, -1), (new, +1)):
+                if fact is not None:
+                    self._fold(key, fact, sign, dirty_groups, dirty_projects, dirty_indicators)
         before = self.indexes
         groups = {
             name: Groups(self._groups(getattr(before, name), self._members[name], dirty_groups[name]))
@@ -218,8 +161,8 @@ class _IndexBuilder:
         }
         self.indexes = Indexes(
             version=version,
-            projects={pid: fact.data for pid, fact in self._projects.items()},
-            registered_at={pid: fact.time for pid, fact in self._projects.items()},
+            projects={pid: record for pid, (record, _) in self._projects.items()},
+            registered_at={pid: at for pid, (_, at) in self._projects.items()},
             measurements=_refreshed(before.measurements, self._measurements, dirty_indicators, _values),
             milestones=_refreshed(before.milestones, self._milestones, dirty_projects, _values),
             report_times=_refreshed(before.report_times, self._reports, dirty_projects, list),
@@ -231,46 +174,45 @@ class _IndexBuilder:
     def _fold(
         self,
         key: str,
-        kept: _Kept,
+        fact: Fact,
         sign: int,
         dirty_groups: dict[str, set[Any]],
         dirty_projects: set[str],
         dirty_indicators: set[str],
     ) -> None:
         """Take a fact out (sign -1) or put it in (+1)."""
-        fact = kept.fact
-        if fact.kind is FactKind.PROJECT:
-            if sign > 0:
-                self._projects[fact.project_id] = fact
-            return
+        record = fact.record
         pid = fact.project_id
+        if isinstance(record, ProjectRecord):
+            if sign > 0:
+                self._projects[pid] = (record, fact.time)
+            return
         dirty_projects.add(pid)
         if sign > 0:
             insort(self._reports[pid], fact.time)
         else:
             times = self._reports[pid]
             del times[bisect_left(times, fact.time)]  # an equal time counts the same
-        if fact.kind is FactKind.MILESTONE and not fact.withdrawn:
+        if isinstance(record, MilestoneRecord):
             if sign > 0:
-                self._milestones[pid][key] = fact.data
+                self._milestones[pid][key] = record
             else:
                 self._milestones[pid].pop(key, None)
-        if kept.measurement is not None:
-            indicator, measurement = kept.measurement
-            dirty_indicators.add(indicator)
+        elif isinstance(record, MeasurementRecord):
+            dirty_indicators.add(record.indicator_id)
             if sign > 0:
-                self._measurements[indicator][key] = measurement
+                self._measurements[record.indicator_id][key] = record.measurement
             else:
-                self._measurements[indicator].pop(key, None)
-        if kept.activity is not None:
+                self._measurements[record.indicator_id].pop(key, None)
+        elif isinstance(record, ActivityRecord) and record.counted:
             for name, keys in GROUPINGS.items():
-                for group in keys(kept.activity):
+                for group in keys(record):
                     dirty_groups[name].add(group)
                     members = self._members[name][group]
                     if sign > 0:
-                        members.append(kept.activity)
+                        members.append(record)
                     else:
-                        members.remove(kept.activity)  # an equal record counts the same
+                        members.remove(record)  # an equal record counts the same
 
     @staticmethod
     def _groups(
@@ -304,15 +246,14 @@ def _refreshed(
 class FactSet:
     """Facts by key; `apply` keeps the winning version, whatever the order of arrival.
 
-    An activity or a measurement is kept as the record its figures read, parsed once when it
-    arrives; its fact keeps its key and version, not the event's data (measured: the data
-    of 100,000 events took 186 MB, the records 30).
+    A fact keeps the typed record its figures read, parsed once when it arrives, not the
+    event's data (measured: the data of 100,000 events took 186 MB, the records 30).
 
     `apply` belongs to one thread (the event loop); `indexes` may be read from any."""
 
     def __init__(self, facts: Iterable[Fact] = ()) -> None:
-        self._kept: dict[str, _Kept] = {}
-        self._changes: deque[tuple[str, _Kept | None, _Kept]] = deque()
+        self._kept: dict[str, Fact] = {}
+        self._changes: deque[tuple[str, Fact | None, Fact]] = deque()
         self._builder = _IndexBuilder()
         self.version = 0
         for fact in facts:
@@ -322,17 +263,16 @@ class FactSet:
         if fact is None:
             return False
         old = self._kept.get(fact.key)
-        if not fact.supersedes(old.fact if old is not None else None):
+        if not fact.supersedes(old):
             return False
-        kept = _kept(fact)
-        self._kept[fact.key] = kept
+        self._kept[fact.key] = fact
         self.version += 1
-        self._changes.append((fact.key, old, kept))  # deque: appended here, taken in another thread
+        self._changes.append((fact.key, old, fact))  # deque: appended here, taken in another thread
         return True
 
     @property
     def facts(self) -> Mapping[str, Fact]:
-        return {key: kept.fact for key, kept in self._kept.items()}
+        return dict(self._kept)
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -350,14 +290,3 @@ class FactSet:
                 changes.append(self._changes.popleft())
                 version += 1
             return builder.build(changes, version)
-
-
-def _kept(fact: Fact) -> _Kept:
-    if fact.withdrawn or fact.kind not in (FactKind.ACTIVITY, FactKind.MEASUREMENT):
-        return _Kept(fact)
-    slim = replace(fact, data=NO_DATA)
-    if fact.kind is FactKind.MEASUREMENT:
-        return _Kept(slim, measurement=measurement_of(fact.data, fact.project_id))
-    if fact.data["status"] in COUNTED_ACTIVITY:
-        return _Kept(slim, activity=activity_record(fact.data, fact.project_id))
-    return _Kept(slim)

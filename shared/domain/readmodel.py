@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from operator import attrgetter
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from shared.domain import catalog
 from shared.domain.countries import country_name
+from shared.domain.facts import MilestoneRecord
 from shared.domain.factset import ActivityIndex, FactSet, Indexes
 from shared.domain.framework import ResultsFramework
 from shared.domain.status import (
@@ -166,8 +168,8 @@ def _action_point(
         evaluate_indicator(i, ix.series(i.id, i.aggregation), as_of, thresholds)
         for i in framework.by_action_point.get(ap.id, ())
     ]
-    registered = {pid for pid, p in ix.projects.items() if ap.id in p["action_points"]}
-    countries = activity.countries(as_of) | {c for pid in registered for c in ix.projects[pid]["countries"]}
+    registered = {pid for pid, p in ix.projects.items() if ap.id in p.action_points}
+    countries = activity.countries(as_of) | {c for pid in registered for c in ix.projects[pid].countries}
     return ActionPointView(
         id=ap.id,
         priority=ap.priority,
@@ -195,22 +197,19 @@ def _action_point(
     )
 
 
-def _milestones(raw: Iterable[Mapping[str, Any]], as_of: date) -> list[MilestoneView]:
-    views = []
-    for m in sorted(raw, key=lambda m: (m["due_date"], m["milestone_id"])):
-        due = date.fromisoformat(m["due_date"])
-        views.append(
-            MilestoneView(
-                id=m["milestone_id"],
-                action_point=m["action_point"],
-                title=m["title"],
-                due_date=due,
-                status=m["status"],
-                overdue=is_overdue(m["status"], due, as_of),
-                in_trouble=milestone_in_trouble(m["status"], due, as_of),
-            )
+def _milestones(records: Iterable[MilestoneRecord], as_of: date) -> list[MilestoneView]:
+    return [
+        MilestoneView(
+            id=m.milestone_id,
+            action_point=m.action_point,
+            title=m.title,
+            due_date=m.due_date,
+            status=m.status,
+            overdue=is_overdue(m.status, m.due_date, as_of),
+            in_trouble=milestone_in_trouble(m.status, m.due_date, as_of),
         )
-    return views
+        for m in sorted(records, key=attrgetter("due_date", "milestone_id"))
+    ]
 
 
 def _project(ix: Indexes, pid: str, as_of: date) -> ProjectView:
@@ -220,21 +219,20 @@ def _project(ix: Indexes, pid: str, as_of: date) -> ProjectView:
     last_report = times[reported - 1] if reported else None
     activity = ix.by_project.get(pid)
     milestones = _milestones(ix.milestones.get(pid, []), as_of)
-    start = date.fromisoformat(p["start_date"])
-    cadence = int(p.get("reporting_cadence_days", 90))
+    start, cadence = p.start_date, p.reporting_cadence_days
     trouble = any(m.in_trouble for m in milestones)
     reported_on = last_report.date() if last_report else None
     silence = days_without_report(reported_on, start, as_of)
     return ProjectView(
         id=pid,
-        title=p["title"],
-        implementer=p["implementer"],
-        countries=list(p["countries"]),
-        action_points=list(p["action_points"]),
+        title=p.title,
+        implementer=p.implementer,
+        countries=list(p.countries),
+        action_points=list(p.action_points),
         start_date=start,
-        end_date=date.fromisoformat(p["end_date"]),
+        end_date=p.end_date,
         reporting_cadence_days=cadence,
-        budget_eur=p.get("budget_eur"),
+        budget_eur=p.budget_eur,
         registered_at=ix.registered_at[pid],
         last_report_at=last_report,
         activity_count=activity.count(as_of),
@@ -249,7 +247,7 @@ def _project(ix: Indexes, pid: str, as_of: date) -> ProjectView:
 def _countries(ix: Indexes, as_of: date) -> dict[str, CountryView]:
     registered: dict[str, set[str]] = defaultdict(set)
     for pid, p in ix.projects.items():
-        for code in p["countries"]:
+        for code in p.countries:
             registered[code].add(pid)
     views = {}
     for code in sorted(ix.by_country.group_keys() | registered.keys()):

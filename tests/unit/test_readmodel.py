@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NotRequired, get_origin, get_type_hints
 
-from shared.domain.facts import fold
-from shared.domain.factset import ActivityIndex, ActivityRecord, FactSet
+import pytest
+
+from shared.domain.facts import JSON_FORMS, ActivityRecord, MeasurementRecord, ProjectRecord, fact_of
+from shared.domain.factset import ActivityIndex, FactSet
 from shared.domain.readmodel import build_read_model
 from shared.domain.status import Status, Thresholds
-from shared.events.models import EventType
+from shared.events.models import DATA_MODELS, EventType
 from tests.factories import activity_data, measurement_data, milestone_data
-from tests.readmodel_facts import FRAMEWORK, PID, T0, base_facts, fact
+from tests.readmodel_facts import FRAMEWORK, PID, T0, base_facts, fact, fold
 
 
 def model(facts: list[Any], as_of: date) -> Any:
@@ -139,3 +141,27 @@ def test_participants_beyond_64_bits_are_summed_exactly() -> None:
     ]
     assert ActivityIndex(records).participants(date(2026, 1, 3)) == (3 * huge, 3 * huge, 0)
     assert ActivityIndex(records[:1]).participants(date(2026, 1, 3)) == (huge, huge, 0)
+
+
+@pytest.mark.parametrize("event_type", list(EventType))
+def test_each_stored_json_form_names_the_event_models_fields(event_type: EventType) -> None:
+    """The fold reads each event's data by the names of its JSON form: a field renamed in the
+    event contract fails here, and a name misspelt in the fold fails mypy."""
+    form, model = JSON_FORMS[event_type], DATA_MODELS[event_type]
+    assert set(form.__annotations__) == set(model.model_fields)
+    optional = {name for name, f in model.model_fields.items() if not f.is_required()}
+    hints = get_type_hints(form, include_extras=True)
+    assert {name for name, hint in hints.items() if get_origin(hint) is NotRequired} == optional
+
+
+def test_a_stored_event_becomes_a_typed_record() -> None:
+    registered, a1, _, m1, _ = base_facts()
+    assert isinstance(registered.record, ProjectRecord) and registered.record.start_date == date(2025, 1, 1)
+    assert isinstance(a1.record, ActivityRecord) and a1.record.end == date(2026, 3, 6) and a1.record.counted
+    assert isinstance(m1.record, MeasurementRecord) and m1.record.measurement.value == 120.0
+    planned = fact(EventType.ACTIVITY_REPORTED, activity_data(PID, "A-9", status="planned"), 9, "a9")
+    assert planned.record.counted is False and not planned.withdrawn
+    assert fact(
+        EventType.REPORT_WITHDRAWN, {"project_id": PID, "activity_id": "A-9", "reason": "x"}, 10, "w"
+    ).withdrawn
+    assert fact_of("org.example.unknown.v1", {"project_id": PID}, T0, "u") is None

@@ -10,13 +10,13 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.domain.facts import Fact, fact_of, fold
+from shared.domain.facts import Fact, fact_of
 from shared.domain.factset import FactSet
 from shared.domain.readmodel import build_read_model
 from shared.domain.status import Thresholds
 from shared.events.models import EventType
 from tests.factories import activity_data, registration_data
-from tests.readmodel_facts import FRAMEWORK, PID, T0
+from tests.readmodel_facts import FRAMEWORK, PID, T0, fold
 
 QUARTERS = [("2026-01-01", "2026-03-31"), ("2026-04-01", "2026-06-30"), ("2026-07-01", "2026-09-30")]
 
