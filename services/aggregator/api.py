@@ -5,8 +5,9 @@ Every read takes `as_of` (default: today) and every list pages with `limit` and 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
@@ -18,7 +19,8 @@ from shared.adapters.paging import MAX_LIMIT, Page, page
 from shared.adapters.problems import Problem
 from shared.clock import Clock
 from shared.domain.liveview import LiveView
-from shared.domain.readmodel import (
+from shared.domain.status import Status
+from shared.domain.views import (
     ActionPointView,
     CountryView,
     PriorityView,
@@ -26,7 +28,6 @@ from shared.domain.readmodel import (
     ReadModel,
     late_indicators,
 )
-from shared.domain.status import Status
 from shared.isodate import IsoDate
 
 AsOf = Annotated[
@@ -57,21 +58,47 @@ def _not_found(what: str, key: str) -> Problem:
     return Problem(404, "Not Found", f"no {what} {key!r}")
 
 
-def create_router(settings: AggregatorSettings, view: LiveView, clock: Clock) -> APIRouter:
-    """The read API over `view`, as of any day (default today by `clock`); reads need a reader
-    or operator token unless CFA_PUBLIC_READS is true."""
-    router = APIRouter(
-        prefix="/v1", tags=["read model"], dependencies=[Depends(require(Role.READER, settings))]
+def report_of(rm: ReadModel) -> Report:
+    """Everything the Reference Group reads at a meeting, from the read model of a date."""
+    aps = rm.action_points.values()
+    by_status: dict[Status, list[str]] = {s: [] for s in Status}
+    for p in rm.projects.values():
+        by_status[p.status].append(p.id)
+    return Report(
+        as_of=rm.as_of,
+        priorities=rm.priorities,
+        action_point_status={s: Counter(ap.status for ap in aps)[s] for s in Status},
+        stale_action_points=[ap.id for ap in aps if ap.stale],
+        projected_late=[
+            LateIndicator(
+                action_point=ap.id,
+                indicator=i.id,
+                name=i.name,
+                projected_completion=i.projected_completion,
+                target_date=i.target_date,
+            )
+            for ap, i in late_indicators(aps)
+        ],
+        projects_by_status=by_status,
     )
 
+
+def _model_reader(view: LiveView, clock: Clock) -> Callable[[IsoDate | None], ReadModel]:
     def current_model(as_of: AsOf = None) -> ReadModel:
         """The read model as of the date asked (default today)."""
         if not view.ready.is_set():
             raise Problem(503, "Service Unavailable", "the read model is still loading the event log")
         return view.read_model(as_of or clock().date())
 
-    # Dependencies as defaults: the annotations are strings (PEP 563) and this one is local.
-    model = Depends(current_model)
+    return current_model
+
+
+# Each resource's routes take the read model as a dependency default (`Depends`): the
+# annotations are strings (PEP 563) and the dependency is made per application.
+
+
+def _priority_routes(model: Any) -> APIRouter:
+    router = APIRouter()
 
     @router.get("/priorities")
     async def priorities(
@@ -86,6 +113,12 @@ def create_router(settings: AggregatorSettings, view: LiveView, clock: Clock) ->
         if found is None:
             raise _not_found("priority", str(priority_id))
         return found
+
+    return router
+
+
+def _action_point_routes(model: Any) -> APIRouter:
+    router = APIRouter()
 
     @router.get("/action-points")
     async def action_points(
@@ -109,6 +142,12 @@ def create_router(settings: AggregatorSettings, view: LiveView, clock: Clock) ->
         if found is None:
             raise _not_found("action point", action_point_id)
         return found
+
+    return router
+
+
+def _project_and_country_routes(model: Any) -> APIRouter:
+    router = APIRouter()
 
     @router.get("/projects")
     async def projects(
@@ -135,6 +174,12 @@ def create_router(settings: AggregatorSettings, view: LiveView, clock: Clock) ->
             raise _not_found("country with projects or activities", code)
         return found
 
+    return router
+
+
+def _report_routes(settings: AggregatorSettings, view: LiveView, clock: Clock, model: Any) -> APIRouter:
+    router = APIRouter()
+
     @router.get(
         "/export/iati",
         response_class=Response,
@@ -157,26 +202,19 @@ def create_router(settings: AggregatorSettings, view: LiveView, clock: Clock) ->
     @router.get("/report")
     async def report(rm: ReadModel = model) -> Report:
         """Everything the Reference Group reads at a meeting, as of a date."""
-        aps = rm.action_points.values()
-        by_status: dict[Status, list[str]] = {s: [] for s in Status}
-        for p in rm.projects.values():
-            by_status[p.status].append(p.id)
-        return Report(
-            as_of=rm.as_of,
-            priorities=rm.priorities,
-            action_point_status={s: Counter(ap.status for ap in aps)[s] for s in Status},
-            stale_action_points=[ap.id for ap in aps if ap.stale],
-            projected_late=[
-                LateIndicator(
-                    action_point=ap.id,
-                    indicator=i.id,
-                    name=i.name,
-                    projected_completion=i.projected_completion,
-                    target_date=i.target_date,
-                )
-                for ap, i in late_indicators(aps)
-            ],
-            projects_by_status=by_status,
-        )
+        return report_of(rm)
 
+    return router
+
+
+def create_router(settings: AggregatorSettings, view: LiveView, clock: Clock) -> APIRouter:
+    """The read API over `view`, as of any day (default today by `clock`); reads need a reader
+    or operator token unless CFA_PUBLIC_READS is true."""
+    router = APIRouter(
+        prefix="/v1", tags=["read model"], dependencies=[Depends(require(Role.READER, settings))]
+    )
+    model = Depends(_model_reader(view, clock))
+    for routes in (_priority_routes, _action_point_routes, _project_and_country_routes):
+        router.include_router(routes(model))
+    router.include_router(_report_routes(settings, view, clock, model))
     return router

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -153,12 +153,10 @@ def _invalid(field: str, message: str) -> Problem:
     )
 
 
-def create_router(
-    settings: CommonSettings, store: NotifierStore, evaluator: Evaluator, clock: Clock
+def _alert_routes(
+    settings: CommonSettings, store: NotifierStore, clock: Clock, read: list[Any], write: list[Any]
 ) -> APIRouter:
-    read = [Depends(require(Role.READER, settings))]
-    write = [Depends(require(Role.OPERATOR, settings))]
-    router = APIRouter(prefix="/v1", tags=["alerts"])
+    router = APIRouter()
 
     @router.get("/alerts", dependencies=read)
     async def alerts(
@@ -196,6 +194,12 @@ def create_router(
         if alert is None:
             raise Problem(404, "Not Found", f"no firing alert {fingerprint!r}")
         return _view(alert, [])
+
+    return router
+
+
+def _silence_routes(store: NotifierStore, clock: Clock, read: list[Any], write: list[Any]) -> APIRouter:
+    router = APIRouter()
 
     @router.get("/silences", dependencies=read)
     async def silences(
@@ -237,6 +241,12 @@ def create_router(
             raise Problem(404, "Not Found", f"no silence {silence_id!r}")
         return silence
 
+    return router
+
+
+def _evaluate_routes(evaluator: Evaluator, clock: Clock, write: list[Any]) -> APIRouter:
+    router = APIRouter()
+
     @router.post("/evaluate", dependencies=write)
     async def evaluate_now(
         as_of: Annotated[
@@ -262,4 +272,16 @@ def create_router(
             )
         return result
 
+    return router
+
+
+def create_router(
+    settings: CommonSettings, store: NotifierStore, evaluator: Evaluator, clock: Clock
+) -> APIRouter:
+    read = [Depends(require(Role.READER, settings))]
+    write = [Depends(require(Role.OPERATOR, settings))]
+    router = APIRouter(prefix="/v1", tags=["alerts"])
+    router.include_router(_alert_routes(settings, store, clock, read, write))
+    router.include_router(_silence_routes(store, clock, read, write))
+    router.include_router(_evaluate_routes(evaluator, clock, write))
     return router
