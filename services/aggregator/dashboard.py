@@ -26,8 +26,8 @@ from shared.adapters.mongo import ALERTS
 from shared.clock import Clock
 from shared.domain import catalog
 from shared.domain.liveview import LiveView
-from shared.domain.readmodel import PriorityView, ReadModel
 from shared.domain.status import Status
+from shared.domain.views import PriorityView, ReadModel
 from shared.isodate import MONTHS, iso_date, long_date
 from shared.settings import CommonSettings
 
@@ -118,23 +118,23 @@ def charts(view: LiveView, model: ReadModel) -> dict[str, Chart]:
     return result
 
 
-def create_dashboard(
+def page_context(request: Request, day: date, today: date) -> dict[str, Any]:
+    """What every page shows around its figures: the day, the date form, sign-out."""
+    return {
+        "as_of": day,
+        "today": today,
+        "months": MONTHS,
+        "years": range(
+            catalog.IMPLEMENTATION_START.year, max(today.year, catalog.IMPLEMENTATION_END.year) + 1
+        ),
+        "signed_in": TOKEN_COOKIE in request.cookies,
+    }
+
+
+def _page_routes(
     settings: CommonSettings, db: AsyncDatabase[dict[str, Any]], view: LiveView, clock: Clock
 ) -> APIRouter:
-    """The pages over `view` (the read API's), today by `clock`; the alerts from `db`."""
-    router = APIRouter(include_in_schema=False)
-
-    def page(request: Request, day: date, today: date) -> dict[str, Any]:
-        """What every page shows around its figures: the day, the date form, sign-out."""
-        return {
-            "as_of": day,
-            "today": today,
-            "months": MONTHS,
-            "years": range(
-                catalog.IMPLEMENTATION_START.year, max(today.year, catalog.IMPLEMENTATION_END.year) + 1
-            ),
-            "signed_in": TOKEN_COOKIE in request.cookies,
-        }
+    router = APIRouter()
 
     @router.get("/", response_class=HTMLResponse)
     async def dashboard(request: Request) -> Response:
@@ -143,14 +143,14 @@ def create_dashboard(
         today = clock().date()
         day, problem = chosen_day(request.query_params, today)
         if problem is not None:  # never today's figures under a date that was not asked for
-            context = {**page(request, today, today), "problem": problem}
+            context = {**page_context(request, today, today), "problem": problem}
             return TEMPLATES.TemplateResponse(request, "bad_date.html", context, status_code=400)
         if not view.ready.is_set():
             return TEMPLATES.TemplateResponse(request, "loading.html", {}, status_code=503)
         model = await view.read_model_off_loop(day)
         alerts = await firing_alerts(db)
         context = {
-            **page(request, day, today),
+            **page_context(request, day, today),
             "model": model,
             "labels": STATUS_LABEL,
             "charts": await asyncio.to_thread(charts, view, model),  # may fold in new facts
@@ -163,13 +163,20 @@ def create_dashboard(
         return TEMPLATES.TemplateResponse(request, "dashboard.html", context)
 
     @router.get("/alerts", response_class=HTMLResponse)
-    async def alerts_page(request: Request) -> Response:
+    async def alerts_page_context(request: Request) -> Response:
         """Every alert firing now, each with its anchor (alert-<fingerprint>) for links."""
         if not allowed(request, Role.READER, settings):
             return RedirectResponse("/login", status_code=303)
         today = clock().date()
-        context = {**page(request, today, today), "alerts": await firing_alerts(db)}
+        context = {**page_context(request, today, today), "alerts": await firing_alerts(db)}
         return TEMPLATES.TemplateResponse(request, "alerts.html", context)
+
+    return router
+
+
+def _sign_in_routes(settings: CommonSettings) -> APIRouter:
+    """The reader signs in with the reader token, kept in a cookie, and out again."""
+    router = APIRouter()
 
     @router.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request) -> Response:
@@ -201,4 +208,14 @@ def create_dashboard(
         response.delete_cookie(TOKEN_COOKIE, httponly=True, samesite="strict", secure=settings.cookie_secure)
         return response
 
+    return router
+
+
+def create_dashboard(
+    settings: CommonSettings, db: AsyncDatabase[dict[str, Any]], view: LiveView, clock: Clock
+) -> APIRouter:
+    """The pages over `view` (the read API's), today by `clock`; the alerts from `db`."""
+    router = APIRouter(include_in_schema=False)
+    router.include_router(_page_routes(settings, db, view, clock))
+    router.include_router(_sign_in_routes(settings))
     return router

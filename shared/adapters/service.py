@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
 from faststream.kafka import KafkaBroker
@@ -66,6 +66,57 @@ async def _stop_broker(broker: KafkaBroker, grace: float) -> None:
 
 def _notices(notices: dict[str, str]) -> dict[str, dict[str, str]]:
     return {"notices": notices} if notices else {}
+
+
+def _health_routes(
+    title: str,
+    broker: KafkaBroker,
+    mongo: AsyncMongoClient[dict[str, Any]],
+    not_ready: Callable[[], dict[str, str]],
+    metrics: ServiceMetrics | None,
+) -> APIRouter:
+    """/healthz, /readyz, the AsyncAPI document and /metrics."""
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Alive: the process answers."""
+        return {"status": "ok"}
+
+    @router.get("/readyz", responses={503: {"description": "Not ready: what is unreachable"}})
+    async def readyz() -> JSONResponse:
+        """Ready: Kafka and MongoDB both answer; 503 names what does not. `notices` names
+        what the service met and moved past (a record batch it could not read)."""
+        problems = {**await readiness(broker, mongo), **not_ready()}
+        notices = metrics.unreadable.notices() if metrics is not None else {}
+        if problems:
+            return JSONResponse(
+                {"status": "unavailable", "unreachable": problems, **_notices(notices)}, status_code=503
+            )
+        return JSONResponse({"status": "ready", **_notices(notices)})
+
+    @router.get("/asyncapi.json")
+    async def asyncapi_json() -> JSONResponse:
+        """The AsyncAPI 3.0 document of the topics this service reads and writes."""
+        return JSONResponse(asyncapi_of(broker, title).to_jsonable())
+
+    @router.get(
+        "/asyncapi.yaml",
+        response_class=PlainTextResponse,
+        responses={200: {"content": {"application/yaml": {}}, "description": "The AsyncAPI 3.0 document"}},
+    )
+    async def asyncapi_yaml() -> PlainTextResponse:
+        return PlainTextResponse(asyncapi_of(broker, title).to_yaml(), media_type="application/yaml")
+
+    if metrics is not None:
+        exposition = metrics.exposition
+
+        @router.get("/metrics", response_class=PlainTextResponse)
+        async def prometheus_metrics() -> PlainTextResponse:
+            """Prometheus text format: FastStream's message series and the cfa_ series."""
+            return PlainTextResponse(await exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
 
 
 def create_service_app(
@@ -127,43 +178,6 @@ def create_service_app(
     app.state.broker = broker  # for `cfamon docs` (its AsyncAPI) and the deploy checks
     app.state.metrics = metrics  # for the deploy checks (the series it exports)
 
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        """Alive: the process answers."""
-        return {"status": "ok"}
-
-    @app.get("/readyz", tags=["health"], responses={503: {"description": "Not ready: what is unreachable"}})
-    async def readyz() -> JSONResponse:
-        """Ready: Kafka and MongoDB both answer; 503 names what does not. `notices` names
-        what the service met and moved past (a record batch it could not read)."""
-        problems = {**await readiness(broker, mongo), **not_ready()}
-        notices = metrics.unreadable.notices() if metrics is not None else {}
-        if problems:
-            return JSONResponse(
-                {"status": "unavailable", "unreachable": problems, **_notices(notices)}, status_code=503
-            )
-        return JSONResponse({"status": "ready", **_notices(notices)})
-
-    @app.get("/asyncapi.json", tags=["health"])
-    async def asyncapi_json() -> JSONResponse:
-        """The AsyncAPI 3.0 document of the topics this service reads and writes."""
-        return JSONResponse(asyncapi_of(broker, title).to_jsonable())
-
-    @app.get(
-        "/asyncapi.yaml",
-        tags=["health"],
-        response_class=PlainTextResponse,
-        responses={200: {"content": {"application/yaml": {}}, "description": "The AsyncAPI 3.0 document"}},
-    )
-    async def asyncapi_yaml() -> PlainTextResponse:
-        return PlainTextResponse(asyncapi_of(broker, title).to_yaml(), media_type="application/yaml")
-
-    if metrics is not None:
-        exposition = metrics.exposition
-
-        @app.get("/metrics", tags=["health"], response_class=PlainTextResponse)
-        async def prometheus_metrics() -> PlainTextResponse:
-            """Prometheus text format: FastStream's message series and the cfa_ series."""
-            return PlainTextResponse(await exposition(), media_type=CONTENT_TYPE_LATEST)
+    app.include_router(_health_routes(title, broker, mongo, not_ready, metrics))
 
     return app
