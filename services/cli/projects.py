@@ -9,32 +9,33 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from pymongo.errors import PyMongoError
 from rich.table import Table
 
 from services.cli.common import fail, out, settings_or_exit, short_error
+from services.cli.secretariat import (
+    KafkaUserError,
+    credentials_path,
+    kafka_user,
+    open_registry,
+    print_credentials,
+    publish_registration,
+    register,
+    written_credentials,
+)
 from services.intake.checks import Context, check_event
-from shared.adapters.kafka import client_options, ensure_topics, new_broker
-from shared.adapters.kafka_users import set_scram_user
-from shared.adapters.mongo import connect, shown
-from shared.adapters.registry import ProjectExistsError, ProjectRegistry
 from shared.domain.projects import Credentials, RegisteredProject
 from shared.events.envelope import Envelope, Event
 from shared.events.models import EventType, ProjectRegistered
-from shared.events.produce import cloud_event, publish_event, secretariat_signer, signed
+from shared.events.produce import cloud_event
 from shared.events.rejections import field_path, plain_message
 from shared.settings import CommonSettings
-from shared.trust import Principal, ServiceKeys
+from shared.trust import Principal
 
 app = typer.Typer(
     help="The project registry: register and change projects, list them, replace credentials.",
@@ -115,111 +116,6 @@ def _value_at(data: ProjectRegistered, field: str) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class Secretariat:
-    """The registry, and the Secretariat's key that signs what it publishes."""
-
-    registry: ProjectRegistry
-    key: bytes
-
-
-@asynccontextmanager
-async def open_registry(settings: CommonSettings) -> AsyncIterator[Secretariat]:
-    mongo = connect(settings.mongodb_url)
-    try:
-        db = mongo[settings.mongodb_db]
-        keys = ServiceKeys(db)
-        await keys.load(ServiceKeys.SECRETARIAT)
-        yield Secretariat(ProjectRegistry(db), keys[ServiceKeys.SECRETARIAT])
-    except PyMongoError as error:
-        fail(f"cannot use the registry in MongoDB at {shown(settings.mongodb_url)}: {short_error(error)}")
-    finally:
-        await mongo.close()
-
-
-async def publish_registration(settings: CommonSettings, project: RegisteredProject, key: bytes) -> None:
-    """`project.registered` of the entry, signed by the Secretariat, on bp.events.raw."""
-    await ensure_topics(
-        settings.kafka_bootstrap_servers,
-        settings.topics.all(),
-        settings.topic_partitions,
-        **client_options(settings),
-    )
-    event = signed(
-        cloud_event(EventType.PROJECT_REGISTERED, project.registration(), project.registered_at),
-        secretariat_signer(key),
-    )
-    async with new_broker(settings, "cfamon") as broker:
-        await publish_event(broker, settings.topics.raw, event)
-
-
-def _credentials_path(given: Path | None, project_id: str) -> Path:
-    path = given or Path(f"{project_id}.credentials.json")
-    if path.exists() or path.is_symlink():
-        fail(f"{path} exists already; credentials are never overwritten (choose --credentials)")
-    if not path.parent.is_dir():
-        fail(f"cannot write {path}: {path.parent} is not a folder")
-    return path
-
-
-@contextmanager
-def written_credentials(path: Path, credentials: Credentials) -> Iterator[None]:
-    """Written first, readable by its owner only (it holds the token and the private key),
-    removed again when what follows fails: the registry never holds credentials that no file
-    does."""
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except OSError as error:
-        fail(f"cannot write {path}: {error.strerror}")
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write(credentials.to_json())
-    try:
-        yield
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-
-
-async def _kafka_user(settings: CommonSettings, credentials: Credentials) -> None:
-    if credentials.kafka_username and credentials.kafka_password:
-        try:
-            await set_scram_user(settings, credentials.kafka_username, credentials.kafka_password)
-        except Exception as error:
-            raise KafkaUserError(short_error(error)) from None
-
-
-class KafkaUserError(Exception):
-    """The project's SCRAM user could not be created or changed."""
-
-
-async def _register(settings: CommonSettings, project: RegisteredProject, credentials: Credentials) -> None:
-    async with open_registry(settings) as secretariat:
-        try:
-            await secretariat.registry.add(project)
-        except ProjectExistsError:
-            fail(
-                f"project {project.project_id} is registered already "
-                f"(to change it: cfamon projects update; new credentials: cfamon projects token)"
-            )
-        try:
-            await _kafka_user(settings, credentials)
-            await publish_registration(settings, project, secretariat.key)
-        except Exception as error:
-            await secretariat.registry.remove(project.project_id)  # nothing half-registered
-            what = "create its Kafka user" if isinstance(error, KafkaUserError) else "publish to Kafka"
-            fail(f"cannot {what} at {settings.kafka_bootstrap_servers}: {short_error(error)}")
-
-
-def _print_credentials(path: Path, credentials: Credentials) -> None:
-    parts = ["reporting token (HTTP)", f"signing key {credentials.signing_key.key_id} (Kafka)"]
-    if credentials.kafka_username:
-        parts.append(f"Kafka user {credentials.kafka_username}")
-    out.print(f"Credentials written to {path}: {', '.join(parts)}.")
-    out.print("Give them to the project; the registry keeps only the token's hash and the public key.")
-    out.print("Its reporting token follows; it is shown once:")
-    print(credentials.token)
-
-
 @app.command("add")
 def add(
     project_id: Annotated[str, typer.Option("--id", help="Project id: A-Z, 0-9 and -, 3 to 64 characters")],
@@ -251,17 +147,17 @@ def add(
             "budget_eur": budget_eur,
         }
     )
-    path = _credentials_path(credentials_file, data.project_id)
+    path = credentials_path(credentials_file, data.project_id)
     credentials = Credentials.issue(data.project_id, kafka_user=settings.kafka_project_users)
     project = RegisteredProject.of(data, credentials, settings.clock()())
     _check_like_intake(data, project)
     with written_credentials(path, credentials):
-        asyncio.run(_register(settings, project, credentials))
+        asyncio.run(register(settings, project, credentials))
     out.print(
         f"Registered {project.project_id}: {project.title} ({', '.join(project.countries)}; "
         f"action points {', '.join(project.action_points)}; {project.start_date}..{project.end_date})"
     )
-    _print_credentials(path, credentials)
+    print_credentials(path, credentials)
 
 
 @app.command("update")
@@ -364,7 +260,7 @@ def rotate_credentials(
     """Issue new credentials (token, signing key, Kafka password); the old ones stop working
     at once. Writes them to a file and prints the token on the last line."""
     settings = settings_or_exit(CommonSettings)
-    path = _credentials_path(credentials_file, project_id)
+    path = credentials_path(credentials_file, project_id)
     credentials = Credentials.issue(project_id, kafka_user=settings.kafka_project_users)
 
     async def store() -> str | None:
@@ -373,7 +269,7 @@ def rotate_credentials(
             if not await secretariat.registry.set_credentials(credentials):
                 fail(f"project {project_id} is not registered")
         try:
-            await _kafka_user(settings, credentials)
+            await kafka_user(settings, credentials)
         except KafkaUserError as error:
             return str(error)
         return None
@@ -386,4 +282,4 @@ def rotate_credentials(
             f"changed ({kafka_problem}); run this command again"
         )
     out.print(f"New credentials of {project_id}; the old ones no longer work.")
-    _print_credentials(path, credentials)
+    print_credentials(path, credentials)
