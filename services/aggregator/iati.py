@@ -16,8 +16,8 @@ import pycountry
 
 from shared.domain import catalog
 from shared.domain.framework import Indicator, ResultsFramework
-from shared.domain.readmodel import ProjectView, ReadModel
 from shared.domain.status import Measurement, Series
+from shared.domain.views import ProjectView, ReadModel
 
 ACTIVITY_STATUS = {"pipeline": "1", "implementation": "2", "finalisation": "3"}  # IATI ActivityStatus
 PLANNED_START, ACTUAL_START, PLANNED_END = "1", "2", "3"  # IATI ActivityDateType

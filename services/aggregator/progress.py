@@ -17,8 +17,8 @@ from pydantic import BaseModel
 
 from shared.clock import Clock
 from shared.domain.liveview import LiveView
-from shared.domain.readmodel import ReadModel
 from shared.domain.status import Status
+from shared.domain.views import ReadModel
 from shared.logging import get_logger
 
 log = get_logger("cfa.aggregator.progress")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from services.notifier.lifecycle import Alert, AlertState
 from services.notifier.render import one_line
 from services.notifier.wording import quantity
-from shared.domain.readmodel import ReadModel, late_indicators
+from shared.domain.views import ReadModel, late_indicators
 from shared.isodate import long_date
 
 

@@ -14,8 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from shared.domain import catalog
-from shared.domain.readmodel import ActionPointView, PriorityView, ProjectView, ReadModel
 from shared.domain.status import Status
+from shared.domain.views import ActionPointView, PriorityView, ProjectView, ReadModel
 from shared.isodate import long_date
 
 

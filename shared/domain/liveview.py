@@ -14,8 +14,9 @@ from typing import Any
 from shared.domain.facts import fact_of_document
 from shared.domain.factset import FactSet
 from shared.domain.framework import ResultsFramework
-from shared.domain.readmodel import ReadModel, read_model_of
+from shared.domain.readmodel import read_model_of
 from shared.domain.status import Thresholds
+from shared.domain.views import ReadModel
 from shared.logging import get_logger
 
 log = get_logger("cfa.liveview")

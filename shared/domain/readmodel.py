@@ -8,9 +8,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 from operator import attrgetter
-from typing import Annotated
-
-from pydantic import BaseModel, Field
 
 from shared.domain import catalog
 from shared.domain.countries import country_name
@@ -18,7 +15,6 @@ from shared.domain.facts import MilestoneRecord
 from shared.domain.factset import ActivityIndex, FactSet, Indexes
 from shared.domain.framework import ResultsFramework
 from shared.domain.status import (
-    Status,
     Thresholds,
     action_point_status,
     days_without_report,
@@ -30,128 +26,19 @@ from shared.domain.status import (
     priority_status,
     project_status,
 )
+from shared.domain.views import (
+    ActionPointSummary,
+    ActionPointView,
+    CountryView,
+    IndicatorView,
+    MilestoneView,
+    Participants,
+    PriorityView,
+    ProjectView,
+    ReadModel,
+)
 
 INDICATOR_FIELDS = {"id", "name", "unit", "aggregation", "baseline", "target", "target_date"}
-
-
-# What the count counts, in the OpenAPI document too.
-ActivityCount = Annotated[
-    int,
-    Field(
-        description="Activities that took place by as_of: ongoing or completed, from their start "
-        "date; planned and cancelled ones are not counted",
-        ge=0,
-    ),
-]
-
-
-class IndicatorView(BaseModel):
-    id: str
-    name: str
-    unit: str
-    aggregation: str
-    baseline: float
-    target: float
-    target_date: date
-    actual: float | None
-    progress: float | None
-    expected: float = Field(description="The share of the way from baseline to target due by as_of")
-    expected_value: float = Field(description="The value due by as_of, on the expected path")
-    ratio: float | None
-    status: Status
-    projected_completion: date | None
-    projected_late: bool
-
-
-class ActionPointView(BaseModel):
-    id: str
-    priority: int
-    text: str
-    status: Status
-    stale: bool
-    last_activity_at: date | None
-    projects: list[str]
-    countries: list[str]
-    activity_count: ActivityCount
-    indicators: list[IndicatorView]
-
-
-class ActionPointSummary(BaseModel):
-    id: str
-    text: str
-    status: Status
-    stale: bool
-    activity_count: ActivityCount
-    last_activity_at: date | None
-
-
-class PriorityView(BaseModel):
-    id: int
-    title: str
-    twg: str | None
-    status: Status
-    action_points: list[ActionPointSummary]
-
-
-class Participants(BaseModel):
-    total: int = 0
-    women: int = 0
-    men: int = 0
-
-
-class MilestoneView(BaseModel):
-    id: str
-    action_point: str
-    title: str
-    due_date: date
-    status: str
-    overdue: bool
-    in_trouble: bool = Field(description="Missed, or overdue: the project is at least at risk")
-
-
-class ProjectView(BaseModel):
-    id: str
-    title: str
-    implementer: str
-    countries: list[str]
-    action_points: list[str]
-    start_date: date
-    end_date: date
-    reporting_cadence_days: int
-    budget_eur: float | None
-    registered_at: datetime
-    last_report_at: datetime | None
-    activity_count: ActivityCount
-    participants: Participants
-    status: Status
-    milestones: list[MilestoneView]
-    days_without_report: int = Field(
-        description="Days since the last report by as_of (since the start when none yet)"
-    )
-    silent: bool = Field(description="No report for more than 1.5 reporting cadences")
-
-
-class CountryView(BaseModel):
-    code: str
-    name: str
-    silk_routes: bool
-    projects: list[str]
-    action_points: dict[str, int]  # action point -> activities there
-    activity_count: ActivityCount
-    participants: Participants
-
-
-def late_indicators(action_points: Iterable[ActionPointView]) -> list[tuple[ActionPointView, IndicatorView]]:
-    """The indicators whose target would be reached after its date at the pace so far."""
-    return [(ap, i) for ap in action_points for i in ap.indicators if i.projected_late]
-
-
-class ReadModel(BaseModel):
-    as_of: date
-    priorities: list[PriorityView]
-    action_points: dict[str, ActionPointView]
-    projects: dict[str, ProjectView]
-    countries: dict[str, CountryView]
 
 
 def _participants(index: ActivityIndex, as_of: date) -> Participants:
