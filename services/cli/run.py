@@ -11,13 +11,16 @@ import time
 from functools import partial
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from services.cli.common import err, fail, out, settings_or_exit
 from shared.settings import CommonSettings
 from shared.stack.processes import ManagedProcess, http_ok, port_open
+
+if TYPE_CHECKING:  # the local stack is an extra, imported when `run` starts
+    from shared.stack.stack import StackEndpoints
 
 SERVICES = ("intake", "aggregator", "notifier")
 
@@ -56,6 +59,26 @@ def _demo_environment(settings: CommonSettings) -> tuple[dict[str, str], str]:
         settings.operator_token.get_secret_value() if settings.operator_token else secrets.token_urlsafe(32)
     )
     return {"CFA_PUBLIC_READS": "true", "CFA_OPERATOR_TOKEN": token}, token
+
+
+def _print_endpoints(
+    host: str,
+    ports: dict[str, int],
+    endpoints: StackEndpoints,
+    run_dir: Path,
+    simulate: bool,
+    operator_token: str,
+) -> None:
+    out.print("[bold]Call for Action Monitor is running[/bold] (Ctrl-C stops everything)")
+    for name in SERVICES:
+        out.print(f"  {name:<11} http://{host}:{ports[name]}/docs")
+    out.print(f"  kafka       {endpoints.kafka_bootstrap_servers}")
+    out.print(f"  mongodb     {endpoints.mongodb_url}")
+    out.print(f"  smtp sink   {endpoints.smtp_url} (messages kept in {run_dir / 'mail'})")
+    out.print(f"  logs        {run_dir / 'logs'}")
+    if simulate:
+        out.print(f"  simulator   16 field projects reporting (log: {run_dir / 'logs' / 'simulator.log'})")
+    out.print(f"  reads are open; operator token: {operator_token}")
 
 
 def run(
@@ -101,8 +124,10 @@ def run(
         topic_partitions=settings.topic_partitions,
         topics=settings.topics,
     )
-    # SIGTERM stops it as Ctrl-C does, also while it is still starting.
+    # SIGTERM stops it as Ctrl-C does, also while it is still starting; and Ctrl-C stops it
+    # even when it was started with SIGINT ignored (a shell's `&` in a script does that).
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     services: list[ManagedProcess] = []
     simulator: ManagedProcess | None = None
     failed = False
@@ -113,18 +138,7 @@ def run(
         services = _start_services(host, ports, env, run_dir / "logs")
         if simulate:  # not watched: the stack is still useful when the demo data stops
             simulator = _start_simulator(f"http://{host}:{ports['intake']}", env, run_dir / "logs")
-        out.print("[bold]Call for Action Monitor is running[/bold] (Ctrl-C stops everything)")
-        for name in SERVICES:
-            out.print(f"  {name:<11} http://{host}:{ports[name]}/docs")
-        out.print(f"  kafka       {endpoints.kafka_bootstrap_servers}")
-        out.print(f"  mongodb     {endpoints.mongodb_url}")
-        out.print(f"  smtp sink   {endpoints.smtp_url} (messages kept in {run_dir / 'mail'})")
-        out.print(f"  logs        {run_dir / 'logs'}")
-        if simulate:
-            out.print(
-                f"  simulator   16 field projects reporting (log: {run_dir / 'logs' / 'simulator.log'})"
-            )
-        out.print(f"  reads are open; operator token: {operator_token}")
+        _print_endpoints(host, ports, endpoints, run_dir, simulate, operator_token)
         while not (dead := [p.name for p in services if not p.running()]):
             time.sleep(0.5)
         err.print(f"cfamon: {', '.join(dead)} stopped unexpectedly; see {run_dir / 'logs'}")

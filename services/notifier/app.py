@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 
 from services.notifier.api import create_router
 from services.notifier.channels import Channels
@@ -35,6 +36,19 @@ from shared.domain.framework import load_framework
 from shared.domain.liveview import LiveView
 
 
+def _channels(settings: NotifierSettings, broker: KafkaBroker, http: httpx.AsyncClient) -> Channels:
+    """E-mail, webhooks (over `http`) and the alerts topic, through its declared publisher."""
+    smtp = SmtpSender(settings.smtp_url.get_secret_value(), settings.smtp_ca_file)
+    alerts_out = declare_publisher(
+        broker,
+        settings.topics.alerts,
+        "Each notice of an alert (firing, repeat, resolved, silence_ended); key = the alert's "
+        "fingerprint; header notification-id = the outbox id, the same on a resend",
+        AlertMessage,
+    )
+    return Channels(smtp, http, alerts_out)
+
+
 def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAPI:
     """The notifier service; `clock` (tests) stands in for the settings' clock (CFA_CLOCK_START)."""
     clock = clock or settings.clock()
@@ -52,15 +66,7 @@ def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAP
         view, store, config, settings.topics.alerts, clock, owner, lease, settings.dashboard_url
     )
     http = httpx.AsyncClient(timeout=10)
-    smtp = SmtpSender(settings.smtp_url.get_secret_value(), settings.smtp_ca_file)
-    alerts_out = declare_publisher(
-        broker,
-        settings.topics.alerts,
-        "Each notice of an alert (firing, repeat, resolved, silence_ended); key = the alert's "
-        "fingerprint; header notification-id = the outbox id, the same on a resend",
-        AlertMessage,
-    )
-    channels = Channels(smtp, http, alerts_out)
+    channels = _channels(settings, broker, http)
     claim = timedelta(seconds=settings.notifier_claim_seconds)
     counts = NotifierMetrics(metrics, store, evaluator)
     deliverer = Deliverer(
