@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Any
 from phonenumbers import Leniency, PhoneNumberMatcher
 
 from shared.events.models import FORMAT_CHARACTERS_ASTRAL, FORMAT_CHARACTERS_BMP
+from shared.events.signing import SIGNATURE_ATTRIBUTE, Signature
+
+ED25519_SIGNATURE_BYTES = 64
 
 if TYPE_CHECKING:
     from shared.events.envelope import Event
@@ -202,6 +205,11 @@ def _anywhere(value: Any) -> Iterator[str]:
             yield from _anywhere(item)
 
 
+def _is_signature(value: object) -> bool:
+    signature = Signature.parse(value)
+    return signature is not None and len(signature.value) == ED25519_SIGNATURE_BYTES
+
+
 def event_fields(event: Event) -> Iterator[tuple[str, str]]:
     """Every string an event carries, named as a rejection names it: `data.notes`, `id`,
     `subject`, `extension <name>` (the name itself, which could be the offending text, as
@@ -213,6 +221,8 @@ def event_fields(event: Event) -> Iterator[tuple[str, str]]:
             yield name, value
     for name, value in (envelope.model_extra or {}).items():
         yield "extension attribute name", name
+        if name == SIGNATURE_ATTRIBUTE and _is_signature(value):
+            continue  # a key id and 64 signature bytes: never text, though its digits may read as one
         for text in _anywhere(value):
             yield f"extension {name}", text
 

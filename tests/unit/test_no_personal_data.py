@@ -49,6 +49,17 @@ def test_valid_samples_pass(event_type: EventType) -> None:
     assert verdict(event(event_type, **{SIGNATURE_ATTRIBUTE: str(signature), "subject": "A-1"})) is None
 
 
+def test_a_signature_whose_key_id_reads_as_a_phone_number_passes() -> None:
+    """A key id is 16 hex digits; about one in 1,800 keys has only decimal ones, which read as
+    a phone number: every event such a project signed was refused as personal data."""
+    signature = ProjectKey.generate().sign(b"the signing input")
+    digits = f"0676580758991096.{str(signature).partition('.')[2]}"
+    assert verdict(event(A, **{SIGNATURE_ATTRIBUTE: digits})) is None
+    # Not of a signature's form: read as text, like any other extension.
+    forged = f"0676580758991096.{str(signature).partition('.')[2][:20]}"
+    assert verdict(event(A, **{SIGNATURE_ATTRIBUTE: forged})) is not None
+
+
 @pytest.mark.parametrize(
     ("event_type", "changes", "envelope", "field"),
     [
