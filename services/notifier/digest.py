@@ -35,6 +35,7 @@ def digest_lines(model: ReadModel, alerts: Iterable[Alert], since: datetime) -> 
             counts[str(a.status)] = counts.get(str(a.status), 0) + 1
         spread = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(counts.items()))
         lines.append(f"Priority {p.id}: {str(p.status).replace('_', ' ').upper()} ({spread}) — {p.title}")
+        lines.append(f"  why: {p.why}")
     changed = [a for a in alerts if a.starts_at >= since or (a.ends_at is not None and a.ends_at >= since)]
     lines += ["", f"Since {long_date(since)}:"]
     lines += [

@@ -83,7 +83,7 @@ EMAIL_HEADLINE = {
     "silence_ended": "Still open, its silence has ended",
 }
 TITLE_LABEL = {AlertKind.PRIORITY_BEHIND: "Priority goal", AlertKind.PROJECT_SILENT: "Project"}
-LABEL = {"text": "Action point", "project": "Project", "implementer": "Implemented by"}
+LABEL = {"text": "Action point", "project": "Project", "implementer": "Implemented by", "why": "Why"}
 DAY_LABEL = {"last_activity_at": "Last activity", "last_report_at": "Last report", "due_date": "Due"}
 LINKED = "Each link opens the alert on the Call for Action Monitor dashboard."
 UNLINKED = (

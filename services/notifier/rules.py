@@ -72,7 +72,7 @@ def _priority_behind(p: PriorityView) -> Finding:
         (p.id,),
         f"Priority {p.id} is behind: {len(lagging)} of {len(p.action_points)} action points "
         f"behind or without data ({', '.join(lagging)})",
-        {"title": p.title, "action_points": {a.id: str(a.status) for a in p.action_points}},
+        {"title": p.title, "why": p.why, "action_points": {a.id: str(a.status) for a in p.action_points}},
     )
 
 
@@ -102,7 +102,7 @@ def _action_point_behind(ap: ActionPointView) -> Finding:
         Severity.WARNING,
         (ap.priority,),
         f"Action point {ap.id} is behind ({', '.join(behind) or 'its activity'})",
-        {"text": ap.text, "indicators": _indicator_figures(ap), "projects": ap.projects},
+        {"text": ap.text, "why": ap.why, "indicators": _indicator_figures(ap), "projects": ap.projects},
     )
 
 
@@ -136,7 +136,12 @@ def _project_findings(p: ProjectView, as_of: date) -> Iterator[Finding]:
             _priorities_of(p.action_points),
             f"Project {p.id} has not reported for {p.days_without_report} days "
             f"(cadence {p.reporting_cadence_days} days)",
-            {"title": p.title, "implementer": p.implementer, "last_report_at": _text(p.last_report_at)},
+            {
+                "title": p.title,
+                "implementer": p.implementer,
+                "why": p.why,
+                "last_report_at": _text(p.last_report_at),
+            },
         )
     for m in p.milestones:
         if m.in_trouble:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time
 from operator import attrgetter
 
@@ -39,6 +39,7 @@ from shared.domain.views import (
 )
 
 INDICATOR_FIELDS = {"id", "name", "unit", "aggregation", "baseline", "target", "target_date"}
+SUMMARY_FIELDS = {"id", "text", "status", "why", "stale", "activity_count", "last_activity_at"}
 
 
 def _participants(index: ActivityIndex, as_of: date) -> Participants:
@@ -57,11 +58,13 @@ def _action_point(
     ]
     registered = {pid for pid, p in ix.projects.items() if ap.id in p.action_points}
     countries = activity.countries(as_of) | {c for pid in registered for c in ix.projects[pid].countries}
+    judged = action_point_status([(f.indicator.name, f.status) for f in indicators], last, as_of, thresholds)
     return ActionPointView(
         id=ap.id,
         priority=ap.priority,
         text=ap.text,
-        status=action_point_status([f.status for f in indicators], last, as_of, thresholds),
+        status=judged.status,
+        why=judged.why,
         stale=is_stale(last, as_of, thresholds),
         last_activity_at=last,
         projects=sorted(registered | activity.projects(as_of)),
@@ -76,6 +79,7 @@ def _action_point(
                 expected_value=f.expected_value,
                 ratio=f.ratio,
                 status=f.status,
+                why=f.why,
                 projected_completion=f.projected_completion,
                 projected_late=f.projected_late,
             )
@@ -107,9 +111,10 @@ def _project(ix: Indexes, pid: str, as_of: date) -> ProjectView:
     activity = ix.by_project.get(pid)
     milestones = _milestones(ix.milestones.get(pid, []), as_of)
     start, cadence = p.start_date, p.reporting_cadence_days
-    trouble = any(m.in_trouble for m in milestones)
+    trouble = [m.id for m in milestones if m.in_trouble]
     reported_on = last_report.date() if last_report else None
     silence = days_without_report(reported_on, start, as_of)
+    judged = project_status(reported_on, start, cadence, as_of, trouble)
     return ProjectView(
         id=pid,
         title=p.title,
@@ -124,7 +129,8 @@ def _project(ix: Indexes, pid: str, as_of: date) -> ProjectView:
         last_report_at=last_report,
         activity_count=activity.count(as_of),
         participants=_participants(activity, as_of),
-        status=project_status(reported_on, start, cadence, as_of, trouble),
+        status=judged.status,
+        why=judged.why,
         milestones=milestones,
         days_without_report=silence,
         silent=is_silent(silence, cadence),
@@ -163,6 +169,21 @@ def build_read_model(
     return read_model_of(facts.indexes, framework, as_of, thresholds)
 
 
+def _priority(p: catalog.Priority, action_points: Mapping[str, ActionPointView]) -> PriorityView:
+    judged = priority_status({ap.id: action_points[ap.id].status for ap in p.action_points})
+    return PriorityView(
+        id=p.id,
+        title=p.title,
+        twg=p.twg,
+        status=judged.status,
+        why=judged.why,
+        action_points=[
+            ActionPointSummary(**action_points[ap.id].model_dump(include=SUMMARY_FIELDS))
+            for ap in p.action_points
+        ],
+    )
+
+
 def read_model_of(ix: Indexes, framework: ResultsFramework, as_of: date, thresholds: Thresholds) -> ReadModel:
     """The read model from one version of the indexes."""
     action_points = {
@@ -170,23 +191,7 @@ def read_model_of(ix: Indexes, framework: ResultsFramework, as_of: date, thresho
         for p in catalog.priorities()
         for ap in p.action_points
     }
-    priorities = [
-        PriorityView(
-            id=p.id,
-            title=p.title,
-            twg=p.twg,
-            status=priority_status([action_points[ap.id].status for ap in p.action_points]),
-            action_points=[
-                ActionPointSummary(
-                    **action_points[ap.id].model_dump(
-                        include={"id", "text", "status", "stale", "activity_count", "last_activity_at"}
-                    )
-                )
-                for ap in p.action_points
-            ],
-        )
-        for p in catalog.priorities()
-    ]
+    priorities = [_priority(p, action_points) for p in catalog.priorities()]
     return ReadModel(
         as_of=as_of,
         priorities=priorities,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -38,6 +38,36 @@ class Thresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class Judged:
+    """A status with why: the rule that gave it and its numbers, in words."""
+
+    status: Status
+    why: str
+
+
+# A status in the words of a `why` ("2 of 6 action points behind or without data").
+STATUS_WORDS = {
+    Status.ON_TRACK: "on track",
+    Status.AT_RISK: "at risk",
+    Status.NO_DATA: "without data",
+    Status.BEHIND: "behind",
+}
+
+
+def _share(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def _compared(value: float, threshold: float) -> str:
+    """`value` with as many decimals as it takes not to read equal to `threshold`."""
+    for decimals in (2, 3, 4):
+        shown = f"{value:.{decimals}f}"
+        if value == threshold or shown != f"{threshold:.{decimals}f}":
+            return shown
+    return f"{value:.6f}"
+
+
+@dataclass(frozen=True, slots=True)
 class Measurement:
     value: float
     period_start: date
@@ -54,6 +84,7 @@ class IndicatorFigures:
     expected_value: float  # the value due by as_of
     ratio: float | None
     status: Status
+    why: str
     projected_completion: date | None
     projected_late: bool
 
@@ -129,15 +160,28 @@ def expected_value(indicator: Indicator, as_of: date) -> float:
     return indicator.target
 
 
-def indicator_status(progress: float | None, expected: float, thresholds: Thresholds) -> Status:
+def indicator_status(progress: float | None, expected: float, thresholds: Thresholds) -> Judged:
+    """From the ratio of progress made to progress due: on track at `on_track` or above, at
+    risk at `at_risk` or above, behind below; without data when something is due and
+    nothing was measured; on track while nothing is due."""
     if progress is None:
-        return Status.NO_DATA if expected > 0 else Status.ON_TRACK
+        if expected > 0:
+            return Judged(Status.NO_DATA, f"nothing measured, while {_share(expected)} of the way is due")
+        return Judged(Status.ON_TRACK, "nothing measured, and nothing is due yet")
+    done = f"{_share(progress)} of the way done"
     if expected <= 0:
-        return Status.ON_TRACK
+        return Judged(Status.ON_TRACK, f"{done}, and nothing is due yet")
     ratio = progress / expected
+    figures = f"{done}, {_share(expected)} due"
     if ratio >= thresholds.on_track:
-        return Status.ON_TRACK
-    return Status.AT_RISK if ratio >= thresholds.at_risk else Status.BEHIND
+        why = f"ratio {_compared(ratio, thresholds.on_track)} ≥ {thresholds.on_track:.2f}: {figures}"
+        return Judged(Status.ON_TRACK, why)
+    if ratio >= thresholds.at_risk:
+        shown = _compared(ratio, thresholds.on_track)
+        why = f"{thresholds.at_risk:.2f} ≤ ratio {shown} < {thresholds.on_track:.2f}: {figures}"
+        return Judged(Status.AT_RISK, why)
+    why = f"ratio {_compared(ratio, thresholds.at_risk)} < {thresholds.at_risk:.2f}: {figures}"
+    return Judged(Status.BEHIND, why)
 
 
 def projected_completion(series: Series, indicator: Indicator, as_of: date) -> date | None:
@@ -168,6 +212,7 @@ def evaluate_indicator(
     completion = projected_completion(series, indicator, as_of)
     reached = actual is not None and actual >= indicator.target
     late = actual is not None and not reached and (completion is None or completion > indicator.target_date)
+    judged = indicator_status(progress, expected, thresholds)
     return IndicatorFigures(
         indicator=indicator,
         actual=actual,
@@ -175,7 +220,8 @@ def evaluate_indicator(
         expected=expected,
         expected_value=due,
         ratio=None if progress is None or expected <= 0 else progress / expected,
-        status=indicator_status(progress, expected, thresholds),
+        status=judged.status,
+        why=judged.why,
         projected_completion=completion,
         projected_late=late,
     )
@@ -191,26 +237,47 @@ def worst(statuses: Sequence[Status]) -> Status:
     return max(statuses, key=SEVERITY.__getitem__)
 
 
+def _listed(ids: Sequence[str]) -> str:
+    return f" ({', '.join(ids)})" if ids else ""
+
+
 def action_point_status(
-    indicator_statuses: Sequence[Status], last_activity: date | None, as_of: date, thresholds: Thresholds
-) -> Status:
-    """Worst of its indicators; without indicators, from its activity."""
-    if indicator_statuses:
-        return worst(indicator_statuses)
+    indicators: Sequence[tuple[str, Status]], last_activity: date | None, as_of: date, thresholds: Thresholds
+) -> Judged:
+    """Worst of its indicators ((name, status) pairs); without indicators, from its
+    activity: on track, at risk once stale, without data when it has had none."""
+    if indicators:
+        status = worst([s for _, s in indicators])
+        named = ", ".join(f"“{name}”" for name, s in indicators if s is status)
+        if len(indicators) == 1:
+            return Judged(status, f"its one indicator, {named}, {STATUS_WORDS[status]}")
+        if status is Status.ON_TRACK:
+            return Judged(status, f"all {len(indicators)} of its indicators on track")
+        return Judged(status, f"worst of its {len(indicators)} indicators: {named} {STATUS_WORDS[status]}")
     if last_activity is None:
-        return Status.NO_DATA
-    return Status.AT_RISK if is_stale(last_activity, as_of, thresholds) else Status.ON_TRACK
+        return Judged(Status.NO_DATA, "no indicators, and no activity yet")
+    days, limit = (as_of - last_activity).days, thresholds.stale_after_days
+    if is_stale(last_activity, as_of, thresholds):
+        return Judged(Status.AT_RISK, f"no indicators; last activity {days} days ago > {limit}")
+    return Judged(Status.ON_TRACK, f"no indicators; last activity {days} days ago ≤ {limit}")
 
 
-def priority_status(action_point_statuses: Sequence[Status]) -> Status:
-    """Behind when at least a third of its action points are behind or without data;
-    at risk when any is at risk or behind; else on track."""
-    troubled = sum(s in (Status.BEHIND, Status.NO_DATA) for s in action_point_statuses)
-    if action_point_statuses and 3 * troubled >= len(action_point_statuses):
-        return Status.BEHIND
-    if any(s in (Status.AT_RISK, Status.BEHIND) for s in action_point_statuses):
-        return Status.AT_RISK
-    return Status.ON_TRACK
+def priority_status(action_points: Mapping[str, Status]) -> Judged:
+    """Behind when at least a third of its action points (by id) are behind or without
+    data; at risk when any is at risk or behind; else on track."""
+    n = len(action_points)
+    troubled = [ap for ap, s in action_points.items() if s in (Status.BEHIND, Status.NO_DATA)]
+    lagging = [ap for ap, s in action_points.items() if s in (Status.AT_RISK, Status.BEHIND)]
+    share = f"{len(troubled)} of {n} action points behind or without data{_listed(troubled)}"
+    if n and 3 * len(troubled) >= n:
+        return Judged(Status.BEHIND, f"{share} ≥ one third")
+    few = f"{share} < one third" if troubled else ""
+    if lagging:
+        why = f"{len(lagging)} of {n} action points at risk or behind{_listed(lagging)}"
+        return Judged(Status.AT_RISK, "; ".join(filter(None, (why, few))))
+    return Judged(
+        Status.ON_TRACK, "; ".join(filter(None, (f"none of its {n} action points at risk or behind", few)))
+    )
 
 
 # A project is silent (behind) once this many reporting cadences pass without a report.
@@ -240,16 +307,22 @@ def project_status(
     start: date,
     cadence_days: int,
     as_of: date,
-    milestone_trouble: bool = False,
-) -> Status:
+    milestones_in_trouble: Sequence[str] = (),
+) -> Judged:
     """From reporting: on track within one cadence of the last report (or of the start),
     at risk up to SILENT_AFTER_CADENCES cadences, behind (silent) beyond; a milestone in
-    trouble makes it at least at risk."""
+    trouble (by id) makes it at least at risk."""
     silence = days_without_report(last_report, start, as_of)
+    since = f"last report {silence} days ago" if last_report else f"no report yet; started {silence} days ago"
+    cadence = f"its {cadence_days}-day cadence"
     if silence <= cadence_days:
-        status = Status.ON_TRACK
+        judged = Judged(Status.ON_TRACK, f"{since} ≤ {cadence}")
     elif not is_silent(silence, cadence_days):
-        status = Status.AT_RISK
+        judged = Judged(Status.AT_RISK, f"{since} > {cadence}, ≤ {SILENT_AFTER_CADENCES} × {cadence_days}")
     else:
-        status = Status.BEHIND
-    return worst([status, Status.AT_RISK]) if milestone_trouble else status
+        judged = Judged(Status.BEHIND, f"{since} > {SILENT_AFTER_CADENCES} × {cadence}: silent")
+    if not milestones_in_trouble:
+        return judged
+    plural = "s" if len(milestones_in_trouble) > 1 else ""
+    trouble = f"milestone{plural} {', '.join(milestones_in_trouble)} missed or overdue"
+    return Judged(worst([judged.status, Status.AT_RISK]), f"{judged.why}; {trouble}")

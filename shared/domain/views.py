@@ -36,6 +36,10 @@ class IndicatorView(BaseModel):
     expected_value: float = Field(description="The value due by as_of, on the expected path")
     ratio: float | None
     status: Status
+    why: str = Field(
+        description="Why the status: the rule and its numbers, such as "
+        '"ratio 0.20 < 0.60: 8% of the way done, 40% due"'
+    )
     projected_completion: date | None
     projected_late: bool
 
@@ -45,6 +49,9 @@ class ActionPointView(BaseModel):
     priority: int
     text: str
     status: Status
+    why: str = Field(
+        description="Why the status: its worst indicators, or its activity when it has no indicators"
+    )
     stale: bool
     last_activity_at: date | None
     projects: list[str]
@@ -57,6 +64,9 @@ class ActionPointSummary(BaseModel):
     id: str
     text: str
     status: Status
+    why: str = Field(
+        description="Why the status: its worst indicators, or its activity when it has no indicators"
+    )
     stale: bool
     activity_count: ActivityCount
     last_activity_at: date | None
@@ -67,6 +77,10 @@ class PriorityView(BaseModel):
     title: str
     twg: str | None
     status: Status
+    why: str = Field(
+        description="Why the status: how many of its action points are behind or without data, "
+        "against one third"
+    )
     action_points: list[ActionPointSummary]
 
 
@@ -101,6 +115,9 @@ class ProjectView(BaseModel):
     activity_count: ActivityCount
     participants: Participants
     status: Status
+    why: str = Field(
+        description="Why the status: days since its last report against its cadence, milestones in trouble"
+    )
     milestones: list[MilestoneView]
     days_without_report: int = Field(
         description="Days since the last report by as_of (since the start when none yet)"

@@ -146,3 +146,24 @@ def test_reads_need_a_reader_token_unless_public() -> None:
         assert client.get("/v1/priorities").status_code == 401
         reader = {"Authorization": "Bearer " + "r" * 32}
         assert client.get("/v1/priorities", headers=reader).status_code == 200
+
+
+def test_every_status_says_why_with_its_numbers(client: TestClient) -> None:
+    """320 of 1,000 returnees by 1 July 2026, when 546 of the 729 days to the target had
+    passed: 32 % of the way done, 75 % due, a ratio of 0.43."""
+    ap = client.get("/v1/action-points/3.1").json()
+    [indicator] = ap["indicators"]
+    assert indicator["why"] == "ratio 0.43 < 0.60: 32% of the way done, 75% due"
+    assert ap["why"] == "its one indicator, “Returnees supported”, behind"
+    priority = client.get("/v1/priorities/3").json()
+    assert priority["status"] == "behind"
+    assert (
+        priority["why"]
+        == "6 of 6 action points behind or without data (3.1, 3.2, 3.3, 3.4, 3.5, 3.6) ≥ one third"
+    )
+    assert priority["action_points"][0]["why"] == ap["why"]
+    project = client.get(f"/v1/projects/{PID}").json()
+    assert (project["status"], project["why"]) == (
+        "behind",
+        "last report 172 days ago > 1.5 × its 90-day cadence: silent",
+    )

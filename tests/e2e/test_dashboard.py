@@ -118,6 +118,15 @@ async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(da
             assert re.fullmatch(r"\d+ of \d+ action points (behind|without data|at risk)( · .+)?", counts), (
                 counts
             )
+            # And the priority, each action point, indicator and project say why, with the numbers.
+            why = await page.locator("#priority-5 > p.why").inner_text()
+            assert re.fullmatch(
+                r"Behind: \d+ of \d+ action points behind or without data \(.+\) ≥ one third", why
+            ), why
+            badge = page.locator("#priority-5 h3 .badge")
+            assert await badge.get_attribute("title") == why.removeprefix("Behind: ")
+            assert await page.locator("details.ap > p.why").count() == 37
+            assert "days ago" in await page.locator('tr[id^="project-SIM-"] .why').first.inner_text()
 
             # An action point looks openable (a marker that turns), opens on a click, and
             # shows its indicators, each with its chart sized to its card.

@@ -189,6 +189,11 @@ def test_an_email_from_real_findings_is_written_for_people(notices: list[Notice]
     assert "target 10,000 by 31 December 2030" in text
     assert "was due 30 September 2025: missed" in text and "Due: 30 September 2025" in text
     assert "Open since 1 June 2026, 09:00 UTC" in text
+    assert (
+        "  Why: 6 of 6 action points behind or without data (3.1, 3.2, 3.3, 3.4, 3.5, 3.6) ≥ one third"
+        in text
+    )
+    assert "  Why: last report 200 days ago > 1.5 × its 90-day cadence: silent; milestone M-1 missed" in text
     for n in notices:
         assert f"On the dashboard: {DASHBOARD}/alerts#alert-{n.alert.fingerprint}" in text
     words = URL.sub("", text)

@@ -23,6 +23,7 @@ from shared.domain.status import (
     is_stale,
     priority_status,
     progress_share,
+    project_status,
     worst,
 )
 
@@ -175,11 +176,13 @@ def test_forecast_without_progress_is_never() -> None:
 def test_action_point_without_indicators(last: int | None, as_of: int, stale: bool, status: Status) -> None:
     last_day = None if last is None else day(last)
     assert is_stale(last_day, day(as_of), T) is stale
-    assert action_point_status([], last_day, day(as_of), T) is status
+    assert action_point_status([], last_day, day(as_of), T).status is status
 
 
 def test_action_point_is_the_worst_of_its_indicators() -> None:
-    assert action_point_status([S.ON_TRACK, S.AT_RISK], day(10), day(20), T) is S.AT_RISK
+    judged = action_point_status([("Trained", S.ON_TRACK), ("Returned", S.AT_RISK)], day(10), day(20), T)
+    assert judged.status is S.AT_RISK
+    assert judged.why == "worst of its 2 indicators: “Returned” at risk"
     assert worst([S.ON_TRACK, S.AT_RISK, S.NO_DATA]) is S.NO_DATA
     assert worst([S.NO_DATA, S.BEHIND]) is S.BEHIND
 
@@ -197,10 +200,105 @@ def test_action_point_is_the_worst_of_its_indicators() -> None:
     ],
 )
 def test_the_one_third_rule_for_priorities(statuses: list[Status], expected: Status) -> None:
-    assert priority_status(statuses) is expected
+    assert priority_status({f"1.{n}": s for n, s in enumerate(statuses, 1)}).status is expected
 
 
 def test_thresholds_are_settings() -> None:
     strict = Thresholds(on_track=0.95, at_risk=0.8)
     figures = evaluate_indicator(indicator(), series("sum", (30, 50), (40, 90), (20, 100)), day(100), strict)
     assert figures.status is S.AT_RISK  # ratio 0.9
+
+
+@pytest.mark.parametrize(
+    ("points", "as_of", "status", "why"),
+    [
+        ((), 100, S.NO_DATA, "nothing measured, while 25% of the way is due"),
+        ((), 0, S.ON_TRACK, "nothing measured, and nothing is due yet"),
+        (((100, 90),), 100, S.ON_TRACK, "ratio 1.00 ≥ 0.90: 25% of the way done, 25% due"),
+        (((75, 90),), 100, S.AT_RISK, "0.60 ≤ ratio 0.75 < 0.90: 19% of the way done, 25% due"),
+        (((20, 90),), 100, S.BEHIND, "ratio 0.20 < 0.60: 5% of the way done, 25% due"),
+        # 0.8996 would read "0.90 < 0.90": shown with the decimals that tell it apart
+        (((89.96, 90),), 100, S.AT_RISK, "0.60 ≤ ratio 0.8996 < 0.90: 22% of the way done, 25% due"),
+    ],
+)
+def test_an_indicator_says_why(
+    points: tuple[tuple[float, int], ...], as_of: int, status: Status, why: str
+) -> None:
+    figures = evaluate_indicator(indicator(), series("sum", *points), day(as_of), T)
+    assert (figures.status, figures.why) == (status, why)
+
+
+@pytest.mark.parametrize(
+    ("indicators", "last", "status", "why"),
+    [
+        ([("A", S.ON_TRACK), ("B", S.ON_TRACK)], None, S.ON_TRACK, "all 2 of its indicators on track"),
+        ([("A", S.BEHIND)], None, S.BEHIND, "its one indicator, “A”, behind"),
+        # two indicators of one name: both counted, both named
+        (
+            [("A", S.BEHIND), ("B", S.NO_DATA), ("A", S.BEHIND)],
+            None,
+            S.BEHIND,
+            "worst of its 3 indicators: “A”, “A” behind",
+        ),
+        ([], None, S.NO_DATA, "no indicators, and no activity yet"),
+        ([], 10, S.AT_RISK, "no indicators; last activity 190 days ago > 120"),
+        ([], 150, S.ON_TRACK, "no indicators; last activity 50 days ago ≤ 120"),
+    ],
+)
+def test_an_action_point_says_why(
+    indicators: list[tuple[str, Status]], last: int | None, status: Status, why: str
+) -> None:
+    judged = action_point_status(indicators, None if last is None else day(last), day(200), T)
+    assert (judged.status, judged.why) == (status, why)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "status", "why"),
+    [
+        (
+            [S.BEHIND, S.NO_DATA] + [S.ON_TRACK] * 4,
+            S.BEHIND,
+            "2 of 6 action points behind or without data (1.1, 1.2) ≥ one third",
+        ),
+        (
+            [S.AT_RISK, S.NO_DATA] + [S.ON_TRACK] * 4,
+            S.AT_RISK,
+            "1 of 6 action points at risk or behind (1.1); 1 of 6 action points behind or without data (1.2) < one third",
+        ),
+        (
+            [S.NO_DATA] + [S.ON_TRACK] * 5,
+            S.ON_TRACK,
+            "none of its 6 action points at risk or behind; 1 of 6 action points behind or without data (1.1) < one third",
+        ),
+        ([S.ON_TRACK] * 6, S.ON_TRACK, "none of its 6 action points at risk or behind"),
+    ],
+)
+def test_a_priority_says_why(statuses: list[Status], status: Status, why: str) -> None:
+    judged = priority_status({f"1.{n}": s for n, s in enumerate(statuses, 1)})
+    assert (judged.status, judged.why) == (status, why)
+
+
+@pytest.mark.parametrize(
+    ("last", "trouble", "status", "why"),
+    [
+        (170, (), S.ON_TRACK, "last report 30 days ago ≤ its 90-day cadence"),
+        (100, (), S.AT_RISK, "last report 100 days ago > its 90-day cadence, ≤ 1.5 × 90"),
+        (None, (), S.BEHIND, "no report yet; started 200 days ago > 1.5 × its 90-day cadence: silent"),
+        (
+            170,
+            ("M-1",),
+            S.AT_RISK,
+            "last report 30 days ago ≤ its 90-day cadence; milestone M-1 missed or overdue",
+        ),
+        (
+            None,
+            ("M-1", "M-2"),
+            S.BEHIND,
+            "no report yet; started 200 days ago > 1.5 × its 90-day cadence: silent; "
+            "milestones M-1, M-2 missed or overdue",
+        ),
+    ],
+)
+def test_a_project_says_why(last: int | None, trouble: tuple[str, ...], status: Status, why: str) -> None:
+    judged = project_status(None if last is None else day(last), day(0), 90, day(200), trouble)
+    assert (judged.status, judged.why) == (status, why)
