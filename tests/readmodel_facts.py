@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from shared.domain.facts import Fact, fact_of
+from shared.domain.facts import Fact, fact_of_document
 from shared.domain.framework import Indicator, ResultsFramework
 from shared.events.models import EventType
 from tests.factories import activity_data, measurement_data, registration_data
@@ -29,38 +29,65 @@ FRAMEWORK = ResultsFramework(
 )
 
 
+def document(kind: EventType, data: dict[str, Any], minutes: int, event_id: str) -> dict[str, Any]:
+    """An event as the events collection stores it (the fields the read side reads), received
+    a second after its time."""
+    at = T0 + timedelta(minutes=minutes)
+    return {
+        "type": str(kind),
+        "data": data,
+        "time": at,
+        "id": event_id,
+        "stored_at": at + timedelta(seconds=1),
+    }
+
+
 def fact(kind: EventType, data: dict[str, Any], minutes: int, event_id: str) -> Any:
-    return fact_of(str(kind), data, T0 + timedelta(minutes=minutes), event_id)
+    return fact_of_document(document(kind, data, minutes, event_id))
 
 
-def base_facts() -> list[Any]:
+class FakeReports:
+    """The events collection's indicator reports, from documents held in a list."""
+
+    def __init__(self, documents: list[dict[str, Any]]) -> None:
+        self.documents = documents
+
+    async def indicator_reports(self, indicator_id: str) -> list[dict[str, Any]]:
+        return [d for d in self.documents if d["data"].get("indicator_id") == indicator_id]
+
+
+def base_documents() -> list[dict[str, Any]]:
     return [
-        fact(EventType.PROJECT_REGISTERED, registration_data(PID), 0, "r1"),
-        fact(
+        document(EventType.PROJECT_REGISTERED, registration_data(PID), 0, "r1"),
+        document(
             EventType.ACTIVITY_REPORTED,
             activity_data(PID, "A-1", start_date="2026-03-02", end_date="2026-03-06"),
             1,
             "a1",
         ),
-        fact(
+        document(
             EventType.ACTIVITY_REPORTED,
             activity_data(PID, "A-2", start_date="2026-05-10", end_date=None, status="ongoing"),
             2,
             "a2",
         ),
-        fact(
+        document(
             EventType.INDICATOR_MEASURED,
             measurement_data(PID, value=120, period_start="2026-01-01", period_end="2026-03-31"),
             3,
             "m1",
         ),
-        fact(
+        document(
             EventType.INDICATOR_MEASURED,
             measurement_data(PID, value=200, period_start="2026-04-01", period_end="2026-06-30"),
             4,
             "m2",
         ),
     ]
+
+
+def base_facts() -> list[Any]:
+    return [fact_of_document(d) for d in base_documents()]
 
 
 def fold(facts: Iterable[Fact | None]) -> dict[str, Fact]:

@@ -13,9 +13,10 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from services.aggregator.iati import iati_activities
+from services.aggregator.indicators import IndicatorReports, indicator_routes
 from services.aggregator.settings import AggregatorSettings
 from shared.adapters.auth import Role, require
-from shared.adapters.paging import MAX_LIMIT, Page, page
+from shared.adapters.paging import Cursor, Limit, Page, page
 from shared.adapters.problems import Problem
 from shared.clock import Clock
 from shared.domain.liveview import LiveView
@@ -33,8 +34,6 @@ from shared.isodate import IsoDate
 AsOf = Annotated[
     IsoDate | None, Query(description="The date the figures are as of (YYYY-MM-DD); default today")
 ]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most items in the page")]
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
 
 class LateIndicator(BaseModel):
@@ -207,7 +206,9 @@ def _report_routes(settings: AggregatorSettings, view: LiveView, clock: Clock, m
     return router
 
 
-def create_router(settings: AggregatorSettings, view: LiveView, clock: Clock) -> APIRouter:
+def create_router(
+    settings: AggregatorSettings, view: LiveView, reports: IndicatorReports, clock: Clock
+) -> APIRouter:
     """The read API over `view`, as of any day (default today by `clock`); reads need a reader
     or operator token unless CFA_PUBLIC_READS is true."""
     router = APIRouter(
@@ -216,5 +217,6 @@ def create_router(settings: AggregatorSettings, view: LiveView, clock: Clock) ->
     model = Depends(_model_reader(view, clock))
     for routes in (_priority_routes, _action_point_routes, _project_and_country_routes):
         router.include_router(routes(model))
+    router.include_router(indicator_routes(view, reports, model))
     router.include_router(_report_routes(settings, view, clock, model))
     return router

@@ -68,6 +68,7 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
 
     async def prepare() -> None:
         await keys.load(ServiceKeys.INTAKE)
+        await snapshots.prepare()
         view.set_framework(await frameworks.current())
         await progress.start()
 
@@ -87,6 +88,6 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
         not_ready=lambda: {} if view.ready.is_set() else {"read_model": "loading the event log"},
         metrics=metrics,
     )
-    app.include_router(create_router(settings, view, clock))
+    app.include_router(create_router(settings, view, snapshots, clock))
     app.include_router(create_dashboard(settings, db, view, clock))
     return app

@@ -11,6 +11,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -22,9 +23,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.aggregator.charts import Chart, indicator_chart
 from shared.adapters.auth import TOKEN_COOKIE, Role, allowed, role_of
+from shared.adapters.eventlog import EventLog
 from shared.adapters.mongo import ALERTS
 from shared.clock import Clock
 from shared.domain import catalog
+from shared.domain.history import measurement_history
 from shared.domain.liveview import LiveView
 from shared.domain.status import Status
 from shared.domain.views import PriorityView, ReadModel
@@ -135,6 +138,7 @@ def _page_routes(
     settings: CommonSettings, db: AsyncDatabase[dict[str, Any]], view: LiveView, clock: Clock
 ) -> APIRouter:
     router = APIRouter()
+    reports = EventLog(db)
 
     @router.get("/", response_class=HTMLResponse)
     async def dashboard(request: Request) -> Response:
@@ -163,13 +167,46 @@ def _page_routes(
         return TEMPLATES.TemplateResponse(request, "dashboard.html", context)
 
     @router.get("/alerts", response_class=HTMLResponse)
-    async def alerts_page_context(request: Request) -> Response:
+    async def alerts_page(request: Request) -> Response:
         """Every alert firing now, each with its anchor (alert-<fingerprint>) for links."""
         if not allowed(request, Role.READER, settings):
             return RedirectResponse("/login", status_code=303)
         today = clock().date()
         context = {**page_context(request, today, today), "alerts": await firing_alerts(db)}
         return TEMPLATES.TemplateResponse(request, "alerts.html", context)
+
+    @router.get("/indicators/{indicator_id}", response_class=HTMLResponse)
+    async def indicator_page(request: Request, indicator_id: str) -> Response:
+        """Every measurement behind an indicator's figure as of a day, and what became of it."""
+        if not allowed(request, Role.READER, settings):
+            return RedirectResponse("/login", status_code=303)
+        today = clock().date()
+        day, problem = chosen_day(request.query_params, today)
+        indicator = view.framework.by_id.get(indicator_id)
+        if problem is None and indicator is None:
+            problem = "There is no such indicator in the results framework."
+        if problem is not None or indicator is None:
+            context = {**page_context(request, today, today), "problem": problem}
+            return TEMPLATES.TemplateResponse(
+                request, "bad_date.html", context, status_code=400 if indicator else 404
+            )
+        if not view.ready.is_set():
+            return TEMPLATES.TemplateResponse(request, "loading.html", {}, status_code=503)
+        model = await view.read_model_off_loop(day)
+        figures = next(
+            i for i in model.action_points[indicator.action_point].indicators if i.id == indicator_id
+        )
+        documents = await reports.indicator_reports(indicator_id)
+        context = {
+            **page_context(request, day, today),
+            "figures": figures,
+            "action_point": indicator.action_point,
+            "entries": sorted(
+                measurement_history(documents, indicator.aggregation, day), key=attrgetter("order")
+            ),
+            "labels": STATUS_LABEL,
+        }
+        return TEMPLATES.TemplateResponse(request, "indicator.html", context)
 
     return router
 

@@ -12,9 +12,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.adapters.mongo import EVENT_FIELDS, EVENTS
 from shared.domain.liveview import LiveView
+from shared.events.models import EventType
 from shared.logging import get_logger
 
 log = get_logger("cfa.eventlog")
+INDICATOR_REPORTS = [str(EventType.INDICATOR_MEASURED), str(EventType.REPORT_WITHDRAWN)]
 
 
 class EventLog:
@@ -30,6 +32,15 @@ class EventLog:
                 batch = []
         if batch:
             yield batch
+
+    async def prepare(self) -> None:
+        """The index the drill-down from an indicator to its measurements reads by."""
+        await self._events.create_index("data.indicator_id")
+
+    async def indicator_reports(self, indicator_id: str) -> list[dict[str, Any]]:
+        """Every measured and withdrawn event of an indicator, with when it was stored."""
+        query = {"data.indicator_id": indicator_id, "type": {"$in": INDICATOR_REPORTS}}
+        return await self._events.find(query, {**EVENT_FIELDS, "stored_at": 1}).to_list()
 
     async def watch_inserts(self, except_writer: str | None = None) -> AsyncChangeStream[dict[str, Any]]:
         """New events, from the moment it is opened (open it before loading the log), but

@@ -5,14 +5,18 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel
 
 from shared.adapters.problems import Problem
 
 T = TypeVar("T")
 MAX_LIMIT = 500
+# A list route's paging parameters.
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Most items in the page")]
+Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
 
 
 class Page(BaseModel, Generic[T]):

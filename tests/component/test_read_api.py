@@ -15,20 +15,40 @@ from shared.adapters.problems import install_problem_handlers
 from shared.clock import fixed_clock
 from shared.domain.liveview import LiveView
 from shared.domain.status import Thresholds
-from tests.readmodel_facts import FRAMEWORK, PID, base_facts
+from shared.events.models import EventType
+from tests.factories import measurement_data
+from tests.readmodel_facts import FRAMEWORK, PID, FakeReports, base_documents, document
+
+Q2 = {"period_start": "2026-04-01", "period_end": "2026-06-30"}
+Q3 = {"period_start": "2026-07-01", "period_end": "2026-09-30"}
 
 TODAY = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+# Reports that leave the figures as they are: a first version of the second quarter's 200
+# (150, corrected), and a third quarter's 50 withdrawn.
+CORRECTIONS = [
+    document(EventType.INDICATOR_MEASURED, measurement_data(PID, value=150, **Q2), 2, "m2-first"),
+    document(EventType.INDICATOR_MEASURED, measurement_data(PID, value=50, **Q3), 6, "m3"),
+    document(
+        EventType.REPORT_WITHDRAWN,
+        {"project_id": PID, "indicator_id": "ind-3.1-returnees-supported", **Q3, "reason": "counted twice"},
+        7,
+        "w3",
+    ),
+]
 
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
     view = LiveView(FRAMEWORK, Thresholds())
-    for fact in base_facts():
-        view.facts.apply(fact)
+    documents = [*base_documents(), *CORRECTIONS]
+    view.apply_documents(documents)
     view.ready.set()
     app = FastAPI()
     install_problem_handlers(app)
-    app.include_router(create_router(AggregatorSettings(public_reads=True), view, fixed_clock(TODAY)))
+    reports = FakeReports(documents)
+    app.include_router(
+        create_router(AggregatorSettings(public_reads=True), view, reports, fixed_clock(TODAY))
+    )
     with TestClient(app) as test_client:
         yield test_client
 
@@ -141,7 +161,8 @@ def test_reads_need_a_reader_token_unless_public() -> None:
     install_problem_handlers(app)
     view = LiveView(FRAMEWORK, Thresholds())
     view.ready.set()
-    app.include_router(create_router(AggregatorSettings(reader_token="r" * 32), view, fixed_clock(TODAY)))
+    settings = AggregatorSettings(reader_token="r" * 32)
+    app.include_router(create_router(settings, view, FakeReports([]), fixed_clock(TODAY)))
     with TestClient(app) as client:
         assert client.get("/v1/priorities").status_code == 401
         reader = {"Authorization": "Bearer " + "r" * 32}
@@ -167,3 +188,28 @@ def test_every_status_says_why_with_its_numbers(client: TestClient) -> None:
         "behind",
         "last report 172 days ago > 1.5 × its 90-day cadence: silent",
     )
+
+
+def test_an_indicator_drills_down_to_every_measurement_behind_its_figure(client: TestClient) -> None:
+    detail = client.get("/v1/indicators/ind-3.1-returnees-supported", params={"as_of": "2026-07-01"}).json()
+    assert (detail["actual"], detail["action_point"], detail["status"]) == (320, "3.1", "behind")
+    assert detail["reports"] == {"current": 2, "counted": 2, "superseded": 1, "withdrawn": 1}
+    listed = client.get(detail["measurements"]).json()["items"]
+    assert [(m["event_id"], m["value"], m["state"], m["counted"], m["replaced_by"]) for m in listed] == [
+        ("m1", 120, "current", True, None),
+        ("m2-first", 150, "superseded", False, "m2"),
+        ("m2", 200, "current", True, None),
+        ("m3", 50, "withdrawn", False, "w3"),
+    ]
+    assert listed[3]["reason"] == "counted twice" and listed[0]["project_id"] == PID
+    assert listed[0]["received_at"] == "2026-01-10T00:03:01Z"
+    assert sum(m["value"] for m in listed if m["counted"]) == detail["actual"]
+    # Before the second quarter ended, only the first counts.
+    march = client.get(detail["measurements"].replace("2026-07-01", "2026-04-15")).json()["items"]
+    assert [m["event_id"] for m in march if m["counted"]] == ["m1"]
+    # Paged: one at a time, in the same order.
+    first = client.get(detail["measurements"], params={"limit": 1}).json()
+    second = client.get(detail["measurements"], params={"limit": 1, "cursor": first["next_cursor"]}).json()
+    assert [first["items"][0]["event_id"], second["items"][0]["event_id"]] == ["m1", "m2-first"]
+    assert client.get("/v1/indicators/ind-nope").status_code == 404
+    assert client.get("/v1/indicators/ind-nope/measurements").status_code == 404

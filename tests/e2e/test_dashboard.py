@@ -147,7 +147,26 @@ async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(da
             reached = re.search(r"reached on \d+ \w+ (\d{4})", description)
             if reached:  # the axis goes as far as the text says
                 assert reached[1] in years, (description, years)
+            # Each figure links to every report behind it; the counted values make its actual.
+            drill = indicator.locator("p.drill a")
+            href = await drill.get_attribute("href") or ""
+            assert re.fullmatch(r"/indicators/ind-5\.1-[a-z0-9-]+\?as_of=2026-07-01", href), href
+            reports = await context.new_page()
+            response = await reports.goto(dashboard.url + href)
+            assert response is not None and response.status == 200
+            rows = reports.locator("#measurements tbody tr[data-state]")
+            assert await rows.count() > 0
+            assert (
+                await reports.locator("h2 .badge").inner_text()
+                == await indicator.locator("h4 .badge").inner_text()
+            )
             TEST_OUTPUT.mkdir(exist_ok=True)
+            await reports.screenshot(
+                path=str(TEST_OUTPUT / "dashboard-indicator-reports.png"), full_page=True
+            )
+            await reports.close()
+            missing = await page.request.get(dashboard.url + "/indicators/ind-nope")
+            assert missing.status == 404
             shot = TEST_OUTPUT / "dashboard.png"
             await page.screenshot(path=str(shot), full_page=True)
             await ap.screenshot(path=str(TEST_OUTPUT / "dashboard-action-point-5.1.png"))

@@ -21,7 +21,7 @@ from services.aggregator.store import MongoReadModelStore
 from services.intake.app import create_app as create_intake
 from services.intake.settings import IntakeSettings
 from shared.adapters.framework_store import FrameworkSource
-from shared.adapters.mongo import connect
+from shared.adapters.mongo import EVENTS, connect
 from shared.adapters.registry import ProjectRegistry
 from shared.clock import fixed_clock
 from shared.events.models import EventType
@@ -156,6 +156,18 @@ async def test_figures_statuses_progress_reload_and_rebuild(stack_with_api: Stac
     assert (ap32["status"], ap32["stale"], ap32["last_activity_at"]) == ("on_track", False, day(10))
     # Priority 1: 1.2 at risk, the four others without indicators or activity: no data -> behind.
     assert (await get("/v1/priorities/1", 100))["status"] == "behind"
+
+    # The officers' 70 drills down to the measurements behind it, as the log stored them;
+    # the 500 of a period ending on day 150 is listed, not counted on day 100.
+    listed = (await get("/v1/indicators/ind-1.2-officers/measurements", 100))["items"]
+    assert [(m["event_id"], m["value"], m["state"], m["counted"]) for m in listed] == [
+        ("e-1", 30, "current", True),
+        ("e-2", 40, "current", True),
+        ("e-3", 500, "current", False),
+    ]
+    assert all(m["project_id"] == pid and m["received_at"] for m in listed)
+    assert (await get("/v1/indicators/ind-1.2-officers", 100))["reports"]["counted"] == 2
+    assert "data.indicator_id_1" in await db[EVENTS].index_information()
 
     # Day 200 (2025-07-20): officers 570 -> 1.425 of an expected 0.5: on track; arrangements 9 ->
     # 0.875 of 0.5: on track; 3.2's only activity was on day 10, 190 days ago: stale, at risk.
