@@ -7,7 +7,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, TypeAdapter, WithJsonSchema
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -75,3 +75,18 @@ MONTHS = (
 def long_date(day: date) -> str:
     """The one way a person reads a day here: 2 December 2026."""
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def long_moment(at: datetime) -> str:
+    """A moment, in UTC: 2 December 2026, 09:00 UTC (a naive time is taken as UTC)."""
+    utc = at.astimezone(UTC) if at.tzinfo is not None else at
+    return f"{long_date(utc)}, {utc:%H:%M} UTC"
+
+
+def parse_moment(text: str) -> datetime:
+    """An RFC 3339 timestamp with its zone, as a command line or a form gives it; ValueError
+    if not."""
+    return _MOMENT.validate_python(text)
+
+
+_MOMENT: TypeAdapter[datetime] = TypeAdapter(IsoDateTime)

@@ -3,7 +3,7 @@ indicator, for the tests of the read model, its API and its updates."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -46,14 +46,21 @@ def fact(kind: EventType, data: dict[str, Any], minutes: int, event_id: str) -> 
     return fact_of_document(document(kind, data, minutes, event_id))
 
 
-class FakeReports:
-    """The events collection's indicator reports, from documents held in a list."""
+class FakeEventLog:
+    """The events collection as the read side reads it, from documents held in a list."""
 
     def __init__(self, documents: list[dict[str, Any]]) -> None:
         self.documents = documents
 
     async def indicator_reports(self, indicator_id: str) -> list[dict[str, Any]]:
         return [d for d in self.documents if d["data"].get("indicator_id") == indicator_id]
+
+    async def event_batches(
+        self, size: int = 5000, known_at: datetime | None = None
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        stored = [d for d in self.documents if known_at is None or d["stored_at"] <= known_at]
+        for start in range(0, len(stored), size):
+            yield stored[start : start + size]
 
 
 def base_documents() -> list[dict[str, Any]]:

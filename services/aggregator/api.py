@@ -4,18 +4,20 @@ Every read takes `as_of` (default: today) and every list pages with `limit` and 
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from services.aggregator.iati import iati_activities
 from services.aggregator.indicators import IndicatorReports, indicator_routes
 from services.aggregator.settings import AggregatorSettings
 from shared.adapters.auth import Role, require
+from shared.adapters.knownat import KnownAt, read_model_known_at
 from shared.adapters.paging import Cursor, Limit, Page, page
 from shared.adapters.problems import Problem
 from shared.clock import Clock
@@ -29,8 +31,15 @@ from shared.domain.views import (
     ReadModel,
     late_indicators,
 )
-from shared.isodate import IsoDate
+from shared.isodate import IsoDate, IsoDateTime
 
+KnownAtQuery = Annotated[
+    IsoDateTime | None,
+    Query(
+        description="Figures from the events the monitor had received by then (RFC 3339, such as "
+        "2026-06-30T09:00:00Z), whatever arrived later; default now"
+    ),
+]
 AsOf = Annotated[
     IsoDate | None, Query(description="The date the figures are as of (YYYY-MM-DD); default today")
 ]
@@ -82,12 +91,16 @@ def report_of(rm: ReadModel) -> Report:
     )
 
 
-def _model_reader(view: LiveView, clock: Clock) -> Callable[[IsoDate | None], ReadModel]:
-    def current_model(as_of: AsOf = None) -> ReadModel:
-        """The read model as of the date asked (default today)."""
+def _model_reader(
+    view: LiveView, known: KnownAt, clock: Clock
+) -> Callable[[IsoDate | None, datetime | None], Awaitable[ReadModel]]:
+    async def current_model(as_of: AsOf = None, known_at: KnownAtQuery = None) -> ReadModel:
+        """The read model as of the date asked (default today), as known at the moment
+        asked (default now)."""
         if not view.ready.is_set():
             raise Problem(503, "Service Unavailable", "the read model is still loading the event log")
-        return view.read_model(as_of or clock().date())
+        now = clock()
+        return await read_model_known_at(view, known, now, as_of or now.date(), known_at)
 
     return current_model
 
@@ -176,7 +189,9 @@ def _project_and_country_routes(model: Any) -> APIRouter:
     return router
 
 
-def _report_routes(settings: AggregatorSettings, view: LiveView, clock: Clock, model: Any) -> APIRouter:
+def _report_routes(
+    settings: AggregatorSettings, view: LiveView, known: KnownAt, clock: Clock, model: Any
+) -> APIRouter:
     router = APIRouter()
 
     @router.get(
@@ -184,13 +199,17 @@ def _report_routes(settings: AggregatorSettings, view: LiveView, clock: Clock, m
         response_class=Response,
         responses={200: {"content": {"application/xml": {}}, "description": "IATI 2.03 activities"}},
     )
-    def export_iati(request: Request, rm: ReadModel = model) -> Response:
-        """Every project as an IATI 2.03 activity, as of a date: results per action point,
-        indicators with baselines, yearly periods, targets and the project's actuals."""
-        # A plain def: FastAPI runs it in its thread pool, as reading the indexes may fold
-        # in new facts, and writing the XML takes a while.
+    async def export_iati(rm: ReadModel = model) -> Response:
+        """Every project as an IATI 2.03 activity, as of a date (and as known at a moment):
+        results per action point, indicators with baselines, yearly periods, targets and the
+        project's actuals."""
+        facts = view.facts if rm.known_at is None else await known.facts(rm.known_at)
         org = (settings.iati_reporting_org_ref, settings.iati_reporting_org_name)
-        document = iati_activities(rm, view.framework, view.facts.indexes.measurements, org, clock())
+
+        def write() -> bytes:  # in a thread: reading the indexes may fold in new facts
+            return iati_activities(rm, view.framework, facts.indexes.measurements, org, clock())
+
+        document = await asyncio.to_thread(write)
         filename = f"cfa-activities-{rm.as_of.isoformat()}.xml"
         return Response(
             document,
@@ -207,16 +226,16 @@ def _report_routes(settings: AggregatorSettings, view: LiveView, clock: Clock, m
 
 
 def create_router(
-    settings: AggregatorSettings, view: LiveView, reports: IndicatorReports, clock: Clock
+    settings: AggregatorSettings, view: LiveView, reports: IndicatorReports, known: KnownAt, clock: Clock
 ) -> APIRouter:
     """The read API over `view`, as of any day (default today by `clock`); reads need a reader
     or operator token unless CFA_PUBLIC_READS is true."""
     router = APIRouter(
         prefix="/v1", tags=["read model"], dependencies=[Depends(require(Role.READER, settings))]
     )
-    model = Depends(_model_reader(view, clock))
+    model = Depends(_model_reader(view, known, clock))
     for routes in (_priority_routes, _action_point_routes, _project_and_country_routes):
         router.include_router(routes(model))
     router.include_router(indicator_routes(view, reports, model))
-    router.include_router(_report_routes(settings, view, clock, model))
+    router.include_router(_report_routes(settings, view, known, clock, model))
     return router

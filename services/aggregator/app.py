@@ -18,6 +18,7 @@ from shared.adapters.dlq import DLQ_DESCRIPTION
 from shared.adapters.eventlog import follow_event_log
 from shared.adapters.framework_store import FrameworkSource
 from shared.adapters.kafka import client_options, new_broker
+from shared.adapters.knownat import KnownAt
 from shared.adapters.metrics import ServiceMetrics
 from shared.adapters.mongo import connect
 from shared.adapters.service import create_service_app
@@ -88,6 +89,6 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
         not_ready=lambda: {} if view.ready.is_set() else {"read_model": "loading the event log"},
         metrics=metrics,
     )
-    app.include_router(create_router(settings, view, snapshots, clock))
+    app.include_router(create_router(settings, view, snapshots, KnownAt(snapshots), clock))
     app.include_router(create_dashboard(settings, db, view, clock))
     return app

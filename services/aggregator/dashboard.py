@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Mapping
-from datetime import date
+from datetime import datetime
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -22,20 +21,25 @@ from fastapi.templating import Jinja2Templates
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.aggregator.charts import Chart, indicator_chart
+from services.aggregator.choices import chosen_day, chosen_moment, page_context
 from shared.adapters.auth import TOKEN_COOKIE, Role, allowed, role_of
 from shared.adapters.eventlog import EventLog
+from shared.adapters.knownat import KnownAt, read_model_known_at
 from shared.adapters.mongo import ALERTS
 from shared.clock import Clock
 from shared.domain import catalog
+from shared.domain.changes import what_moved
+from shared.domain.factset import FactSet
 from shared.domain.history import measurement_history
 from shared.domain.liveview import LiveView
 from shared.domain.status import Status
 from shared.domain.views import PriorityView, ReadModel
-from shared.isodate import MONTHS, iso_date, long_date
+from shared.isodate import long_date, long_moment
 from shared.settings import CommonSettings
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 TEMPLATES.env.filters["long_date"] = lambda day: long_date(day) if day else ""
+TEMPLATES.env.filters["long_moment"] = long_moment
 STATUS_LABEL = {
     Status.ON_TRACK: "On track",
     Status.AT_RISK: "At risk",
@@ -46,6 +50,7 @@ COOKIE_DAYS = 30
 
 
 SHOWN_ALERTS = 12  # on the dashboard; /alerts lists them all
+SHOWN_EVENTS = 50  # of the events received between two moments
 
 
 async def firing_alerts(db: AsyncDatabase[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -84,29 +89,10 @@ def action_point_counts(priority: PriorityView) -> str:
 TEMPLATES.env.globals["ap_status_counts"] = action_point_counts
 
 
-def chosen_day(query: Mapping[str, str], today: date) -> tuple[date, str | None]:
-    """The day asked for: `as_of` (YYYY-MM-DD), or `day`, `month` and `year` (the form's
-    selects); today when none is given. A second value is the problem, in words."""
-    as_of = query.get("as_of")
-    if as_of:
-        try:
-            return iso_date(as_of), None
-        except ValueError:
-            return today, f"“{as_of[:40]}” is not a date. Choose a day below, or write it YYYY-MM-DD."
-    parts = [query.get(name) for name in ("year", "month", "day")]
-    if not any(parts):
-        return today, None
-    try:
-        year, month, day = (int(part or "") for part in parts)
-        return date(year, month, day), None
-    except (ValueError, OverflowError):
-        shown = " ".join((part or "?")[:10] for part in reversed(parts))
-        return today, f"There is no such day as {shown}. Choose another."
-
-
-def charts(view: LiveView, model: ReadModel) -> dict[str, Chart]:
+def charts(view: LiveView, facts: FactSet, model: ReadModel) -> dict[str, Chart]:
+    """Each indicator's chart, from the facts the model was made of."""
     framework = view.framework.by_id
-    series = view.facts.indexes.series
+    series = facts.indexes.series
     result = {}
     for ap in model.action_points.values():
         for figures in ap.indicators:
@@ -121,50 +107,53 @@ def charts(view: LiveView, model: ReadModel) -> dict[str, Chart]:
     return result
 
 
-def page_context(request: Request, day: date, today: date) -> dict[str, Any]:
-    """What every page shows around its figures: the day, the date form, sign-out."""
-    return {
-        "as_of": day,
-        "today": today,
-        "months": MONTHS,
-        "years": range(
-            catalog.IMPLEMENTATION_START.year, max(today.year, catalog.IMPLEMENTATION_END.year) + 1
-        ),
-        "signed_in": TOKEN_COOKIE in request.cookies,
-    }
-
-
 def _page_routes(
     settings: CommonSettings, db: AsyncDatabase[dict[str, Any]], view: LiveView, clock: Clock
 ) -> APIRouter:
     router = APIRouter()
-    reports = EventLog(db)
+    log = EventLog(db)
+    known = KnownAt(log)
 
     @router.get("/", response_class=HTMLResponse)
     async def dashboard(request: Request) -> Response:
+        """The figures as of a day (`as_of`, or the form's day, month and year), as known at a
+        moment (`known_at`, default now), and what moved since another (`since`)."""
         if not allowed(request, Role.READER, settings):
             return RedirectResponse("/login", status_code=303)
-        today = clock().date()
-        day, problem = chosen_day(request.query_params, today)
+        now = clock()
+        day, problem = chosen_day(request.query_params, now.date())
+        known_at, known_problem = chosen_moment(request.query_params, "known_at", now)
+        since, since_problem = chosen_moment(request.query_params, "since", now)
+        problem = problem or known_problem or since_problem
         if problem is not None:  # never today's figures under a date that was not asked for
-            context = {**page_context(request, today, today), "problem": problem}
+            context = {**page_context(request, now.date(), now.date()), "problem": problem}
             return TEMPLATES.TemplateResponse(request, "bad_date.html", context, status_code=400)
         if not view.ready.is_set():
             return TEMPLATES.TemplateResponse(request, "loading.html", {}, status_code=503)
-        model = await view.read_model_off_loop(day)
+        model = await read_model_known_at(view, known, now, day, known_at)
+        facts = view.facts if known_at is None else await known.facts(known_at)
         alerts = await firing_alerts(db)
         context = {
-            **page_context(request, day, today),
+            **page_context(request, day, now.date()),
             "model": model,
             "labels": STATUS_LABEL,
-            "charts": await asyncio.to_thread(charts, view, model),  # may fold in new facts
+            "charts": await asyncio.to_thread(charts, view, facts, model),  # may fold in new facts
             "ap_counts": Counter(ap.status for ap in model.action_points.values()),
             "stale": sum(ap.stale for ap in model.action_points.values()),
             "alerts": alerts[:SHOWN_ALERTS],
             "alert_count": len(alerts),
             "twg_names": catalog.TWG_NAMES,
+            "known_at": known_at,
+            **(await _changes_since(model, since, known_at or now) if since is not None else {}),
         }
         return TEMPLATES.TemplateResponse(request, "dashboard.html", context)
+
+    async def _changes_since(model: ReadModel, since: datetime, until: datetime) -> dict[str, Any]:
+        """What moved from `since` to `until` (the figures of the same day), and the events
+        received between the two moments, which moved it."""
+        before = await read_model_known_at(view, known, clock(), model.as_of, since)
+        received, events = await log.received_between(since, until, SHOWN_EVENTS)
+        return {"since": since, "moved": what_moved(before, model), "received": received, "events": events}
 
     @router.get("/alerts", response_class=HTMLResponse)
     async def alerts_page(request: Request) -> Response:
@@ -177,34 +166,41 @@ def _page_routes(
 
     @router.get("/indicators/{indicator_id}", response_class=HTMLResponse)
     async def indicator_page(request: Request, indicator_id: str) -> Response:
-        """Every measurement behind an indicator's figure as of a day, and what became of it."""
+        """Every measurement behind an indicator's figure as of a day (as known at a moment),
+        and what became of it."""
         if not allowed(request, Role.READER, settings):
             return RedirectResponse("/login", status_code=303)
-        today = clock().date()
-        day, problem = chosen_day(request.query_params, today)
+        now = clock()
+        day, problem = chosen_day(request.query_params, now.date())
+        known_at, known_problem = chosen_moment(request.query_params, "known_at", now)
+        problem = problem or known_problem
         indicator = view.framework.by_id.get(indicator_id)
         if problem is None and indicator is None:
             problem = "There is no such indicator in the results framework."
         if problem is not None or indicator is None:
-            context = {**page_context(request, today, today), "problem": problem}
-            return TEMPLATES.TemplateResponse(
-                request, "bad_date.html", context, status_code=400 if indicator else 404
-            )
+            context = {**page_context(request, now.date(), now.date()), "problem": problem}
+            status = 404 if indicator is None and not known_problem else 400
+            return TEMPLATES.TemplateResponse(request, "bad_date.html", context, status_code=status)
         if not view.ready.is_set():
             return TEMPLATES.TemplateResponse(request, "loading.html", {}, status_code=503)
-        model = await view.read_model_off_loop(day)
+        model = await read_model_known_at(view, known, now, day, known_at)
         figures = next(
             i for i in model.action_points[indicator.action_point].indicators if i.id == indicator_id
         )
-        documents = await reports.indicator_reports(indicator_id)
+        documents = [
+            d
+            for d in await log.indicator_reports(indicator_id)
+            if known_at is None or d["stored_at"] <= known_at
+        ]
         context = {
-            **page_context(request, day, today),
+            **page_context(request, day, now.date()),
             "figures": figures,
             "action_point": indicator.action_point,
             "entries": sorted(
                 measurement_history(documents, indicator.aggregation, day), key=attrgetter("order")
             ),
             "labels": STATUS_LABEL,
+            "known_at": known_at,
         }
         return TEMPLATES.TemplateResponse(request, "indicator.html", context)
 

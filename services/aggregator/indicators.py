@@ -4,6 +4,7 @@ as of a date, and every measurement behind it, with what became of each."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any, Protocol
 
 from fastapi import APIRouter
@@ -49,6 +50,16 @@ class MeasurementView(BaseModel):
     reason: str | None = Field(description="Why it was withdrawn, as the withdrawal says")
 
 
+async def reports_behind(
+    reports: IndicatorReports, indicator_id: str, aggregation: str, as_of: date, known_at: datetime | None
+) -> list[MeasurementEntry]:
+    """Every measurement of the indicator received by `known_at` (None: all), in order."""
+    documents = await reports.indicator_reports(indicator_id)
+    if known_at is not None:
+        documents = [d for d in documents if d["stored_at"] <= known_at]
+    return sorted(measurement_history(documents, aggregation, as_of), key=attrgetter("order"))
+
+
 def _figures(rm: ReadModel, view: LiveView, indicator_id: str) -> IndicatorView:
     indicator = view.framework.by_id.get(indicator_id)
     found = None
@@ -77,8 +88,9 @@ def indicator_routes(view: LiveView, reports: IndicatorReports, model: Any) -> A
 
     async def history(indicator_id: str, rm: ReadModel) -> tuple[IndicatorView, list[MeasurementEntry]]:
         figures = _figures(rm, view, indicator_id)
-        documents = await reports.indicator_reports(indicator_id)
-        return figures, measurement_history(documents, figures.aggregation, rm.as_of)
+        return figures, await reports_behind(
+            reports, indicator_id, figures.aggregation, rm.as_of, rm.known_at
+        )
 
     @router.get("/indicators/{indicator_id}")
     async def indicator(indicator_id: str, rm: ReadModel = model) -> IndicatorDetail:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from services.aggregator.progress import snapshot_documents
 from services.aggregator.store import MongoReadModelStore
@@ -14,6 +14,7 @@ from shared.domain.factset import FactSet
 from shared.domain.framework import ResultsFramework
 from shared.domain.readmodel import build_read_model
 from shared.domain.status import Thresholds
+from shared.domain.views import ReadModel
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class RebuildResult:
     snapshots: int
     differing: list[str]  # snapshots (of the same day) that differed from the incremental ones
     compared: int
+    model: ReadModel
 
 
 async def rebuild(
@@ -32,21 +34,28 @@ async def rebuild(
     as_of: date,
     advance: Callable[[int], None] = lambda n: None,
     write: bool = True,
+    known_at: datetime | None = None,
 ) -> RebuildResult:
     """The read model from the event log, compared with the stored snapshots of the same
-    day; `write` replaces the stored ones with it (False: only compare)."""
+    day; `write` replaces the stored ones with it (False: only compare). With `known_at`, from
+    the events stored by then: the figures as known at that moment, neither compared with
+    the maintained snapshots (those are of now) nor written."""
     facts = FactSet()
     events = 0
-    async for batch in store.event_batches():
+    async for batch in store.event_batches(known_at=known_at):
         for doc in batch:
             facts.apply(fact_of_document(doc))
         events += len(batch)
         advance(len(batch))
-    docs = snapshot_documents(build_read_model(facts, framework, as_of, thresholds))
+    model = build_read_model(facts, framework, as_of, thresholds)
+    if known_at is not None:
+        model = model.model_copy(update={"known_at": known_at})
+        return RebuildResult(events, len(facts), 0, [], 0, model)
+    docs = snapshot_documents(model)
     before = {k: {f: v for f, v in d.items() if f != "_id"} for k, d in (await store.snapshots()).items()}
     same_day = {k for k, d in before.items() if d.get("as_of") == as_of.isoformat()}
     differing = sorted(k for k in same_day if docs.get(k) != before[k])
     if write:
         await store.write_snapshots(docs)
         await store.delete_snapshots(before.keys() - docs.keys())
-    return RebuildResult(events, len(facts), len(docs), differing, len(same_day))
+    return RebuildResult(events, len(facts), len(docs), differing, len(same_day), model)

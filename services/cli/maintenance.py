@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +18,7 @@ from services.cli.common import err, fail, out, settings_or_exit
 from shared.adapters.framework_store import FrameworkSource
 from shared.adapters.mongo import EVENTS, connect, shown
 from shared.domain.framework import FrameworkError, parse_framework
+from shared.isodate import iso_date, parse_moment
 
 framework_app = typer.Typer(
     help="The results framework: indicators, baselines, targets.", no_args_is_help=True
@@ -67,14 +67,25 @@ def rebuild(
     as_of: Annotated[
         str | None, typer.Option(help="Date of the snapshots, YYYY-MM-DD (default today)")
     ] = None,
+    known_at: Annotated[
+        str | None,
+        typer.Option(
+            help="A past moment (RFC 3339, such as 2026-06-30T09:00:00Z): the figures from the "
+            "events received by then, printed; nothing is compared or written"
+        ),
+    ] = None,
 ) -> None:
     """Rebuild the read model from the events collection and compare it with the maintained one."""
     logging.disable(logging.ERROR)
     settings = settings_or_exit(AggregatorSettings)
     try:
-        day = date.fromisoformat(as_of) if as_of else settings.clock()().date()
+        day = iso_date(as_of) if as_of else settings.clock()().date()
     except ValueError:
         fail(f"bad --as-of: {as_of!r} is not a date (YYYY-MM-DD)")
+    try:
+        moment = parse_moment(known_at) if known_at else None
+    except ValueError:
+        fail(f"bad --known-at: {known_at!r} is not a moment (RFC 3339, such as 2026-06-30T09:00:00Z)")
 
     async def run() -> None:
         mongo = connect(settings.mongodb_url)
@@ -91,9 +102,15 @@ def rebuild(
                     settings.thresholds,
                     day,
                     lambda n: bar.advance(task, n),
+                    known_at=moment,
                 )
         finally:
             await mongo.close()
+        if moment is not None:
+            out.print(f"{result.events} events received by {moment.isoformat()} -> {result.facts} facts")
+            for p in result.model.priorities:
+                out.print(f"priority {p.id}: {p.status} as of {day} ({p.why})")
+            return
         out.print(
             f"{result.events} events -> {result.facts} facts -> {result.snapshots} snapshots as of {day}"
         )

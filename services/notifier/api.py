@@ -256,12 +256,22 @@ def _evaluate_routes(evaluator: Evaluator, clock: Clock, write: list[Any]) -> AP
                 "with no alert changed and nothing sent"
             ),
         ] = None,
+        known_at: Annotated[
+            IsoDateTime | None,
+            Query(
+                description="A past moment: a dry run over the figures from the events received "
+                "by then (RFC 3339)"
+            ),
+        ] = None,
     ) -> Evaluation | DryRun:
         """Evaluate the rules as of today (the services' clock) and queue the notices that are
-        due, on whichever replica holds the evaluation lease. With `as_of` another day: a dry
-        run (the live alerts only move forward with the services' clock)."""
-        if as_of is not None and as_of != clock().date():
-            return await evaluator.dry_run(as_of)
+        due, on whichever replica holds the evaluation lease. With `as_of` another day, or
+        `known_at` a past moment: a dry run (the live alerts only move forward with the
+        services' clock and what has been received)."""
+        now = clock()
+        past = known_at is not None and known_at < now
+        if (as_of is not None and as_of != now.date()) or past:
+            return await evaluator.dry_run(as_of or now.date(), known_at if past else None)
         result = await evaluator.evaluate_anywhere(wait=EVALUATE_WAIT)
         if result is None:
             raise Problem(

@@ -28,6 +28,7 @@ from shared.adapters.asyncapi import declare_publisher
 from shared.adapters.eventlog import EventLog, follow_event_log
 from shared.adapters.framework_store import FrameworkSource
 from shared.adapters.kafka import client_options, new_broker
+from shared.adapters.knownat import KnownAt
 from shared.adapters.metrics import ServiceMetrics
 from shared.adapters.mongo import connect
 from shared.adapters.service import create_service_app
@@ -63,7 +64,15 @@ def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAP
     view = LiveView(load_framework(settings.results_framework), settings.thresholds)
     lease = timedelta(seconds=settings.notifier_lease_seconds)
     evaluator = Evaluator(
-        view, store, config, settings.topics.alerts, clock, owner, lease, settings.dashboard_url
+        view,
+        store,
+        config,
+        settings.topics.alerts,
+        clock,
+        owner,
+        lease,
+        settings.dashboard_url,
+        KnownAt(EventLog(db)),
     )
     http = httpx.AsyncClient(timeout=10)
     channels = _channels(settings, broker, http)

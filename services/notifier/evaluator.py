@@ -17,6 +17,7 @@ from services.notifier.digest import digest_lines, next_digest
 from services.notifier.lifecycle import Alert, Silence, Timing, due, reconcile
 from services.notifier.notify import OutboxEntry, digest_entry, outbox_entries
 from services.notifier.rules import Finding, evaluate
+from shared.adapters.knownat import KnownAt, read_model_known_at
 from shared.clock import Clock
 from shared.domain.catalog import TWG_PRIORITY
 from shared.domain.liveview import LiveView
@@ -58,6 +59,7 @@ class DryRun:
 
     as_of: date
     would_fire: list[WouldFire]
+    known_at: datetime | None = None  # figures from the events received by then; None: all
     dry_run: bool = True
 
 
@@ -94,8 +96,10 @@ class Evaluator:
         owner: str,
         lease: timedelta = timedelta(seconds=30),
         dashboard_url: str | None = None,
+        known: KnownAt | None = None,
     ) -> None:
         self._view, self._store = view, store
+        self._known = known  # figures as known at a past moment, for dry runs
         self._dashboard_url = dashboard_url  # the e-mails link each alert there
         self._config = config
         self._topic = alerts_topic
@@ -114,10 +118,14 @@ class Evaluator:
         day = self._clock().date()
         return await self._step(evaluate(await self._view.read_model_off_loop(day)), day)
 
-    async def dry_run(self, as_of: date) -> DryRun:
-        """What would fire as of `as_of`, with nothing changed (no alert, no notice)."""
-        findings = evaluate(await self._view.read_model_off_loop(as_of))
-        return DryRun(as_of, [WouldFire.of(f) for f in findings])
+    async def dry_run(self, as_of: date, known_at: datetime | None = None) -> DryRun:
+        """What would fire as of `as_of` (as known at `known_at`: the events received by
+        then), with nothing changed (no alert, no notice)."""
+        if self._known is None:
+            model = await self._view.read_model_off_loop(as_of)
+        else:
+            model = await read_model_known_at(self._view, self._known, self._clock(), as_of, known_at)
+        return DryRun(as_of, [WouldFire.of(f) for f in evaluate(model)], known_at)
 
     async def evaluate_anywhere(self, wait: float) -> Evaluation | None:
         """Evaluate here if this replica may; else ask the one holding the lease (through

@@ -26,9 +26,8 @@ from services.notifier.wording import (
     day_of,
     group_name,
     indicator_line,
-    moment,
 )
-from shared.isodate import long_date
+from shared.isodate import long_date, long_moment
 
 HEADLINE = {
     "firing": "FIRING",
@@ -111,8 +110,8 @@ def _headline(notice: Notice) -> str:
 def _when(notice: Notice) -> str:
     alert = notice.alert
     if notice.event == "resolved" and alert.ends_at is not None:
-        return f"Resolved on {moment(alert.ends_at)}; open since {moment(alert.starts_at)}"
-    return f"Open since {moment(alert.starts_at)}"
+        return f"Resolved on {long_moment(alert.ends_at)}; open since {long_moment(alert.starts_at)}"
+    return f"Open since {long_moment(alert.starts_at)}"
 
 
 def _greeting(receiver: str, notices: Sequence[Notice]) -> tuple[str, str]:

@@ -57,12 +57,6 @@ def ratio(value: float) -> str:
     return str(_rounded(value, 2)) if math.isfinite(value) else str(value)
 
 
-def moment(at: datetime) -> str:
-    """A moment, in UTC: 2 December 2026, 09:00 UTC (a naive time is taken as UTC)."""
-    utc = at.astimezone(UTC) if at.tzinfo is not None else at
-    return f"{long_date(utc)}, {utc:%H:%M} UTC"
-
-
 def day_of(value: object) -> date | None:
     """The day of a date, a datetime (its UTC day) or an ISO 8601 string of either, as the
     alerts' annotations hold them; None for anything else."""

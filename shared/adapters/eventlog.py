@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.change_stream import AsyncChangeStream
@@ -23,9 +24,13 @@ class EventLog:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._events = db[EVENTS]
 
-    async def event_batches(self, size: int = 5000) -> AsyncIterator[list[dict[str, Any]]]:
+    async def event_batches(
+        self, size: int = 5000, known_at: datetime | None = None
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every stored event, or those stored by `known_at`, in batches."""
+        query = {} if known_at is None else {"stored_at": {"$lte": known_at}}
         batch: list[dict[str, Any]] = []
-        async for doc in self._events.find({}, EVENT_FIELDS, batch_size=size):
+        async for doc in self._events.find(query, EVENT_FIELDS, batch_size=size):
             batch.append(doc)
             if len(batch) >= size:
                 yield batch
@@ -34,13 +39,26 @@ class EventLog:
             yield batch
 
     async def prepare(self) -> None:
-        """The index the drill-down from an indicator to its measurements reads by."""
+        """The indexes of the drill-down from an indicator to its measurements, and of the
+        events known at a past moment."""
         await self._events.create_index("data.indicator_id")
+        await self._events.create_index("stored_at")
 
     async def indicator_reports(self, indicator_id: str) -> list[dict[str, Any]]:
         """Every measured and withdrawn event of an indicator, with when it was stored."""
         query = {"data.indicator_id": indicator_id, "type": {"$in": INDICATOR_REPORTS}}
         return await self._events.find(query, {**EVENT_FIELDS, "stored_at": 1}).to_list()
+
+    async def received_between(
+        self, after: datetime, until: datetime, limit: int = 50
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """How many events were stored after `after` and by `until`, and the first `limit`
+        of them in the order received."""
+        query = {"stored_at": {"$gt": after, "$lte": until}}
+        count = await self._events.count_documents(query)
+        fields = {"_id": 0, "id": 1, "type": 1, "project_id": 1, "time": 1, "stored_at": 1}
+        found = self._events.find(query, fields).sort([("stored_at", 1), ("_id", 1)]).limit(limit)
+        return count, await found.to_list()
 
     async def watch_inserts(self, except_writer: str | None = None) -> AsyncChangeStream[dict[str, Any]]:
         """New events, from the moment it is opened (open it before loading the log), but

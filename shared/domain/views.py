@@ -142,6 +142,10 @@ def late_indicators(action_points: Iterable[ActionPointView]) -> list[tuple[Acti
 
 class ReadModel(BaseModel):
     as_of: date
+    known_at: datetime | None = Field(
+        None,
+        description="Figures from the events the monitor had received by then; null: all received so far",
+    )
     priorities: list[PriorityView]
     action_points: dict[str, ActionPointView]
     projects: dict[str, ProjectView]

@@ -11,13 +11,14 @@ from fastapi.testclient import TestClient
 
 from services.aggregator.api import create_router
 from services.aggregator.settings import AggregatorSettings
+from shared.adapters.knownat import KnownAt
 from shared.adapters.problems import install_problem_handlers
 from shared.clock import fixed_clock
 from shared.domain.liveview import LiveView
 from shared.domain.status import Thresholds
 from shared.events.models import EventType
 from tests.factories import measurement_data
-from tests.readmodel_facts import FRAMEWORK, PID, FakeReports, base_documents, document
+from tests.readmodel_facts import FRAMEWORK, PID, FakeEventLog, base_documents, document
 
 Q2 = {"period_start": "2026-04-01", "period_end": "2026-06-30"}
 Q3 = {"period_start": "2026-07-01", "period_end": "2026-09-30"}
@@ -45,10 +46,9 @@ def client() -> Iterator[TestClient]:
     view.ready.set()
     app = FastAPI()
     install_problem_handlers(app)
-    reports = FakeReports(documents)
-    app.include_router(
-        create_router(AggregatorSettings(public_reads=True), view, reports, fixed_clock(TODAY))
-    )
+    log = FakeEventLog(documents)
+    settings = AggregatorSettings(public_reads=True)
+    app.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
     with TestClient(app) as test_client:
         yield test_client
 
@@ -162,7 +162,8 @@ def test_reads_need_a_reader_token_unless_public() -> None:
     view = LiveView(FRAMEWORK, Thresholds())
     view.ready.set()
     settings = AggregatorSettings(reader_token="r" * 32)
-    app.include_router(create_router(settings, view, FakeReports([]), fixed_clock(TODAY)))
+    log = FakeEventLog([])
+    app.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
     with TestClient(app) as client:
         assert client.get("/v1/priorities").status_code == 401
         reader = {"Authorization": "Bearer " + "r" * 32}
@@ -213,3 +214,50 @@ def test_an_indicator_drills_down_to_every_measurement_behind_its_figure(client:
     assert [first["items"][0]["event_id"], second["items"][0]["event_id"]] == ["m1", "m2-first"]
     assert client.get("/v1/indicators/ind-nope").status_code == 404
     assert client.get("/v1/indicators/ind-nope/measurements").status_code == 404
+
+
+def test_figures_as_known_at_a_past_moment_stay_as_they_were() -> None:
+    """By 00:03:30 the monitor had received the first quarter's 120 and the first version of
+    the second's (150), not its correction (200, received at 00:04:01)."""
+    documents = [*base_documents(), *CORRECTIONS]
+    view, log = LiveView(FRAMEWORK, Thresholds()), FakeEventLog(documents)
+    view.apply_documents(documents)
+    view.ready.set()
+    app = FastAPI()
+    install_problem_handlers(app)
+    settings = AggregatorSettings(public_reads=True)
+    app.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
+    early = {"as_of": "2026-07-01", "known_at": "2026-01-10T00:03:30Z"}
+
+    def actual(client: TestClient, params: dict[str, str]) -> float:
+        answer = client.get("/v1/action-points/3.1", params=params).json()
+        return float(answer["indicators"][0]["actual"])
+
+    with TestClient(app) as client:
+        assert actual(client, early) == 270
+        assert actual(client, {**early, "known_at": "2026-01-10T00:06:30Z"}) == 320
+        assert actual(client, {"as_of": "2026-07-01"}) == 320
+        assert (
+            actual(client, {"as_of": "2026-07-01", "known_at": "2030-01-01T00:00:00Z"}) == 320
+        )  # future: now
+        model = client.get("/v1/priorities/3", params=early)
+        assert model.status_code == 200
+        listed = client.get("/v1/indicators/ind-3.1-returnees-supported/measurements", params=early).json()
+        assert [(m["event_id"], m["state"]) for m in listed["items"]] == [
+            ("m1", "current"),
+            ("m2-first", "current"),
+        ]
+        bad = client.get("/v1/priorities", params={"known_at": "2026-01-10"})
+        assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "query.known_at"
+
+    # A correction received later changes today's figure, never the figure as known then.
+    late = document(EventType.INDICATOR_MEASURED, measurement_data(PID, value=999), 10, "m1-late")
+    late["stored_at"] = TODAY
+    log.documents.append(late)
+    view.apply_documents([late])
+    fresh = FastAPI()
+    install_problem_handlers(fresh)
+    fresh.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
+    with TestClient(fresh) as client:
+        assert actual(client, early) == 270
+        assert actual(client, {"as_of": "2026-07-01"}) == 999 + 200

@@ -191,6 +191,22 @@ async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(da
             assert re.search(r"/#(ap-|priority-|project-)", page.url), page.url
             await page.goto(dashboard.url + "/")
 
+            # As known at a moment before anything was received: nothing counts; and what moved
+            # since then, with the reports that moved it.
+            then = await page.goto(dashboard.url + "/?known_at=2026-01-01T00:00")
+            assert then is not None and then.status == 200
+            assert await page.locator("#known-at").inner_text() == "1 January 2026, 00:00 UTC"
+            assert set((await _priority_statuses(page)).values()) == {"Behind"}
+            assert await page.locator('tr[id^="project-SIM-"]').count() == 0
+            await page.goto(dashboard.url + "/?since=2026-01-01T00:00")
+            assert await page.locator("#moved tbody tr").count() > 0
+            received = await page.locator("#received").inner_text()
+            assert re.match(r"\d+ reports? received in between", received), received
+            await page.screenshot(path=str(TEST_OUTPUT / "dashboard-changes-since.png"), full_page=True)
+            bad_moment = await page.goto(dashboard.url + "/?known_at=yesterday")
+            assert bad_moment is not None and bad_moment.status == 400
+            await page.goto(dashboard.url + "/")
+
             # The date picker: day, month and year in the page's language; early in 2025
             # little was due, and the figures are those of then.
             assert await page.locator("#month option").first.inner_text() == "January"

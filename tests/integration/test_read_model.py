@@ -214,4 +214,22 @@ async def test_figures_statuses_progress_reload_and_rebuild(stack_with_api: Stac
     result = await rebuild(snapshots, framework, s.aggregator.thresholds, (NOW + timedelta(days=1)).date())
     assert result.events == len(events) and result.compared >= 37 + 6 + 1
     assert result.differing == []
+
+    # As known a second before the aggregator stored them (its clock: NOW + 1 day), none of the
+    # events; as known then, all of them. Neither compares nor writes snapshots.
+    stored = NOW + timedelta(days=1)
+    day_after = stored.date()
+    before = await rebuild(
+        snapshots, framework, s.aggregator.thresholds, day_after, known_at=stored - timedelta(seconds=1)
+    )
+    assert (before.events, before.facts, before.snapshots, before.compared) == (0, 0, 0, 0)
+    then = await rebuild(snapshots, framework, s.aggregator.thresholds, day_after, known_at=stored)
+    assert (then.events, then.model.known_at) == (len(events), stored)
+    assert [p.status for p in then.model.priorities] == [p.status for p in result.model.priorities]
+    # And the read API as known then, the same.
+    known = await s.api.get(
+        "/v1/priorities", params={"as_of": day_after.isoformat(), "known_at": "2020-01-01T00:00:00Z"}
+    )
+    assert known.status_code == 200, known.text
+    assert {p["status"] for p in known.json()["items"]} == {"behind"}  # nothing received yet then
     await mongo.close()

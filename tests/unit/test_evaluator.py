@@ -12,9 +12,10 @@ from services.notifier.config import load_notifier_config
 from services.notifier.evaluator import Evaluator
 from services.notifier.lifecycle import Alert, Silence
 from services.notifier.notify import OutboxEntry
+from shared.adapters.knownat import KnownAt
 from shared.domain.liveview import LiveView
 from shared.domain.status import Thresholds
-from tests.readmodel_facts import FRAMEWORK, base_facts
+from tests.readmodel_facts import FRAMEWORK, PID, T0, FakeEventLog, base_documents, base_facts
 
 NOW = datetime(2026, 7, 1, 9, tzinfo=UTC)
 
@@ -80,7 +81,9 @@ def evaluator(store: FakeAlertStore, clock: MovableClock, owner: str = "replica-
     for fact in base_facts():
         view.facts.apply(fact)
     view.ready.set()
-    return Evaluator(view, store, load_notifier_config(None), "bp.alerts.v1", clock, owner)
+    known = KnownAt(FakeEventLog(base_documents()))
+    config = load_notifier_config(None)
+    return Evaluator(view, store, config, "bp.alerts.v1", clock, owner, known=known)
 
 
 async def test_alerts_fire_and_their_notices_follow_group_wait_in_the_same_save() -> None:
@@ -116,3 +119,14 @@ async def test_the_digest_is_queued_once_per_period() -> None:
     clock.at = store.digest_at
     assert await runs.digest() is True and len(store.outbox) == 1
     assert await runs.digest() is False and len(store.outbox) == 1
+
+
+async def test_a_dry_run_as_known_at_a_past_moment_sees_only_what_was_received_by_then() -> None:
+    store, clock = FakeAlertStore(), MovableClock()
+    runs = evaluator(store, clock)
+    subjects = {w.subject for w in (await runs.dry_run(date(2027, 6, 1))).would_fire}
+    assert f"project:{PID}" in subjects  # silent since its last report in January 2026
+    before = await runs.dry_run(date(2027, 6, 1), known_at=T0 - timedelta(days=1))
+    assert before.known_at == T0 - timedelta(days=1)
+    assert f"project:{PID}" not in {w.subject for w in before.would_fire}  # not registered yet then
+    assert store.saves == 0 and store.outbox == []

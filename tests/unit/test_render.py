@@ -23,7 +23,6 @@ from services.notifier.wording import (
     group_name,
     indicator_line,
     long_date,
-    moment,
     number,
     quantity,
     ratio,
@@ -34,6 +33,7 @@ from shared.domain.factset import FactSet
 from shared.domain.framework import load_framework
 from shared.domain.readmodel import build_read_model
 from shared.domain.status import Thresholds
+from shared.isodate import long_moment
 from tests.notices import decimals_outside_ratios, seeded_events
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
@@ -76,9 +76,9 @@ def test_a_ratio_has_two_decimals(value: float, written: str) -> None:
 
 def test_days_and_moments_have_one_format() -> None:
     assert long_date(date(2026, 12, 2)) == "2 December 2026"
-    assert moment(datetime(2026, 12, 2, 9, tzinfo=UTC)) == "2 December 2026, 09:00 UTC"
+    assert long_moment(datetime(2026, 12, 2, 9, tzinfo=UTC)) == "2 December 2026, 09:00 UTC"
     east = timezone(timedelta(hours=3))
-    assert moment(datetime(2026, 12, 2, 1, 30, tzinfo=east)) == "1 December 2026, 22:30 UTC"
+    assert long_moment(datetime(2026, 12, 2, 1, 30, tzinfo=east)) == "1 December 2026, 22:30 UTC"
 
 
 @pytest.mark.parametrize(
