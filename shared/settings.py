@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.clock import Clock, fixed_clock, shifted_clock, utc_now
+from shared.domain.review import Basis
 from shared.domain.status import Thresholds
 from shared.events.rejections import plain_message
 from shared.topics import Topics
@@ -216,6 +217,11 @@ class StatusSettings(CommonSettings):
     )
     stale_after_days: int = Field(
         120, ge=1, description="Days without activity after which an action point is stale"
+    )
+    figures: Basis = Field(
+        Basis.REPORTED,
+        description="What the statuses are over unless a read says: every reported figure "
+        "(reported), or only those the Secretariat approved (approved); the notifier evaluates on it",
     )
 
     @model_validator(mode="after")

@@ -30,8 +30,8 @@ PRINCIPAL_HEADER = "cfa-principal"
 VOUCH_HEADER = "cfa-vouch"
 MARK_HEADERS = frozenset({PRINCIPAL_HEADER, VOUCH_HEADER})
 SECRETARIAT = "secretariat"
-# Events only the Secretariat may send: they change the registry (or, later, review figures).
-SECRETARIAT_EVENTS = frozenset({EventType.PROJECT_REGISTERED})
+# Events only the Secretariat may send: they change the registry, or review figures.
+SECRETARIAT_EVENTS = frozenset({EventType.PROJECT_REGISTERED, EventType.FIGURE_REVIEWED})
 
 
 @dataclass(frozen=True)

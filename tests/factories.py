@@ -104,10 +104,23 @@ def withdrawal_data(pid: str, **changes: Any) -> dict[str, Any]:
     return {"project_id": pid, "activity_id": "A-1", "reason": "reported twice by mistake", **changes}
 
 
+def review_data(pid: str, **changes: Any) -> dict[str, Any]:
+    """The Secretariat approves version e-1 of activity A-1."""
+    data = {
+        "project_id": pid,
+        "activity_id": "A-1",
+        "event_id": "e-1",
+        "decision": "approved",
+        "reviewer": "M. Horváth",
+    }
+    return {**data, **changes}
+
+
 SAMPLES = {
     EventType.PROJECT_REGISTERED: registration_data,
     EventType.ACTIVITY_REPORTED: activity_data,
     EventType.INDICATOR_MEASURED: measurement_data,
     EventType.MILESTONE_UPDATED: milestone_data,
     EventType.REPORT_WITHDRAWN: withdrawal_data,
+    EventType.FIGURE_REVIEWED: review_data,
 }

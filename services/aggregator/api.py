@@ -22,6 +22,7 @@ from shared.adapters.paging import Cursor, Limit, Page, page
 from shared.adapters.problems import Problem
 from shared.clock import Clock
 from shared.domain.liveview import LiveView
+from shared.domain.review import Basis
 from shared.domain.status import Status
 from shared.domain.views import (
     ActionPointView,
@@ -38,6 +39,13 @@ KnownAtQuery = Annotated[
     Query(
         description="Figures from the events the monitor had received by then (RFC 3339, such as "
         "2026-06-30T09:00:00Z), whatever arrived later; default now"
+    ),
+]
+FiguresQuery = Annotated[
+    Basis | None,
+    Query(
+        description="Statuses over every reported figure (reported) or over the figures the "
+        "Secretariat approved (approved); default CFA_FIGURES"
     ),
 ]
 AsOf = Annotated[
@@ -93,14 +101,16 @@ def report_of(rm: ReadModel) -> Report:
 
 def _model_reader(
     view: LiveView, known: KnownAt, clock: Clock
-) -> Callable[[IsoDate | None, datetime | None], Awaitable[ReadModel]]:
-    async def current_model(as_of: AsOf = None, known_at: KnownAtQuery = None) -> ReadModel:
+) -> Callable[[IsoDate | None, datetime | None, Basis | None], Awaitable[ReadModel]]:
+    async def current_model(
+        as_of: AsOf = None, known_at: KnownAtQuery = None, figures: FiguresQuery = None
+    ) -> ReadModel:
         """The read model as of the date asked (default today), as known at the moment
-        asked (default now)."""
+        asked (default now), over the figures asked (default CFA_FIGURES)."""
         if not view.ready.is_set():
             raise Problem(503, "Service Unavailable", "the read model is still loading the event log")
         now = clock()
-        return await read_model_known_at(view, known, now, as_of or now.date(), known_at)
+        return await read_model_known_at(view, known, now, as_of or now.date(), known_at, figures)
 
     return current_model
 

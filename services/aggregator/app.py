@@ -37,7 +37,7 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
     db = mongo[settings.mongodb_db]
     store, snapshots = MongoEventStore(db, writer=uuid.uuid4().hex), MongoReadModelStore(db)
     frameworks = FrameworkSource(db, settings.results_framework)
-    view = LiveView(load_framework(settings.results_framework), settings.thresholds)
+    view = LiveView(load_framework(settings.results_framework), settings.thresholds, settings.figures)
 
     progress_out = declare_publisher(
         broker,

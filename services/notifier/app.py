@@ -61,7 +61,7 @@ def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAP
     owner = replica_name()
     store = NotifierStore(db)
     frameworks = FrameworkSource(db, settings.results_framework)
-    view = LiveView(load_framework(settings.results_framework), settings.thresholds)
+    view = LiveView(load_framework(settings.results_framework), settings.thresholds, settings.figures)
     lease = timedelta(seconds=settings.notifier_lease_seconds)
     evaluator = Evaluator(
         view,

@@ -14,8 +14,8 @@ from typing import Any, Protocol
 from shared.domain.facts import fact_of_document
 from shared.domain.factset import FactSet
 from shared.domain.framework import ResultsFramework
-from shared.domain.liveview import LiveView
-from shared.domain.readmodel import read_model_of
+from shared.domain.liveview import LiveView, read_model_over
+from shared.domain.review import Basis, Figures
 from shared.domain.status import Thresholds
 from shared.domain.views import ReadModel
 
@@ -30,46 +30,60 @@ class StoredEvents(Protocol):
         ...
 
 
-def _fold(facts: FactSet, documents: Iterable[Mapping[str, Any]]) -> None:
+def _fold(figures: Figures, documents: Iterable[Mapping[str, Any]]) -> None:
     for doc in documents:
-        facts.apply(fact_of_document(doc))
+        figures.apply(fact_of_document(doc))
 
 
 class KnownAt:
     def __init__(self, log: StoredEvents, kept: int = KEPT_MOMENTS) -> None:
         self._log = log
         self._kept = kept
-        self._facts: OrderedDict[datetime, FactSet] = OrderedDict()
+        self._figures: OrderedDict[datetime, Figures] = OrderedDict()
         self._lock = asyncio.Lock()  # one fold at a time: a second reader of a moment waits for the first
 
-    async def facts(self, known_at: datetime) -> FactSet:
-        """The facts of the events stored by `known_at`."""
+    async def figures(self, known_at: datetime) -> Figures:
+        """The figures of the events stored by `known_at`, reviews included."""
         async with self._lock:
-            facts = self._facts.get(known_at)
-            if facts is None:
-                facts = FactSet()
+            figures = self._figures.get(known_at)
+            if figures is None:
+                figures = Figures()
                 async for batch in self._log.event_batches(known_at=known_at):
-                    await asyncio.to_thread(_fold, facts, batch)  # CPU: off the event loop
-                self._facts[known_at] = facts
-                while len(self._facts) > self._kept:
-                    self._facts.popitem(last=False)
-            self._facts.move_to_end(known_at)
-            return facts
+                    await asyncio.to_thread(_fold, figures, batch)  # CPU: off the event loop
+                self._figures[known_at] = figures
+                while len(self._figures) > self._kept:
+                    self._figures.popitem(last=False)
+            self._figures.move_to_end(known_at)
+            return figures
+
+    async def facts(self, known_at: datetime, basis: Basis = Basis.REPORTED) -> FactSet:
+        return (await self.figures(known_at)).of(basis)
 
     async def read_model(
-        self, known_at: datetime, framework: ResultsFramework, as_of: date, thresholds: Thresholds
+        self,
+        known_at: datetime,
+        framework: ResultsFramework,
+        as_of: date,
+        thresholds: Thresholds,
+        basis: Basis = Basis.REPORTED,
     ) -> ReadModel:
         """Every figure as of `as_of`, as known at `known_at` (under today's framework)."""
-        facts = await self.facts(known_at)
-        model = await asyncio.to_thread(read_model_of, facts.indexes, framework, as_of, thresholds)
+        figures = await self.figures(known_at)
+        model = await asyncio.to_thread(read_model_over, figures, framework, as_of, thresholds, basis)
         return model.model_copy(update={"known_at": known_at})
 
 
 async def read_model_known_at(
-    view: LiveView, known: KnownAt, now: datetime, as_of: date, known_at: datetime | None
+    view: LiveView,
+    known: KnownAt,
+    now: datetime,
+    as_of: date,
+    known_at: datetime | None,
+    basis: Basis | None = None,
 ) -> ReadModel:
-    """The read model as of a date, as known at a moment: the live view's for now (or a
-    moment to come), else the one folded from the events stored by then."""
+    """The read model as of a date, as known at a moment, over a basis (default the view's):
+    the live view's for now (or a moment to come), else the one folded from the events
+    stored by then."""
     if known_at is None or known_at >= now:
-        return await view.read_model_off_loop(as_of)
-    return await known.read_model(known_at, view.framework, as_of, view.thresholds)
+        return await view.read_model_off_loop(as_of, basis)
+    return await known.read_model(known_at, view.framework, as_of, view.thresholds, basis or view.basis)

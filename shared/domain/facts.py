@@ -33,6 +33,7 @@ class FactKind(StrEnum):
     ACTIVITY = "activity"
     MEASUREMENT = "measurement"
     MILESTONE = "milestone"
+    REVIEW = "review"  # the Secretariat's latest review of a figure (keyed by the figure's key)
 
 
 # The stored JSON form of each event's data (`model_dump(mode="json", exclude_none=True)`).
@@ -101,6 +102,19 @@ class WithdrawalJson(TypedDict):
     reason: str
 
 
+class ReviewJson(TypedDict):
+    project_id: str
+    activity_id: NotRequired[str]
+    indicator_id: NotRequired[str]
+    period_start: NotRequired[str]
+    period_end: NotRequired[str]
+    milestone_id: NotRequired[str]
+    event_id: str
+    decision: str
+    comment: NotRequired[str]
+    reviewer: str
+
+
 @dataclass(frozen=True, slots=True)
 class ProjectRecord:
     title: str
@@ -144,8 +158,17 @@ class MilestoneRecord:
     status: str
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewRecord:
+    figure: str  # the key of the figure reviewed
+    event_id: str  # the version reviewed (the id of its event)
+    decision: str  # approved, returned
+    comment: str | None
+    reviewer: str
+
+
 # A withdrawal holds no record: it takes its key's report out of the figures.
-Record = ProjectRecord | ActivityRecord | MeasurementRecord | MilestoneRecord | None
+Record = ProjectRecord | ActivityRecord | MeasurementRecord | MilestoneRecord | ReviewRecord | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +255,23 @@ def _milestone(data: MilestoneJson) -> tuple[FactKind, str, Record]:
         due_date=date.fromisoformat(data["due_date"]),
         status=_intern(data["status"]),
     )
-    return FactKind.MILESTONE, _key(FactKind.MILESTONE, data["project_id"], data["milestone_id"]), record
+    return FactKind.MILESTONE, milestone_key(data["project_id"], data["milestone_id"]), record
+
+
+def milestone_key(project_id: str, milestone_id: str) -> str:
+    return _key(FactKind.MILESTONE, project_id, milestone_id)
+
+
+def _review(data: ReviewJson) -> tuple[FactKind, str, Record]:
+    pid = data["project_id"]
+    if "activity_id" in data:
+        figure = activity_key(pid, data["activity_id"])
+    elif "milestone_id" in data:
+        figure = milestone_key(pid, data["milestone_id"])
+    else:
+        figure = measurement_key(pid, data["indicator_id"], data["period_start"], data["period_end"])
+    record = ReviewRecord(figure, data["event_id"], data["decision"], data.get("comment"), data["reviewer"])
+    return FactKind.REVIEW, _key(FactKind.REVIEW, figure), record
 
 
 def _withdrawal(data: WithdrawalJson) -> tuple[FactKind, str, Record]:
@@ -249,6 +288,7 @@ _RECORDS: dict[EventType, Callable[[Any], tuple[FactKind, str, Record]]] = {
     EventType.INDICATOR_MEASURED: _measurement,
     EventType.MILESTONE_UPDATED: _milestone,
     EventType.REPORT_WITHDRAWN: _withdrawal,
+    EventType.FIGURE_REVIEWED: _review,
 }
 
 # Each event type's stored JSON form, for the test that holds them equal to the models.
@@ -258,6 +298,7 @@ JSON_FORMS: dict[EventType, type[Any]] = {
     EventType.INDICATOR_MEASURED: MeasurementJson,
     EventType.MILESTONE_UPDATED: MilestoneJson,
     EventType.REPORT_WITHDRAWN: WithdrawalJson,
+    EventType.FIGURE_REVIEWED: ReviewJson,
 }
 
 

@@ -18,7 +18,14 @@ from datetime import date, datetime
 from operator import attrgetter
 from typing import Any
 
-from shared.domain.facts import ActivityRecord, Fact, MeasurementRecord, MilestoneRecord, ProjectRecord
+from shared.domain.facts import (
+    ActivityRecord,
+    Fact,
+    FactKind,
+    MeasurementRecord,
+    MilestoneRecord,
+    ProjectRecord,
+)
 from shared.domain.status import Measurement, Series
 
 
@@ -146,7 +153,7 @@ class _IndexBuilder:
         self._milestones: dict[str, dict[str, MilestoneRecord]] = defaultdict(dict)
         self._measurements: dict[str, dict[str, Measurement]] = defaultdict(dict)
 
-    def build(self, changes: Iterable[tuple[str, Fact | None, Fact]], version: int) -> Indexes:
+    def build(self, changes: Iterable[tuple[str, Fact | None, Fact | None]], version: int) -> Indexes:
         dirty_groups: dict[str, set[Any]] = {g: set() for g in GROUPINGS}
         dirty_projects: set[str] = set()
         dirty_indicators: set[str] = set()
@@ -253,14 +260,16 @@ class FactSet:
 
     def __init__(self, facts: Iterable[Fact] = ()) -> None:
         self._kept: dict[str, Fact] = {}
-        self._changes: deque[tuple[str, Fact | None, Fact]] = deque()
+        self._changes: deque[tuple[str, Fact | None, Fact | None]] = deque()
         self._builder = _IndexBuilder()
         self.version = 0
         for fact in facts:
             self.apply(fact)
 
     def apply(self, fact: Fact | None) -> bool:
-        if fact is None:
+        """Keep `fact` if it supersedes its key's version; a review is not a figure (see
+        shared.domain.review)."""
+        if fact is None or fact.kind is FactKind.REVIEW:
             return False
         old = self._kept.get(fact.key)
         if not fact.supersedes(old):
@@ -268,6 +277,23 @@ class FactSet:
         self._kept[fact.key] = fact
         self.version += 1
         self._changes.append((fact.key, old, fact))  # deque: appended here, taken in another thread
+        return True
+
+    def get(self, key: str) -> Fact | None:
+        return self._kept.get(key)
+
+    def put(self, key: str, fact: Fact | None) -> bool:
+        """Hold `fact` under `key` (None: nothing), whatever its version: for a set derived
+        from another (the approved figures), whose owner decides what it holds."""
+        old = self._kept.get(key)
+        if old is fact:
+            return False
+        if fact is None:
+            del self._kept[key]
+        else:
+            self._kept[key] = fact
+        self.version += 1
+        self._changes.append((key, old, fact))
         return True
 
     @property

@@ -12,9 +12,9 @@ from datetime import date
 from typing import Any
 
 from shared.domain.facts import fact_of_document
-from shared.domain.factset import FactSet
 from shared.domain.framework import ResultsFramework
 from shared.domain.readmodel import read_model_of
+from shared.domain.review import Basis, Figures
 from shared.domain.status import Thresholds
 from shared.domain.views import ReadModel
 from shared.logging import get_logger
@@ -24,12 +24,16 @@ CACHED_DATES = 64
 
 
 class LiveView:
-    def __init__(self, framework: ResultsFramework, thresholds: Thresholds) -> None:
-        self.facts = FactSet()
+    def __init__(
+        self, framework: ResultsFramework, thresholds: Thresholds, basis: Basis = Basis.REPORTED
+    ) -> None:
+        self.figures = Figures()
+        self.facts = self.figures.reported  # every reported figure
+        self.basis = basis  # what a read is over unless it says (CFA_FIGURES)
         self._framework = framework
         self._framework_version = 0
         self.thresholds = thresholds
-        self._cache: OrderedDict[tuple[int, int, date], ReadModel] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, int, int, Basis, date], ReadModel] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.ready = asyncio.Event()
         self._listeners: list[Callable[[], None]] = []
@@ -56,37 +60,48 @@ class LiveView:
 
     def apply_documents(self, documents: Iterable[Mapping[str, Any]]) -> int:
         """Fold stored event documents in; answers how many changed a fact."""
-        changed = sum(self.facts.apply(fact_of_document(doc)) for doc in documents)
+        changed = sum(self.figures.apply(fact_of_document(doc)) for doc in documents)
         if changed:
             self._changed()
         return changed
 
-    def read_model(self, as_of: date) -> ReadModel:
-        """Every figure as of a date; computed once per version of the facts and framework.
-        Safe from any thread: it reads indexes that are never changed once made, while the
-        event loop goes on applying facts."""
-        current = (self.facts.version, self._framework_version, as_of)
+    def read_model(self, as_of: date, basis: Basis | None = None) -> ReadModel:
+        """Every figure as of a date, over every reported figure or the approved ones (default:
+        the view's basis); computed once per version of the figures and framework. Safe from
+        any thread: it reads indexes that are never changed once made, while the event loop
+        goes on applying facts."""
+        basis = basis or self.basis
+        facts = self.figures.of(basis)
+        current = (self.figures.version, facts.version, self._framework_version, basis, as_of)
         with self._cache_lock:
             model = self._cache.get(current)
             if model is not None:
                 self._cache.move_to_end(current)
                 return model
         framework, framework_version = self._framework, self._framework_version
-        indexes = self.facts.indexes  # this version or a later one
-        key = (indexes.version, framework_version, as_of)
-        model = read_model_of(indexes, framework, as_of, self.thresholds)
+        # The key is taken before reading: the model is of this version or a later one.
+        key = (self.figures.version, facts.version, framework_version, basis, as_of)
+        model = read_model_over(self.figures, framework, as_of, self.thresholds, basis)
         with self._cache_lock:
             # Models of an older version are never read again: dropped, not kept until 64
             # dates push them out (a model over 40 projects takes 0.27 MB).
-            for old in [k for k in self._cache if k[:2] < key[:2]]:
+            for old in [k for k in self._cache if k[3] is basis and k[:3] < key[:3]]:
                 del self._cache[old]
             self._cache[key] = model
             while len(self._cache) > CACHED_DATES:
                 self._cache.popitem(last=False)
         return model
 
-    async def read_model_off_loop(self, as_of: date) -> ReadModel:
+    async def read_model_off_loop(self, as_of: date, basis: Basis | None = None) -> ReadModel:
         """`read_model` in a worker thread: after many changes (a large log loaded, a burst
         touching every group) a build takes up to a second (measured: 1.4 s over 100,000
         events), which would hold up the event loop, and with it consuming and answering."""
-        return await asyncio.to_thread(self.read_model, as_of)
+        return await asyncio.to_thread(self.read_model, as_of, basis)
+
+
+def read_model_over(
+    figures: Figures, framework: ResultsFramework, as_of: date, thresholds: Thresholds, basis: Basis
+) -> ReadModel:
+    """The read model over the figures of a basis, with what waits for review."""
+    pending = figures.pending_by_action_point({i.id: i.action_point for i in framework.indicators})
+    return read_model_of(figures.of(basis).indexes, framework, as_of, thresholds, basis, pending)

@@ -14,6 +14,7 @@ from shared.domain.countries import country_name
 from shared.domain.facts import MilestoneRecord
 from shared.domain.factset import ActivityIndex, FactSet, Indexes
 from shared.domain.framework import ResultsFramework
+from shared.domain.review import Basis
 from shared.domain.status import (
     Thresholds,
     action_point_status,
@@ -39,7 +40,16 @@ from shared.domain.views import (
 )
 
 INDICATOR_FIELDS = {"id", "name", "unit", "aggregation", "baseline", "target", "target_date"}
-SUMMARY_FIELDS = {"id", "text", "status", "why", "stale", "activity_count", "last_activity_at"}
+SUMMARY_FIELDS = {
+    "id",
+    "text",
+    "status",
+    "why",
+    "stale",
+    "activity_count",
+    "last_activity_at",
+    "awaiting_review",
+}
 
 
 def _participants(index: ActivityIndex, as_of: date) -> Participants:
@@ -48,7 +58,12 @@ def _participants(index: ActivityIndex, as_of: date) -> Participants:
 
 
 def _action_point(
-    ix: Indexes, framework: ResultsFramework, ap: catalog.ActionPoint, as_of: date, thresholds: Thresholds
+    ix: Indexes,
+    framework: ResultsFramework,
+    ap: catalog.ActionPoint,
+    as_of: date,
+    thresholds: Thresholds,
+    awaiting_review: int,
 ) -> ActionPointView:
     activity = ix.by_action_point.get(ap.id)
     last = activity.last_day(as_of)
@@ -70,6 +85,7 @@ def _action_point(
         projects=sorted(registered | activity.projects(as_of)),
         countries=sorted(countries),
         activity_count=activity.count(as_of),
+        awaiting_review=awaiting_review,
         indicators=[
             IndicatorView(
                 **f.indicator.model_dump(include=INDICATOR_FIELDS),
@@ -184,16 +200,26 @@ def _priority(p: catalog.Priority, action_points: Mapping[str, ActionPointView])
     )
 
 
-def read_model_of(ix: Indexes, framework: ResultsFramework, as_of: date, thresholds: Thresholds) -> ReadModel:
-    """The read model from one version of the indexes."""
+def read_model_of(
+    ix: Indexes,
+    framework: ResultsFramework,
+    as_of: date,
+    thresholds: Thresholds,
+    basis: Basis = Basis.REPORTED,
+    pending: Mapping[str, int] | None = None,
+) -> ReadModel:
+    """The read model from one version of the indexes (of the figures of `basis`); `pending`:
+    how many figures wait for review, per action point."""
+    waiting = pending or {}
     action_points = {
-        ap.id: _action_point(ix, framework, ap, as_of, thresholds)
+        ap.id: _action_point(ix, framework, ap, as_of, thresholds, waiting.get(ap.id, 0))
         for p in catalog.priorities()
         for ap in p.action_points
     }
     priorities = [_priority(p, action_points) for p in catalog.priorities()]
     return ReadModel(
         as_of=as_of,
+        figures=basis,
         priorities=priorities,
         action_points=action_points,
         projects={pid: _project(ix, pid, as_of) for pid in sorted(ix.projects)},

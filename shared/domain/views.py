@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from shared.domain.review import Basis
 from shared.domain.status import Status
 
 # What the count counts, in the OpenAPI document too.
@@ -57,6 +58,9 @@ class ActionPointView(BaseModel):
     projects: list[str]
     countries: list[str]
     activity_count: ActivityCount
+    awaiting_review: int = Field(
+        0, description="Its figures whose current version waits for the Secretariat's review"
+    )
     indicators: list[IndicatorView]
 
 
@@ -69,6 +73,9 @@ class ActionPointSummary(BaseModel):
     )
     stale: bool
     activity_count: ActivityCount
+    awaiting_review: int = Field(
+        0, description="Its figures whose current version waits for the Secretariat's review"
+    )
     last_activity_at: date | None
 
 
@@ -142,6 +149,10 @@ def late_indicators(action_points: Iterable[ActionPointView]) -> list[tuple[Acti
 
 class ReadModel(BaseModel):
     as_of: date
+    figures: Basis = Field(
+        Basis.REPORTED,
+        description="What the figures are over: every reported figure, or the approved ones only",
+    )
     known_at: datetime | None = Field(
         None,
         description="Figures from the events the monitor had received by then; null: all received so far",

@@ -32,6 +32,7 @@ class EventType(StrEnum):
     INDICATOR_MEASURED = "org.budapestprocess.indicator.measured.v1"
     MILESTONE_UPDATED = "org.budapestprocess.milestone.updated.v1"
     REPORT_WITHDRAWN = "org.budapestprocess.report.withdrawn.v1"
+    FIGURE_REVIEWED = "org.budapestprocess.figure.reviewed.v1"
 
 
 # Printable text. Never, in any string: control characters (Cc, tab included),
@@ -241,10 +242,46 @@ class ReportWithdrawn(EventData):
         return self
 
 
+class ReviewDecision(StrEnum):
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class FigureReviewed(EventData):
+    """The Secretariat's review of one version of a reported figure: the report named by its
+    key (an activity, a measurement or a milestone of the project) and `event_id`, the id of
+    the event of the version reviewed. Naming the version makes a correction pending again:
+    no review names it yet."""
+
+    activity_id: LocalId | None = None
+    indicator_id: LocalId | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    milestone_id: LocalId | None = None
+    event_id: LocalId
+    decision: ReviewDecision
+    comment: Notes | None = None
+    reviewer: ShortText
+
+    @model_validator(mode="after")
+    def _one_figure_named(self) -> FigureReviewed:
+        measurement = (self.indicator_id, self.period_start, self.period_end)
+        has_measurement = all(part is not None for part in measurement)
+        if any(part is not None for part in measurement) and not has_measurement:
+            raise ValueError("a measurement is named by indicator_id, period_start and period_end together")
+        named = (self.activity_id is not None) + has_measurement + (self.milestone_id is not None)
+        if named != 1:
+            raise ValueError("name one figure: activity_id, milestone_id, or the measurement key")
+        if self.decision is ReviewDecision.RETURNED and not (self.comment or "").strip():
+            raise ValueError("a returned figure needs a comment: what the project is to correct")
+        return self
+
+
 DATA_MODELS: dict[EventType, type[EventData]] = {
     EventType.PROJECT_REGISTERED: ProjectRegistered,
     EventType.ACTIVITY_REPORTED: ActivityReported,
     EventType.INDICATOR_MEASURED: IndicatorMeasured,
     EventType.MILESTONE_UPDATED: MilestoneUpdated,
     EventType.REPORT_WITHDRAWN: ReportWithdrawn,
+    EventType.FIGURE_REVIEWED: FigureReviewed,
 }

@@ -12,7 +12,7 @@ from shared.domain.projects import RegisteredProject
 from shared.events.envelope import Envelope, Event
 from shared.events.models import DATA_MODELS, EventType
 from shared.events.rejections import RejectionReason
-from shared.trust import Principal, Unproven
+from shared.trust import SECRETARIAT_EVENTS, Principal, Unproven
 from tests.factories import NOW, SAMPLES, registered
 
 PID = "PK-RETURN-01"
@@ -52,7 +52,7 @@ def test_an_event_nobody_vouched_for_is_unauthenticated() -> None:
     assert forged == (RejectionReason.UNAUTHENTICATED, "cfasignature")
 
 
-@pytest.mark.parametrize("event_type", [t for t in EventType if t is not EventType.PROJECT_REGISTERED])
+@pytest.mark.parametrize("event_type", sorted(set(EventType) - SECRETARIAT_EVENTS))
 def test_a_project_reports_for_itself_only(event_type: EventType) -> None:
     e = event(event_type, SAMPLES[event_type](PID))
     assert verdict(e, registered(PID), Principal(PID)) is None
@@ -60,8 +60,9 @@ def test_a_project_reports_for_itself_only(event_type: EventType) -> None:
     assert verdict(e, registered(PID), Principal.secretariat()) == (RejectionReason.NOT_PERMITTED, "type")
 
 
-def test_only_the_secretariat_registers_projects() -> None:
-    e = event(EventType.PROJECT_REGISTERED, SAMPLES[EventType.PROJECT_REGISTERED](PID))
+@pytest.mark.parametrize("event_type", sorted(SECRETARIAT_EVENTS))
+def test_only_the_secretariat_registers_projects_and_reviews_figures(event_type: EventType) -> None:
+    e = event(event_type, SAMPLES[event_type](PID))
     assert verdict(e, registered(PID), Principal.secretariat()) is None
     assert verdict(e, registered(PID), Principal(PID)) == (RejectionReason.NOT_PERMITTED, "type")
 

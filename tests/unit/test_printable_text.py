@@ -18,16 +18,18 @@ from shared.events.rejections import RejectionReason, schema_rejection
 from tests.factories import SAMPLES
 
 PID = "PK-RETURN-01"
-P, A, IM, M, W = (
+P, A, IM, M, W, RV = (
     EventType.PROJECT_REGISTERED,
     EventType.ACTIVITY_REPORTED,
     EventType.INDICATOR_MEASURED,
     EventType.MILESTONE_UPDATED,
     EventType.REPORT_WITHDRAWN,
+    EventType.FIGURE_REVIEWED,
 )
 # Samples whose every optional string field is present.
 EXTRA: dict[EventType, dict[str, Any]] = {
     IM: {"countries": ["PAK"]},
+    RV: {"comment": "Please give the number of participants"},
     W: {
         "activity_id": None,
         "indicator_id": "ind-3.1",
@@ -56,8 +58,20 @@ FIELDS: list[tuple[EventType, tuple[str | int, ...], str]] = [
     (M, ("title",), "line"),
     (W, ("indicator_id",), "id"),
     (W, ("reason",), "line"),
+    (RV, ("activity_id",), "id"),
+    (RV, ("event_id",), "id"),
+    (RV, ("comment",), "notes"),
+    (RV, ("reviewer",), "line"),
 ]
 WITHDRAWN_ACTIVITY = (W, ("activity_id",), "id")  # the other way to name a withdrawn report
+# The other ways to name a reviewed figure: a measurement, a milestone.
+REVIEWED_MEASUREMENT = {"activity_id": None, **EXTRA[W]}
+REVIEWED_MILESTONE = {"activity_id": None, "milestone_id": "MS-1"}
+OTHER_SAMPLES = {
+    WITHDRAWN_ACTIVITY[:2]: lambda: SAMPLES[W](PID),
+    (RV, ("indicator_id",)): lambda: {**sample(RV), **REVIEWED_MEASUREMENT},
+    (RV, ("milestone_id",)): lambda: {**sample(RV), **REVIEWED_MILESTONE},
+}
 
 
 def sample(event_type: EventType) -> dict[str, Any]:
@@ -67,8 +81,8 @@ def sample(event_type: EventType) -> dict[str, Any]:
 
 def with_value(event_type: EventType, path: tuple[str | int, ...], change: Any) -> dict[str, Any]:
     """The sample with the string at `path` replaced by change(old string)."""
-    withdrawn_activity = (event_type, path) == WITHDRAWN_ACTIVITY[:2]
-    data = copy.deepcopy(SAMPLES[W](PID) if withdrawn_activity else sample(event_type))
+    other = OTHER_SAMPLES.get((event_type, path))
+    data = copy.deepcopy({k: v for k, v in other().items() if v is not None} if other else sample(event_type))
     node: Any = data
     for part in path[:-1]:
         node = node[part]
@@ -88,7 +102,7 @@ def insert(char: str, at: int = 1) -> Any:
     return lambda old: old[:at] + char + old[at:]
 
 
-ALL_FIELDS = [*FIELDS, WITHDRAWN_ACTIVITY]
+ALL_FIELDS = [*FIELDS, WITHDRAWN_ACTIVITY, (RV, ("indicator_id",), "id"), (RV, ("milestone_id",), "id")]
 REFUSED_EVERYWHERE = [
     ("\x07", "a control character"),
     ("\x00", "a control character"),

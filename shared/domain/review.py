@@ -1,0 +1,150 @@
+"""The Secretariat's review of reported figures, and the figures under each basis.
+
+A review names one version of a figure (its key and the event of that version); the latest
+review of a key wins, as the latest version of a figure does. A figure is approved when the
+latest review names its current version and approves it; a correction is a new version, so
+it waits for review again. Under the `approved` basis, a figure counts only while its current
+version is approved; projects need no review. Both bases are functions of the final event
+set, whatever the order of arrival."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from shared.domain.facts import (
+    ActivityRecord,
+    Fact,
+    FactKind,
+    MeasurementRecord,
+    MilestoneRecord,
+    ReviewRecord,
+)
+from shared.domain.factset import FactSet
+
+
+class Basis(StrEnum):
+    REPORTED = "reported"  # every reported figure
+    APPROVED = "approved"  # the figures whose current version the Secretariat approved
+
+
+class ReviewState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+REVIEWED = (FactKind.ACTIVITY, FactKind.MEASUREMENT, FactKind.MILESTONE)
+
+
+def review_state(figure: Fact, review: ReviewRecord | None) -> ReviewState:
+    """The state of a figure's current version under its latest review."""
+    if review is None or review.event_id != figure.event_id:
+        return ReviewState.PENDING
+    return ReviewState(review.decision)
+
+
+@dataclass(frozen=True, slots=True)
+class UnderReview:
+    """A reported figure's current version, with its review."""
+
+    figure: Fact
+    state: ReviewState
+    review: ReviewRecord | None  # the latest review of its key (of this version or an older one)
+
+
+class Figures:
+    """The facts under both bases, kept as events arrive. `apply` belongs to one thread."""
+
+    def __init__(self, facts: Iterable[Fact | None] = ()) -> None:
+        self.reported = FactSet()
+        self.approved = FactSet()
+        self._reviews: dict[str, Fact] = {}  # a figure's key -> its latest review
+        # What waits for review, by group (ap:3.1, indicator:<id>), kept as facts arrive so
+        # that a reader in another thread copies it whole (a dict's copy holds the GIL).
+        self._pending: dict[str, tuple[str, ...]] = {}
+        self._pending_groups: dict[str, int] = {}
+        self.version = 0
+        for fact in facts:
+            self.apply(fact)
+
+    def of(self, basis: Basis) -> FactSet:
+        return self.approved if basis is Basis.APPROVED else self.reported
+
+    def apply(self, fact: Fact | None) -> bool:
+        if fact is None:
+            return False
+        if isinstance(fact.record, ReviewRecord):
+            figure = fact.record.figure
+            if not fact.supersedes(self._reviews.get(figure)):
+                return False
+            self._reviews[figure] = fact
+            self._settle(figure)
+            self.version += 1
+            return True
+        if not self.reported.apply(fact):
+            return False
+        self._settle(fact.key)
+        self.version += 1
+        return True
+
+    def review_of(self, key: str) -> ReviewRecord | None:
+        review = self._reviews.get(key)
+        return review.record if review is not None and isinstance(review.record, ReviewRecord) else None
+
+    def _settle(self, key: str) -> None:
+        current = self.reported.get(key)
+        if current is None:
+            return
+        if current.kind is FactKind.PROJECT:
+            self.approved.put(key, current)
+            return
+        state = None if current.withdrawn else review_state(current, self.review_of(key))
+        self.approved.put(key, current if state is ReviewState.APPROVED else None)
+        self._count_pending(key, _groups(current) if state is ReviewState.PENDING else ())
+
+    def _count_pending(self, key: str, groups: tuple[str, ...]) -> None:
+        counts = self._pending_groups
+        for group in self._pending.pop(key, ()):
+            counts[group] -= 1
+            if not counts[group]:
+                del counts[group]
+        if groups:
+            self._pending[key] = groups
+            for group in groups:
+                counts[group] = counts.get(group, 0) + 1
+
+    def pending_by_action_point(self, action_point_of: Mapping[str, str]) -> dict[str, int]:
+        """How many figures wait for review per action point; `action_point_of` names each
+        indicator's (the results framework's). Safe from any thread."""
+        counts = self._pending_groups.copy()
+        by_ap: dict[str, int] = {}
+        for group, n in counts.items():
+            kind, _, name = group.partition(":")
+            ap = name if kind == "ap" else action_point_of.get(name)
+            if ap is not None:
+                by_ap[ap] = by_ap.get(ap, 0) + n
+        return by_ap
+
+    def under_review(self) -> Iterator[UnderReview]:
+        """Every reported figure's current version (not withdrawn), with its review state."""
+        for key, fact in self.reported.facts.items():
+            if fact.kind in REVIEWED and not fact.withdrawn:
+                review = self.review_of(key)
+                yield UnderReview(fact, review_state(fact, review), review)
+
+    def __len__(self) -> int:
+        return len(self.reported)
+
+
+def _groups(fact: Fact) -> tuple[str, ...]:
+    """What a figure waiting for review counts toward: its action points, or its indicator."""
+    record = fact.record
+    if isinstance(record, ActivityRecord):
+        return tuple(f"ap:{ap}" for ap in record.action_points)
+    if isinstance(record, MilestoneRecord):
+        return (f"ap:{record.action_point}",)
+    if isinstance(record, MeasurementRecord):
+        return (f"indicator:{record.indicator_id}",)
+    return ()
