@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from services.aggregator.iati import iati_activities
 from services.aggregator.indicators import IndicatorReports, indicator_routes
+from services.aggregator.reviews import review_routes
 from services.aggregator.settings import AggregatorSettings
 from shared.adapters.auth import Role, require
 from shared.adapters.knownat import KnownAt, read_model_known_at
@@ -247,5 +248,6 @@ def create_router(
     for routes in (_priority_routes, _action_point_routes, _project_and_country_routes):
         router.include_router(routes(model))
     router.include_router(indicator_routes(view, reports, model))
+    router.include_router(review_routes(view))
     router.include_router(_report_routes(settings, view, known, clock, model))
     return router

@@ -11,6 +11,7 @@ from fastapi import Request
 
 from shared.adapters.auth import TOKEN_COOKIE
 from shared.domain import catalog
+from shared.domain.review import Basis
 from shared.isodate import MONTHS, iso_date, parse_moment
 
 
@@ -32,6 +33,17 @@ def chosen_day(query: Mapping[str, str], today: date) -> tuple[date, str | None]
     except (ValueError, OverflowError):
         shown = " ".join((part or "?")[:10] for part in reversed(parts))
         return today, f"There is no such day as {shown}. Choose another."
+
+
+def chosen_basis(query: Mapping[str, str]) -> tuple[Basis | None, str | None]:
+    """The figures asked for (`figures`: reported or approved); None: the service's default."""
+    text = (query.get("figures") or "").strip()
+    if not text:
+        return None, None
+    try:
+        return Basis(text), None
+    except ValueError:
+        return None, f"“{text[:40]}” is not a choice of figures: reported, or approved."
 
 
 def chosen_moment(query: Mapping[str, str], name: str, now: datetime) -> tuple[datetime | None, str | None]:

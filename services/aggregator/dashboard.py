@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.aggregator.charts import Chart, indicator_chart
-from services.aggregator.choices import chosen_day, chosen_moment, page_context
+from services.aggregator.choices import chosen_basis, chosen_day, chosen_moment, page_context
 from shared.adapters.auth import TOKEN_COOKIE, Role, allowed, role_of
 from shared.adapters.eventlog import EventLog
 from shared.adapters.knownat import KnownAt, read_model_known_at
@@ -124,14 +124,15 @@ def _page_routes(
         day, problem = chosen_day(request.query_params, now.date())
         known_at, known_problem = chosen_moment(request.query_params, "known_at", now)
         since, since_problem = chosen_moment(request.query_params, "since", now)
-        problem = problem or known_problem or since_problem
+        basis, basis_problem = chosen_basis(request.query_params)
+        problem = problem or known_problem or since_problem or basis_problem
         if problem is not None:  # never today's figures under a date that was not asked for
             context = {**page_context(request, now.date(), now.date()), "problem": problem}
             return TEMPLATES.TemplateResponse(request, "bad_date.html", context, status_code=400)
         if not view.ready.is_set():
             return TEMPLATES.TemplateResponse(request, "loading.html", {}, status_code=503)
-        model = await read_model_known_at(view, known, now, day, known_at)
-        facts = view.facts if known_at is None else await known.facts(known_at)
+        model = await read_model_known_at(view, known, now, day, known_at, basis)
+        facts = (view.figures if known_at is None else await known.figures(known_at)).of(model.figures)
         alerts = await firing_alerts(db)
         context = {
             **page_context(request, day, now.date()),
@@ -151,7 +152,7 @@ def _page_routes(
     async def _changes_since(model: ReadModel, since: datetime, until: datetime) -> dict[str, Any]:
         """What moved from `since` to `until` (the figures of the same day), and the events
         received between the two moments, which moved it."""
-        before = await read_model_known_at(view, known, clock(), model.as_of, since)
+        before = await read_model_known_at(view, known, clock(), model.as_of, since, model.figures)
         received, events = await log.received_between(since, until, SHOWN_EVENTS)
         return {"since": since, "moved": what_moved(before, model), "received": received, "events": events}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from services.cli import docs, importer, maintenance, projects, run, serve, simulate
+from services.cli import docs, importer, maintenance, projects, review, run, serve, simulate
 
 app = typer.Typer(
     name="cfamon",
@@ -17,6 +17,7 @@ app.command("intake")(serve.intake)
 app.command("aggregator")(serve.aggregator)
 app.command("notifier")(serve.notifier)
 app.add_typer(projects.app, name="projects")
+app.add_typer(review.app, name="review")
 app.add_typer(maintenance.framework_app, name="framework")
 app.command("rebuild")(maintenance.rebuild)
 app.command("import")(importer.import_file)

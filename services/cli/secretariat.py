@@ -8,17 +8,19 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from pymongo.errors import PyMongoError
 
 from services.cli.common import fail, out, short_error
+from shared.adapters.eventlog import EventLog
 from shared.adapters.kafka import client_options, ensure_topics, new_broker
 from shared.adapters.kafka_users import set_scram_user
 from shared.adapters.mongo import connect, shown
 from shared.adapters.registry import ProjectExistsError, ProjectRegistry
 from shared.domain.projects import Credentials, RegisteredProject
-from shared.events.models import EventType
+from shared.events.models import EventData, EventType
 from shared.events.produce import cloud_event, publish_event, secretariat_signer, signed
 from shared.settings import CommonSettings
 from shared.trust import ServiceKeys
@@ -26,10 +28,11 @@ from shared.trust import ServiceKeys
 
 @dataclass(frozen=True)
 class Secretariat:
-    """The registry, and the Secretariat's key that signs what it publishes."""
+    """The registry, the event log, and the Secretariat's key that signs what it publishes."""
 
     registry: ProjectRegistry
     key: bytes
+    log: EventLog
 
 
 @asynccontextmanager
@@ -39,7 +42,7 @@ async def open_registry(settings: CommonSettings) -> AsyncIterator[Secretariat]:
         db = mongo[settings.mongodb_db]
         keys = ServiceKeys(db)
         await keys.load(ServiceKeys.SECRETARIAT)
-        yield Secretariat(ProjectRegistry(db), keys[ServiceKeys.SECRETARIAT])
+        yield Secretariat(ProjectRegistry(db), keys[ServiceKeys.SECRETARIAT], EventLog(db))
     except PyMongoError as error:
         fail(f"cannot use the registry in MongoDB at {shown(settings.mongodb_url)}: {short_error(error)}")
     finally:
@@ -48,16 +51,22 @@ async def open_registry(settings: CommonSettings) -> AsyncIterator[Secretariat]:
 
 async def publish_registration(settings: CommonSettings, project: RegisteredProject, key: bytes) -> None:
     """`project.registered` of the entry, signed by the Secretariat, on bp.events.raw."""
+    await publish_signed(
+        settings, EventType.PROJECT_REGISTERED, project.registration(), project.registered_at, key
+    )
+
+
+async def publish_signed(
+    settings: CommonSettings, event_type: EventType, data: EventData, at: datetime, key: bytes
+) -> None:
+    """A Secretariat event, signed with its key, on bp.events.raw (intake checks it as any)."""
     await ensure_topics(
         settings.kafka_bootstrap_servers,
         settings.topics.all(),
         settings.topic_partitions,
         **client_options(settings),
     )
-    event = signed(
-        cloud_event(EventType.PROJECT_REGISTERED, project.registration(), project.registered_at),
-        secretariat_signer(key),
-    )
+    event = signed(cloud_event(event_type, data, at), secretariat_signer(key))
     async with new_broker(settings, "cfamon") as broker:
         await publish_event(broker, settings.topics.raw, event)
 

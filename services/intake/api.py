@@ -9,14 +9,16 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.intake.callers import Callers
+from services.intake.feedback import ReviewFeedback
 from services.intake.receipts import EVENT_BODY, REFUSALS, Receipt, batch_body, receipt, refusal
 from services.intake.rejections import MongoRejectionStore, RejectionView
 from services.intake.settings import IntakeSettings
 from services.intake.submission import Submissions, Verdict
 from shared.adapters.auth import forbidden
 from shared.adapters.dlq import Refused
-from shared.adapters.paging import MAX_LIMIT, Page
+from shared.adapters.paging import MAX_LIMIT, Page, page
 from shared.adapters.problems import Problem
+from shared.domain.review import FigureReview, ReviewState
 from shared.events.codec import KafkaRecord
 from shared.events.http import batch_records, event_record, is_batch
 from shared.events.rejections import Rejected, Rejection, RejectionReason
@@ -96,7 +98,9 @@ class HttpIntake:
         return JSONResponse(receipt(verdict, published=True).model_dump(), status_code=202)
 
 
-def create_router(intake: HttpIntake, callers: Callers, rejections: MongoRejectionStore) -> APIRouter:
+def create_router(
+    intake: HttpIntake, callers: Callers, rejections: MongoRejectionStore, feedback: ReviewFeedback
+) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["events"])
     # Dependencies as defaults: the annotations are strings (PEP 563) and these are local.
     # Projects report for themselves; the operator token sends the Secretariat's events.
@@ -139,16 +143,43 @@ def create_router(intake: HttpIntake, callers: Callers, rejections: MongoRejecti
     ) -> Page[RejectionView]:
         """The caller's refused events, newest first: reason, fields and time (never the body)."""
         callers.charge(caller, 1)
-        whose = project_id or caller.project_id
-        if whose is None:
-            raise Problem(
-                400,
-                "Invalid request",
-                "project_id: the operator must name the project",
-                [{"field": "query.project_id", "message": "required with the operator token"}],
-            )
-        if caller.project_id is not None and whose != caller.project_id:
-            raise forbidden(f"this token sees the rejections of {caller.project_id} only")
-        return await rejections.page(whose, limit, cursor)
+        return await rejections.page(_whose(project_id, caller, "rejections"), limit, cursor)
+
+    @router.get("/reviews", responses={401: REFUSALS[401], 403: REFUSALS[403]})
+    async def list_reviews(
+        project_id: Annotated[
+            str | None, Query(description="Whose figures (operator token only; a project sees its own)")
+        ] = None,
+        state: Annotated[
+            ReviewState | None,
+            Query(description="Default: returned, the figures the Secretariat sent back with a comment"),
+        ] = ReviewState.RETURNED,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+        cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+        caller: Principal = any_caller,
+    ) -> Page[FigureReview]:
+        """The Secretariat's review of the caller's reported figures, each at its current
+        version: by default those returned, with the comment saying what to correct (a
+        correction is a new version: it waits for review again)."""
+        callers.charge(caller, 1)
+        whose = _whose(project_id, caller, "reviews")
+        reviewed = await feedback.of_project(whose)
+        chosen = [r for r in reviewed if state is None or r.state is state]
+        return page(chosen, lambda r: f"{r.reported_at.isoformat()}|{r.key}", limit, cursor)
 
     return router
+
+
+def _whose(project_id: str | None, caller: Principal, what: str) -> str:
+    """The project a feedback read is about: the caller's own, or the one the operator names."""
+    whose = project_id or caller.project_id
+    if whose is None:
+        raise Problem(
+            400,
+            "Invalid request",
+            "project_id: the operator must name the project",
+            [{"field": "query.project_id", "message": "required with the operator token"}],
+        )
+    if caller.project_id is not None and whose != caller.project_id:
+        raise forbidden(f"this token sees the {what} of {caller.project_id} only")
+    return whose

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from services.intake.api import HttpIntake, create_router
 from services.intake.callers import Callers
+from services.intake.feedback import ReviewFeedback
 from services.intake.handlers import register_handlers
 from services.intake.metrics import CountedRejections, IntakeMetrics
 from services.intake.rejections import MongoRejectionStore
@@ -17,6 +18,7 @@ from services.intake.submission import Submissions
 from shared.adapters.asyncapi import declare_publisher
 from shared.adapters.bodylimit import LimitFor
 from shared.adapters.dlq import DLQ_DESCRIPTION
+from shared.adapters.eventlog import EventLog
 from shared.adapters.framework_store import FrameworkSource
 from shared.adapters.kafka import client_options, new_broker
 from shared.adapters.metrics import ServiceMetrics
@@ -76,7 +78,9 @@ def create_app(settings: IntakeSettings, clock: Clock | None = None) -> FastAPI:
         body_limits=event_body_limits(settings),
         every_operation=(429,),  # each request pays into its token's or its address's rate
     )
-    app.include_router(create_router(HttpIntake(settings, submissions, callers), callers, rejection_store))
+    feedback = ReviewFeedback(EventLog(db), lambda: known.action_point_of)
+    http = HttpIntake(settings, submissions, callers)
+    app.include_router(create_router(http, callers, rejection_store, feedback))
     return app
 
 
@@ -95,13 +99,15 @@ def event_body_limits(settings: IntakeSettings) -> LimitFor:
 
 
 class KnownIndicators:
-    """The indicator ids of the current results framework (for `unknown_indicator`)."""
+    """The indicators of the current results framework (for `unknown_indicator`, and the
+    action point a measurement counts toward)."""
 
     def __init__(self, framework: ResultsFramework) -> None:
-        self._ids = frozenset(framework.by_id)
+        self.update(framework)
 
     def update(self, framework: ResultsFramework) -> None:
         self._ids = frozenset(framework.by_id)
+        self.action_point_of = {i.id: i.action_point for i in framework.indicators}
 
     def ids(self) -> frozenset[str]:
         return self._ids

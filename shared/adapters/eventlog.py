@@ -39,15 +39,20 @@ class EventLog:
             yield batch
 
     async def prepare(self) -> None:
-        """The indexes of the drill-down from an indicator to its measurements, and of the
-        events known at a past moment."""
+        """The indexes of the drill-down from an indicator to its measurements, of the events
+        known at a past moment, and of a project's own events (its review feedback)."""
         await self._events.create_index("data.indicator_id")
         await self._events.create_index("stored_at")
+        await self._events.create_index("project_id")
 
     async def indicator_reports(self, indicator_id: str) -> list[dict[str, Any]]:
         """Every measured and withdrawn event of an indicator, with when it was stored."""
         query = {"data.indicator_id": indicator_id, "type": {"$in": INDICATOR_REPORTS}}
         return await self._events.find(query, {**EVENT_FIELDS, "stored_at": 1}).to_list()
+
+    async def project_events(self, project_id: str) -> list[dict[str, Any]]:
+        """Every stored event of one project (its reports, and the Secretariat's reviews of them)."""
+        return await self._events.find({"project_id": project_id}, EVENT_FIELDS).to_list()
 
     async def received_between(
         self, after: datetime, until: datetime, limit: int = 50

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
+
+from pydantic import BaseModel, Field
 
 from shared.domain.facts import (
     ActivityRecord,
@@ -148,3 +151,55 @@ def _groups(fact: Fact) -> tuple[str, ...]:
     if isinstance(record, MeasurementRecord):
         return (f"indicator:{record.indicator_id}",)
     return ()
+
+
+class FigureReview(BaseModel):
+    key: str = Field(description="The figure's key: kind|project|… (what a review names)")
+    kind: FactKind
+    project_id: str
+    event_id: str = Field(description="The event of its current version: what a review of it names")
+    reported_at: datetime = Field(description="The time of that event")
+    action_points: list[str]
+    indicator_id: str | None
+    activity_id: str | None = None
+    milestone_id: str | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    value: float | None = None
+    state: ReviewState
+    decision_on: str | None = Field(description="The version the latest review was of")
+    comment: str | None
+    reviewer: str | None
+
+
+def figure_review(item: UnderReview, action_point_of: Mapping[str, str]) -> FigureReview:
+    fact, review = item.figure, item.review
+    record = fact.record
+    parts = fact.key.split("|")
+    indicator = record.indicator_id if isinstance(record, MeasurementRecord) else None
+    if isinstance(record, ActivityRecord):
+        action_points = list(record.action_points)
+    elif isinstance(record, MilestoneRecord):
+        action_points = [record.action_point]
+    else:
+        ap = action_point_of.get(indicator) if indicator is not None else None
+        action_points = [ap] if ap is not None else []
+    measurement = record.measurement if isinstance(record, MeasurementRecord) else None
+    return FigureReview(
+        key=fact.key,
+        kind=fact.kind,
+        project_id=fact.project_id,
+        event_id=fact.event_id,
+        reported_at=fact.time,
+        action_points=action_points,
+        indicator_id=indicator,
+        activity_id="|".join(parts[2:]) if fact.kind is FactKind.ACTIVITY else None,
+        milestone_id=record.milestone_id if isinstance(record, MilestoneRecord) else None,
+        period_start=measurement.period_start if measurement else None,
+        period_end=measurement.period_end if measurement else None,
+        value=measurement.value if measurement else None,
+        state=item.state,
+        decision_on=review.event_id if review else None,
+        comment=review.comment if review else None,
+        reviewer=review.reviewer if review else None,
+    )

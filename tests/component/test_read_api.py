@@ -261,3 +261,52 @@ def test_figures_as_known_at_a_past_moment_stay_as_they_were() -> None:
     with TestClient(fresh) as client:
         assert actual(client, early) == 270
         assert actual(client, {"as_of": "2026-07-01"}) == 999 + 200
+
+
+def test_the_review_queue_and_the_approved_figures() -> None:
+    approve_m1 = document(
+        EventType.FIGURE_REVIEWED,
+        {
+            "project_id": PID,
+            "indicator_id": "ind-3.1-returnees-supported",
+            "period_start": "2026-01-01",
+            "period_end": "2026-03-31",
+            "event_id": "m1",
+            "decision": "approved",
+            "reviewer": "Secretariat",
+        },
+        8,
+        "v1",
+    )
+    documents = [*base_documents(), *CORRECTIONS, approve_m1]
+    view, log = LiveView(FRAMEWORK, Thresholds()), FakeEventLog(documents)
+    view.apply_documents(documents)
+    view.ready.set()
+    app = FastAPI()
+    install_problem_handlers(app)
+    settings = AggregatorSettings(public_reads=True)
+    app.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
+    with TestClient(app) as client:
+        pending = client.get("/v1/reviews").json()["items"]
+        assert [(r["kind"], r["event_id"]) for r in pending] == [
+            ("activity", "a1"),
+            ("activity", "a2"),
+            ("measurement", "m2"),
+        ]
+        assert all(r["state"] == "pending" for r in pending)
+        assert [
+            r["event_id"] for r in client.get("/v1/reviews", params={"state": "approved"}).json()["items"]
+        ] == ["m1"]
+        only = client.get("/v1/reviews", params={"indicator": "ind-3.1-returnees-supported"}).json()["items"]
+        assert [(r["event_id"], r["value"], r["action_points"]) for r in only] == [("m2", 200, ["3.1"])]
+        assert client.get("/v1/reviews", params={"project": "NOPE-1"}).json()["items"] == []
+
+        def figures(basis: str) -> tuple[float, int, str]:
+            ap = client.get("/v1/action-points/3.1", params={"figures": basis}).json()
+            return ap["indicators"][0]["actual"], ap["awaiting_review"], ap["status"]
+
+        assert figures("reported") == (320, 3, "behind")  # a1, a2 and m2 count toward 3.1
+        assert figures("approved") == (120, 3, "behind")
+        assert client.get("/v1/priorities", params={"figures": "approved"}).status_code == 200
+        bad = client.get("/v1/priorities", params={"figures": "everything"})
+        assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "query.figures"

@@ -203,6 +203,15 @@ async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(da
             received = await page.locator("#received").inner_text()
             assert re.match(r"\d+ reports? received in between", received), received
             await page.screenshot(path=str(TEST_OUTPUT / "dashboard-changes-since.png"), full_page=True)
+            # Over the approved figures only: nothing is approved yet, so nothing counts; every
+            # simulated report waits for the Secretariat's review.
+            await page.goto(dashboard.url + "/?figures=approved")
+            assert await page.locator("#basis").inner_text() == "over the figures the Secretariat approved"
+            assert set((await _priority_statuses(page)).values()) == {"Behind"}
+            waiting = await page.locator("details.ap .badge.review").all_inner_texts()
+            assert waiting and all(re.fullmatch(r"\d+ awaiting review", w) for w in waiting), waiting
+            await page.goto(dashboard.url + "/")
+            assert await page.locator("#basis").inner_text() == "over every reported figure"
             bad_moment = await page.goto(dashboard.url + "/?known_at=yesterday")
             assert bad_moment is not None and bad_moment.status == 400
             await page.goto(dashboard.url + "/")
