@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from shared.domain.facts import Fact, fact_of
 from shared.domain.factset import FactSet
 from shared.domain.readmodel import build_read_model
+from shared.domain.review import Basis, Figures
 from shared.domain.status import Thresholds
 from shared.events.models import EventType
 from tests.factories import activity_data, registration_data
@@ -93,3 +94,61 @@ def test_incremental_equals_the_fold_of_the_final_set(
         assert build_read_model(incremental, FRAMEWORK, as_of, Thresholds()) == build_read_model(
             rebuilt, FRAMEWORK, as_of, Thresholds()
         )
+
+
+@st.composite
+def reviewed_events(draw: st.DrawFn) -> Fact:
+    """A report (as `events` draws them) or the Secretariat's review of one of its versions."""
+    if not draw(st.booleans()):
+        return draw(events())
+    start, end = draw(st.sampled_from(QUARTERS))
+    target = draw(
+        st.sampled_from(
+            [
+                {"activity_id": draw(st.sampled_from(["A-1", "A-2", "A-3"]))},
+                {"indicator_id": "ind-3.1-returnees-supported", "period_start": start, "period_end": end},
+            ]
+        )
+    )
+    data = {
+        "project_id": PID,
+        **target,
+        "event_id": f"e{draw(st.integers(0, 24)):02d}",  # a version of those drawn, or none
+        "decision": draw(st.sampled_from(["approved", "returned"])),
+        "comment": "check",
+        "reviewer": "S",
+    }
+    fact = fact_of(
+        str(EventType.FIGURE_REVIEWED), data, T0 + timedelta(minutes=draw(st.integers(0, 20))), "r"
+    )
+    assert fact is not None
+    return fact
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(reviewed_events(), min_size=1, max_size=25), st.randoms(use_true_random=False), st.data())
+def test_both_bases_at_every_moment_equal_the_fold_of_what_had_arrived(
+    sent: list[Fact], rnd: Any, data: st.DataObject
+) -> None:
+    """Reviews and reports in any order, with duplicates: the figures kept as they arrive,
+    under either basis, equal those folded from what had arrived by then in another order,
+    at every moment of arrival (what a read `known_at` that moment answers)."""
+    final = [REGISTRATION, *(replace(f, event_id=f"e{n:02d}") for n, f in enumerate(sent))]
+    arrival = [*final, *data.draw(st.lists(st.sampled_from(final), max_size=10))]
+    rnd.shuffle(arrival)
+    live = Figures()
+    for n, fact in enumerate(arrival, 1):
+        live.apply(fact)
+        if n % 5 and n != len(arrival):
+            continue
+        known = arrival[:n]
+        rnd.shuffle(known)
+        rebuilt = Figures(known)
+        for basis in Basis:
+            assert {k: f.event_id for k, f in live.of(basis).facts.items()} == {
+                k: f.event_id for k, f in rebuilt.of(basis).facts.items()
+            }
+            assert build_read_model(
+                live.of(basis), FRAMEWORK, date(2026, 7, 1), Thresholds()
+            ) == build_read_model(rebuilt.of(basis), FRAMEWORK, date(2026, 7, 1), Thresholds())
+        assert live.pending_by_action_point({}) == rebuilt.pending_by_action_point({})
