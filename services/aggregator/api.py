@@ -247,7 +247,7 @@ def create_router(
     model = Depends(_model_reader(view, known, clock))
     for routes in (_priority_routes, _action_point_routes, _project_and_country_routes):
         router.include_router(routes(model))
-    router.include_router(indicator_routes(view, reports, model))
+    router.include_router(indicator_routes(view, reports, known, model))
     router.include_router(review_routes(view))
     router.include_router(_report_routes(settings, view, known, clock, model))
     return router

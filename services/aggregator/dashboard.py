@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import datetime
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -22,6 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from services.aggregator.charts import Chart, indicator_chart
 from services.aggregator.choices import chosen_basis, chosen_day, chosen_moment, page_context
+from services.aggregator.indicators import reports_behind, reviewed
 from shared.adapters.auth import TOKEN_COOKIE, Role, allowed, role_of
 from shared.adapters.eventlog import EventLog
 from shared.adapters.knownat import KnownAt, read_model_known_at
@@ -30,7 +30,6 @@ from shared.clock import Clock
 from shared.domain import catalog
 from shared.domain.changes import what_moved
 from shared.domain.factset import FactSet
-from shared.domain.history import measurement_history
 from shared.domain.liveview import LiveView
 from shared.domain.status import Status
 from shared.domain.views import PriorityView, ReadModel
@@ -174,6 +173,8 @@ def _page_routes(
         now = clock()
         day, problem = chosen_day(request.query_params, now.date())
         known_at, known_problem = chosen_moment(request.query_params, "known_at", now)
+        basis, basis_problem = chosen_basis(request.query_params)
+        known_problem = known_problem or basis_problem
         problem = problem or known_problem
         indicator = view.framework.by_id.get(indicator_id)
         if problem is None and indicator is None:
@@ -184,22 +185,17 @@ def _page_routes(
             return TEMPLATES.TemplateResponse(request, "bad_date.html", context, status_code=status)
         if not view.ready.is_set():
             return TEMPLATES.TemplateResponse(request, "loading.html", {}, status_code=503)
-        model = await read_model_known_at(view, known, now, day, known_at)
-        figures = next(
-            i for i in model.action_points[indicator.action_point].indicators if i.id == indicator_id
-        )
-        documents = [
-            d
-            for d in await log.indicator_reports(indicator_id)
-            if known_at is None or d["stored_at"] <= known_at
-        ]
+        model = await read_model_known_at(view, known, now, day, known_at, basis)
+        ap = model.action_points[indicator.action_point]
+        entries = await reports_behind(log, indicator_id, indicator.aggregation, day, known_at)
+        figures = view.figures if known_at is None else await known.figures(known_at)
         context = {
             **page_context(request, day, now.date()),
-            "figures": figures,
+            "model": model,
+            "figures": next(i for i in ap.indicators if i.id == indicator_id),
             "action_point": indicator.action_point,
-            "entries": sorted(
-                measurement_history(documents, indicator.aggregation, day), key=attrgetter("order")
-            ),
+            "entries": entries,
+            "reviews": {e.event_id: reviewed(e, figures) for e in entries},
             "labels": STATUS_LABEL,
             "known_at": known_at,
         }

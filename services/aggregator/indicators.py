@@ -10,10 +10,13 @@ from typing import Any, Protocol
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from shared.adapters.knownat import KnownAt
 from shared.adapters.paging import Cursor, Limit, Page, page
 from shared.adapters.problems import Problem
+from shared.domain.facts import measurement_key
 from shared.domain.history import MeasurementEntry, ReportState, measurement_history
 from shared.domain.liveview import LiveView
+from shared.domain.review import Figures, ReviewState
 from shared.domain.views import IndicatorView, ReadModel
 
 
@@ -48,6 +51,10 @@ class MeasurementView(BaseModel):
     counted: bool = Field(description="In the figure as of as_of")
     replaced_by: str | None = Field(description="The event that superseded or withdrew it")
     reason: str | None = Field(description="Why it was withdrawn, as the withdrawal says")
+    review: ReviewState | None = Field(
+        description="The Secretariat's review of this version: pending (the current one, not yet "
+        "reviewed), approved or returned; null for an older version no review names"
+    )
 
 
 async def reports_behind(
@@ -72,6 +79,10 @@ def _figures(rm: ReadModel, view: LiveView, indicator_id: str) -> IndicatorView:
     return found
 
 
+def _fields(entry: MeasurementEntry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in MeasurementView.model_fields if name != "review"}
+
+
 def _counts(entries: list[MeasurementEntry]) -> ReportCounts:
     states = [e.state for e in entries]
     return ReportCounts(
@@ -82,7 +93,17 @@ def _counts(entries: list[MeasurementEntry]) -> ReportCounts:
     )
 
 
-def indicator_routes(view: LiveView, reports: IndicatorReports, model: Any) -> APIRouter:
+def reviewed(entry: MeasurementEntry, figures: Figures) -> ReviewState | None:
+    """The review state of a measurement's version under the latest review of its report."""
+    start, end = entry.period_start.isoformat(), entry.period_end.isoformat()
+    key = measurement_key(entry.project_id, entry.indicator_id, start, end)
+    review = figures.review_of(key)
+    if review is not None and review.event_id == entry.event_id:
+        return ReviewState(review.decision)
+    return ReviewState.PENDING if entry.state is ReportState.CURRENT else None
+
+
+def indicator_routes(view: LiveView, reports: IndicatorReports, known: KnownAt, model: Any) -> APIRouter:
     """`model`: the read model as of the date asked, as a dependency."""
     router = APIRouter()
 
@@ -110,7 +131,8 @@ def indicator_routes(view: LiveView, reports: IndicatorReports, model: Any) -> A
         """Every measurement behind the figure, by period: its project, value, event, when it
         was received, whether it counts as of the date, and what superseded or withdrew it."""
         _, entries = await history(indicator_id, rm)
-        views = [(e.order, MeasurementView.model_validate(e, from_attributes=True)) for e in entries]
+        figures = view.figures if rm.known_at is None else await known.figures(rm.known_at)
+        views = [(e.order, MeasurementView(**_fields(e), review=reviewed(e, figures))) for e in entries]
         chosen = page(views, lambda v: v[0], limit, cursor)
         return Page[MeasurementView](items=[v for _, v in chosen.items], next_cursor=chosen.next_cursor)
 

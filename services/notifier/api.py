@@ -20,6 +20,7 @@ from shared.adapters.auth import Role, request_token, require, role_of
 from shared.adapters.paging import MAX_LIMIT, Page, page
 from shared.adapters.problems import Problem
 from shared.clock import Clock
+from shared.domain.review import Basis
 from shared.isodate import IsoDate, IsoDateTime
 from shared.settings import CommonSettings
 
@@ -263,6 +264,10 @@ def _evaluate_routes(evaluator: Evaluator, clock: Clock, write: list[Any]) -> AP
                 "by then (RFC 3339)"
             ),
         ] = None,
+        figures: Annotated[
+            Basis | None,
+            Query(description="Other figures than CFA_FIGURES (reported, approved): a dry run over them"),
+        ] = None,
     ) -> Evaluation | DryRun:
         """Evaluate the rules as of today (the services' clock) and queue the notices that are
         due, on whichever replica holds the evaluation lease. With `as_of` another day, or
@@ -270,8 +275,9 @@ def _evaluate_routes(evaluator: Evaluator, clock: Clock, write: list[Any]) -> AP
         services' clock and what has been received)."""
         now = clock()
         past = known_at is not None and known_at < now
-        if (as_of is not None and as_of != now.date()) or past:
-            return await evaluator.dry_run(as_of or now.date(), known_at if past else None)
+        other_figures = figures is not None and figures is not evaluator.basis
+        if (as_of is not None and as_of != now.date()) or past or other_figures:
+            return await evaluator.dry_run(as_of or now.date(), known_at if past else None, figures)
         result = await evaluator.evaluate_anywhere(wait=EVALUATE_WAIT)
         if result is None:
             raise Problem(

@@ -21,6 +21,7 @@ from shared.adapters.knownat import KnownAt, read_model_known_at
 from shared.clock import Clock
 from shared.domain.catalog import TWG_PRIORITY
 from shared.domain.liveview import LiveView
+from shared.domain.review import Basis
 from shared.logging import get_logger
 
 log = get_logger("cfa.notifier")
@@ -60,6 +61,7 @@ class DryRun:
     as_of: date
     would_fire: list[WouldFire]
     known_at: datetime | None = None  # figures from the events received by then; None: all
+    figures: Basis = Basis.REPORTED  # over every reported figure, or the approved ones
     dry_run: bool = True
 
 
@@ -111,6 +113,11 @@ class Evaluator:
         self._timing = Timing(config.group_wait, config.repeat_interval)
         self._lock = asyncio.Lock()
 
+    @property
+    def basis(self) -> Basis:
+        """The figures the live evaluation is over (CFA_FIGURES)."""
+        return self._view.basis
+
     async def evaluate(self) -> Evaluation | None:
         """Findings as of today (the services' clock) applied, due notices queued; None when
         another replica holds the evaluation lease. The live alerts only ever move forward
@@ -118,14 +125,17 @@ class Evaluator:
         day = self._clock().date()
         return await self._step(evaluate(await self._view.read_model_off_loop(day)), day)
 
-    async def dry_run(self, as_of: date, known_at: datetime | None = None) -> DryRun:
+    async def dry_run(
+        self, as_of: date, known_at: datetime | None = None, basis: Basis | None = None
+    ) -> DryRun:
         """What would fire as of `as_of` (as known at `known_at`: the events received by
-        then), with nothing changed (no alert, no notice)."""
+        then; over the figures of `basis`, default CFA_FIGURES), with nothing changed (no
+        alert, no notice)."""
         if self._known is None:
-            model = await self._view.read_model_off_loop(as_of)
+            model = await self._view.read_model_off_loop(as_of, basis)
         else:
-            model = await read_model_known_at(self._view, self._known, self._clock(), as_of, known_at)
-        return DryRun(as_of, [WouldFire.of(f) for f in evaluate(model)], known_at)
+            model = await read_model_known_at(self._view, self._known, self._clock(), as_of, known_at, basis)
+        return DryRun(as_of, [WouldFire.of(f) for f in evaluate(model)], known_at, model.figures)
 
     async def evaluate_anywhere(self, wait: float) -> Evaluation | None:
         """Evaluate here if this replica may; else ask the one holding the lease (through

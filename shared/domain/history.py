@@ -25,6 +25,7 @@ class ReportState(StrEnum):
 class MeasurementEntry:
     event_id: str
     project_id: str
+    indicator_id: str
     period_start: date
     period_end: date
     value: float
@@ -70,6 +71,7 @@ def measurement_history(
                 MeasurementEntry(
                     event_id=fact.event_id,
                     project_id=fact.project_id,
+                    indicator_id=fact.record.indicator_id,
                     period_start=m.period_start,
                     period_end=m.period_end,
                     value=m.value,

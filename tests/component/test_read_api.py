@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -38,17 +39,21 @@ CORRECTIONS = [
 ]
 
 
-@pytest.fixture
-def client() -> Iterator[TestClient]:
-    view = LiveView(FRAMEWORK, Thresholds())
-    documents = [*base_documents(), *CORRECTIONS]
+def read_api(documents: list[dict[str, Any]]) -> tuple[LiveView, FakeEventLog, FastAPI]:
+    """The read API over a live view and an event log holding `documents`, reads public."""
+    view, log = LiveView(FRAMEWORK, Thresholds()), FakeEventLog(documents)
     view.apply_documents(documents)
     view.ready.set()
     app = FastAPI()
     install_problem_handlers(app)
-    log = FakeEventLog(documents)
     settings = AggregatorSettings(public_reads=True)
     app.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
+    return view, log, app
+
+
+@pytest.fixture
+def client() -> Iterator[TestClient]:
+    _, _, app = read_api([*base_documents(), *CORRECTIONS])
     with TestClient(app) as test_client:
         yield test_client
 
@@ -220,13 +225,7 @@ def test_figures_as_known_at_a_past_moment_stay_as_they_were() -> None:
     """By 00:03:30 the monitor had received the first quarter's 120 and the first version of
     the second's (150), not its correction (200, received at 00:04:01)."""
     documents = [*base_documents(), *CORRECTIONS]
-    view, log = LiveView(FRAMEWORK, Thresholds()), FakeEventLog(documents)
-    view.apply_documents(documents)
-    view.ready.set()
-    app = FastAPI()
-    install_problem_handlers(app)
-    settings = AggregatorSettings(public_reads=True)
-    app.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
+    view, log, app = read_api(documents)
     early = {"as_of": "2026-07-01", "known_at": "2026-01-10T00:03:30Z"}
 
     def actual(client: TestClient, params: dict[str, str]) -> float:
@@ -257,6 +256,7 @@ def test_figures_as_known_at_a_past_moment_stay_as_they_were() -> None:
     view.apply_documents([late])
     fresh = FastAPI()
     install_problem_handlers(fresh)
+    settings = AggregatorSettings(public_reads=True)
     fresh.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
     with TestClient(fresh) as client:
         assert actual(client, early) == 270
@@ -279,13 +279,7 @@ def test_the_review_queue_and_the_approved_figures() -> None:
         "v1",
     )
     documents = [*base_documents(), *CORRECTIONS, approve_m1]
-    view, log = LiveView(FRAMEWORK, Thresholds()), FakeEventLog(documents)
-    view.apply_documents(documents)
-    view.ready.set()
-    app = FastAPI()
-    install_problem_handlers(app)
-    settings = AggregatorSettings(public_reads=True)
-    app.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
+    _, _, app = read_api(documents)
     with TestClient(app) as client:
         pending = client.get("/v1/reviews").json()["items"]
         assert [(r["kind"], r["event_id"]) for r in pending] == [
@@ -308,5 +302,12 @@ def test_the_review_queue_and_the_approved_figures() -> None:
         assert figures("reported") == (320, 3, "behind")  # a1, a2 and m2 count toward 3.1
         assert figures("approved") == (120, 3, "behind")
         assert client.get("/v1/priorities", params={"figures": "approved"}).status_code == 200
+        listed = client.get("/v1/indicators/ind-3.1-returnees-supported/measurements").json()["items"]
+        assert [(m["event_id"], m["review"]) for m in listed] == [
+            ("m1", "approved"),
+            ("m2-first", None),
+            ("m2", "pending"),
+            ("m3", None),
+        ]
         bad = client.get("/v1/priorities", params={"figures": "everything"})
         assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "query.figures"

@@ -156,6 +156,7 @@ async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(da
             assert response is not None and response.status == 200
             rows = reports.locator("#measurements tbody tr[data-state]")
             assert await rows.count() > 0
+            assert set(await reports.locator("#measurements td.review").all_inner_texts()) == {"pending"}
             assert (
                 await reports.locator("h2 .badge").inner_text()
                 == await indicator.locator("h4 .badge").inner_text()

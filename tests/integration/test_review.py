@@ -45,6 +45,10 @@ async def both(
                 yield intake, api
 
 
+def measured(pid: str, value: float) -> dict[str, Any]:
+    return measurement_data(pid, indicator_id=IND, value=value, **PERIOD)
+
+
 def review(pid: str, of: str, decision: str, comment: str | None = None) -> dict[str, Any]:
     data = {"project_id": pid, "indicator_id": IND, **PERIOD, "event_id": of, "decision": decision}
     return {**data, "reviewer": "Secretariat", **({"comment": comment} if comment else {})}
@@ -71,12 +75,7 @@ async def test_review_approve_return_correct_and_know_when(
 
         # Reported: counted at once under `reported`, not under `approved`.
         async with intake.client() as project, intake.client(OPERATOR) as secretariat:
-            sent = await send(
-                project,
-                EventType.INDICATOR_MEASURED,
-                measurement_data(pid, indicator_id=IND, value=50, **PERIOD),
-                "m-1",
-            )
+            sent = await send(project, EventType.INDICATOR_MEASURED, measured(pid, 50), "m-1")
             assert sent.status_code == 202, sent.text
 
             async def reported() -> bool:
@@ -108,12 +107,7 @@ async def test_review_approve_return_correct_and_know_when(
             await asyncio.sleep(0.01)
 
             # A correction waits for review again: gone from `approved`, pending in the queue.
-            corrected = await send(
-                project,
-                EventType.INDICATOR_MEASURED,
-                measurement_data(pid, indicator_id=IND, value=80, **PERIOD),
-                "m-2",
-            )
+            corrected = await send(project, EventType.INDICATOR_MEASURED, measured(pid, 80), "m-2")
             assert corrected.status_code == 202, corrected.text
 
             async def correction_pending() -> bool:
@@ -160,41 +154,21 @@ async def test_review_approve_return_correct_and_know_when(
             "CFA_KAFKA_BOOTSTRAP_SERVERS": intake.settings.kafka_bootstrap_servers,
             "CFA_TOPIC_PREFIX": isolation["topic_prefix"],
         }
-        stale = cfamon(
+        figure = ("--project", pid, "--indicator", IND, *("--period-start", PERIOD["period_start"]))
+        approve = (
             "review",
             "approve",
-            "--project",
-            pid,
-            "--indicator",
-            IND,
-            "--period-start",
-            PERIOD["period_start"],
+            *figure,
             "--period-end",
             PERIOD["period_end"],
             "--reviewer",
             "M. Horváth",
-            "--version",
-            "m-1",
-            env=env,
         )
+        stale = cfamon(*approve, "--version", "m-1", env=env)
         assert stale.returncode == 1 and "not the figure's current version (m-2)" in stale.stderr, (
             stale.stderr
         )
-        done = cfamon(
-            "review",
-            "approve",
-            "--project",
-            pid,
-            "--indicator",
-            IND,
-            "--period-start",
-            PERIOD["period_start"],
-            "--period-end",
-            PERIOD["period_end"],
-            "--reviewer",
-            "M. Horváth",
-            env=env,
-        )
+        done = cfamon(*approve, env=env)
         assert done.returncode == 0, done.stderr
 
         async def approved_by_the_command() -> bool:

@@ -14,6 +14,7 @@ from services.notifier.lifecycle import Alert, Silence
 from services.notifier.notify import OutboxEntry
 from shared.adapters.knownat import KnownAt
 from shared.domain.liveview import LiveView
+from shared.domain.review import Basis
 from shared.domain.status import Thresholds
 from tests.readmodel_facts import FRAMEWORK, PID, T0, FakeEventLog, base_documents, base_facts
 
@@ -130,3 +131,14 @@ async def test_a_dry_run_as_known_at_a_past_moment_sees_only_what_was_received_b
     assert before.known_at == T0 - timedelta(days=1)
     assert f"project:{PID}" not in {w.subject for w in before.would_fire}  # not registered yet then
     assert store.saves == 0 and store.outbox == []
+
+
+async def test_a_dry_run_over_the_approved_figures_only() -> None:
+    store, clock = FakeAlertStore(), MovableClock()
+    runs = evaluator(store, clock)
+    reported = await runs.dry_run(date(2027, 6, 1))
+    approved = await runs.dry_run(date(2027, 6, 1), basis=Basis.APPROVED)
+    assert (reported.figures, approved.figures) == (Basis.REPORTED, Basis.APPROVED)
+    behind = ("action_point_behind", "action_point:3.1")
+    assert behind in {(w.kind, w.subject) for w in reported.would_fire}  # 320 of 1,000: behind
+    assert behind not in {(w.kind, w.subject) for w in approved.would_fire}  # nothing approved: no data
