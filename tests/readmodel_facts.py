@@ -55,6 +55,9 @@ class FakeEventLog:
     async def indicator_reports(self, indicator_id: str) -> list[dict[str, Any]]:
         return [d for d in self.documents if d["data"].get("indicator_id") == indicator_id]
 
+    async def last_stored_by(self, moment: datetime) -> datetime | None:
+        return max((d["stored_at"] for d in self.documents if d["stored_at"] <= moment), default=None)
+
     async def event_batches(
         self, size: int = 5000, known_at: datetime | None = None
     ) -> AsyncIterator[list[dict[str, Any]]]:

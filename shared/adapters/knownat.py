@@ -29,6 +29,10 @@ class StoredEvents(Protocol):
         """The stored events (those stored by `known_at`), in batches."""
         ...
 
+    async def last_stored_by(self, moment: datetime) -> datetime | None:
+        """When the last event stored by `moment` was stored."""
+        ...
+
 
 def _fold(figures: Figures, documents: Iterable[Mapping[str, Any]]) -> None:
     for doc in documents:
@@ -43,17 +47,22 @@ class KnownAt:
         self._lock = asyncio.Lock()  # one fold at a time: a second reader of a moment waits for the first
 
     async def figures(self, known_at: datetime) -> Figures:
-        """The figures of the events stored by `known_at`, reviews included."""
+        """The figures of the events stored by `known_at`, reviews included. Kept by the moment
+        the last of those events was stored: every moment until the next event knows the
+        same ones, so asking for many moments between two events folds the log once."""
         async with self._lock:
-            figures = self._figures.get(known_at)
+            last = await self._log.last_stored_by(known_at)
+            if last is None:
+                return Figures()
+            figures = self._figures.get(last)
             if figures is None:
                 figures = Figures()
-                async for batch in self._log.event_batches(known_at=known_at):
+                async for batch in self._log.event_batches(known_at=last):
                     await asyncio.to_thread(_fold, figures, batch)  # CPU: off the event loop
-                self._figures[known_at] = figures
+                self._figures[last] = figures
                 while len(self._figures) > self._kept:
                     self._figures.popitem(last=False)
-            self._figures.move_to_end(known_at)
+            self._figures.move_to_end(last)
             return figures
 
     async def facts(self, known_at: datetime, basis: Basis = Basis.REPORTED) -> FactSet:

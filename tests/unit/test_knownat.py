@@ -1,0 +1,42 @@
+"""Figures as known at a past moment: folded once per set of events known, not per moment."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from shared.adapters.knownat import KnownAt
+from tests.readmodel_facts import T0, FakeEventLog, base_documents
+
+
+class CountingLog(FakeEventLog):
+    def __init__(self, documents: list[dict[str, Any]]) -> None:
+        super().__init__(documents)
+        self.folds = 0
+
+    async def event_batches(
+        self, size: int = 5000, known_at: datetime | None = None
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        self.folds += 1
+        async for batch in super().event_batches(size, known_at):
+            yield batch
+
+
+async def test_moments_between_the_same_two_events_share_one_fold() -> None:
+    log = CountingLog(base_documents())  # stored at minutes 0..4, one second past each
+    known = KnownAt(log, kept=2)
+    first = await known.figures(T0 + timedelta(minutes=2, seconds=10))
+    again = await known.figures(T0 + timedelta(minutes=2, seconds=50))  # nothing stored in between
+    assert again is first and log.folds == 1 and len(first) == 3
+    later = await known.figures(T0 + timedelta(minutes=9))
+    assert len(later) == 5 and log.folds == 2
+    assert len(await known.figures(T0 - timedelta(days=1))) == 0 and log.folds == 2  # nothing known: no fold
+
+
+async def test_a_hostile_reader_asking_many_moments_folds_at_most_once_per_event() -> None:
+    log = CountingLog(base_documents())
+    known = KnownAt(log, kept=8)
+    for second in range(0, 600, 7):  # 86 moments over ten minutes
+        await known.figures(T0 + timedelta(seconds=second))
+    assert log.folds <= len(base_documents())
