@@ -9,7 +9,8 @@ from datetime import date
 
 from shared.domain.catalog import IMPLEMENTATION_START
 from shared.domain.framework import Indicator
-from shared.domain.status import Series, expected_path
+from shared.domain.series import Series
+from shared.domain.status import expected_path
 from shared.isodate import long_date
 
 WIDTH, HEIGHT = 360, 140

@@ -107,11 +107,14 @@ def charts(view: LiveView, facts: FactSet, model: ReadModel) -> dict[str, Chart]
 
 
 def _page_routes(
-    settings: CommonSettings, db: AsyncDatabase[dict[str, Any]], view: LiveView, clock: Clock
+    settings: CommonSettings,
+    db: AsyncDatabase[dict[str, Any]],
+    view: LiveView,
+    log: EventLog,
+    known: KnownAt,
+    clock: Clock,
 ) -> APIRouter:
     router = APIRouter()
-    log = EventLog(db)
-    known = KnownAt(log)
 
     @router.get("/", response_class=HTMLResponse)
     async def dashboard(request: Request) -> Response:
@@ -163,6 +166,14 @@ def _page_routes(
         today = clock().date()
         context = {**page_context(request, today, today), "alerts": await firing_alerts(db)}
         return TEMPLATES.TemplateResponse(request, "alerts.html", context)
+
+    return router
+
+
+def _indicator_routes(
+    settings: CommonSettings, view: LiveView, log: EventLog, known: KnownAt, clock: Clock
+) -> APIRouter:
+    router = APIRouter()
 
     @router.get("/indicators/{indicator_id}", response_class=HTMLResponse)
     async def indicator_page(request: Request, indicator_id: str) -> Response:
@@ -246,6 +257,9 @@ def create_dashboard(
 ) -> APIRouter:
     """The pages over `view` (the read API's), today by `clock`; the alerts from `db`."""
     router = APIRouter(include_in_schema=False)
-    router.include_router(_page_routes(settings, db, view, clock))
+    log = EventLog(db)
+    known = KnownAt(log)  # one fold of a past moment serves both
+    router.include_router(_page_routes(settings, db, view, log, known, clock))
+    router.include_router(_indicator_routes(settings, view, log, known, clock))
     router.include_router(_sign_in_routes(settings))
     return router

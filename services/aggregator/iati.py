@@ -16,7 +16,7 @@ import pycountry
 
 from shared.domain import catalog
 from shared.domain.framework import Indicator, ResultsFramework
-from shared.domain.status import Measurement, Series
+from shared.domain.series import Measurement, Series
 from shared.domain.views import ProjectView, ReadModel
 
 ACTIVITY_STATUS = {"pipeline": "1", "implementation": "2", "finalisation": "3"}  # IATI ActivityStatus

@@ -9,8 +9,7 @@ pure function of the final event set always agree.
 
 A fact holds a typed record of what its figures read, made once from the event's data as
 stored (its JSON form, already checked at intake): after that, a renamed field is a type
-error, not a `KeyError` at a read. The JSON forms below name the stored fields; a test
-holds them equal to the event models' fields.
+error, not a `KeyError` at a read. shared.domain.jsonforms names the stored fields.
 """
 
 from __future__ import annotations
@@ -20,9 +19,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, NotRequired, TypedDict, cast
+from typing import Any, cast
 
-from shared.domain.status import Measurement
+from shared.domain.jsonforms import (
+    ActivityJson,
+    MeasurementJson,
+    MilestoneJson,
+    ParticipantsJson,
+    ProjectJson,
+    ReviewJson,
+    WithdrawalJson,
+)
+from shared.domain.series import Measurement
 from shared.events.models import EventType
 
 COUNTED_ACTIVITY = frozenset({"ongoing", "completed"})
@@ -34,85 +42,6 @@ class FactKind(StrEnum):
     MEASUREMENT = "measurement"
     MILESTONE = "milestone"
     REVIEW = "review"  # the Secretariat's latest review of a figure (keyed by the figure's key)
-
-
-# The stored JSON form of each event's data (`model_dump(mode="json", exclude_none=True)`).
-class ProjectJson(TypedDict):
-    project_id: str
-    title: str
-    implementer: str
-    countries: list[str]
-    action_points: list[str]
-    start_date: str
-    end_date: str
-    reporting_cadence_days: NotRequired[int]
-    budget_eur: NotRequired[float]
-
-
-class ActivityCountryJson(TypedDict):
-    code: str
-    route_role: NotRequired[str]
-
-
-class ParticipantsJson(TypedDict):
-    total: int
-    women: NotRequired[int]
-    men: NotRequired[int]
-
-
-class ActivityJson(TypedDict):
-    project_id: str
-    activity_id: str
-    action_points: list[str]
-    title: str
-    kind: str
-    status: str
-    start_date: str
-    end_date: NotRequired[str]
-    countries: NotRequired[list[ActivityCountryJson]]
-    participants: NotRequired[ParticipantsJson]
-    cross_cutting: NotRequired[list[str]]
-    notes: NotRequired[str]
-
-
-class MeasurementJson(TypedDict):
-    project_id: str
-    indicator_id: str
-    value: float
-    period_start: str
-    period_end: str
-    countries: NotRequired[list[str]]
-
-
-class MilestoneJson(TypedDict):
-    project_id: str
-    milestone_id: str
-    action_point: str
-    title: str
-    due_date: str
-    status: str
-
-
-class WithdrawalJson(TypedDict):
-    project_id: str
-    activity_id: NotRequired[str]
-    indicator_id: NotRequired[str]
-    period_start: NotRequired[str]
-    period_end: NotRequired[str]
-    reason: str
-
-
-class ReviewJson(TypedDict):
-    project_id: str
-    activity_id: NotRequired[str]
-    indicator_id: NotRequired[str]
-    period_start: NotRequired[str]
-    period_end: NotRequired[str]
-    milestone_id: NotRequired[str]
-    event_id: str
-    decision: str
-    comment: NotRequired[str]
-    reviewer: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,16 +218,6 @@ _RECORDS: dict[EventType, Callable[[Any], tuple[FactKind, str, Record]]] = {
     EventType.MILESTONE_UPDATED: _milestone,
     EventType.REPORT_WITHDRAWN: _withdrawal,
     EventType.FIGURE_REVIEWED: _review,
-}
-
-# Each event type's stored JSON form, for the test that holds them equal to the models.
-JSON_FORMS: dict[EventType, type[Any]] = {
-    EventType.PROJECT_REGISTERED: ProjectJson,
-    EventType.ACTIVITY_REPORTED: ActivityJson,
-    EventType.INDICATOR_MEASURED: MeasurementJson,
-    EventType.MILESTONE_UPDATED: MilestoneJson,
-    EventType.REPORT_WITHDRAWN: WithdrawalJson,
-    EventType.FIGURE_REVIEWED: ReviewJson,
 }
 
 

@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime, time
 from operator import attrgetter
 
 from shared.domain import catalog
+from shared.domain.activities import ActivityIndex
 from shared.domain.countries import country_name
 from shared.domain.facts import MilestoneRecord
-from shared.domain.factset import ActivityIndex, FactSet, Indexes
+from shared.domain.factset import FactSet, Indexes
 from shared.domain.framework import ResultsFramework
 from shared.domain.review import Basis
 from shared.domain.status import (

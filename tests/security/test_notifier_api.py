@@ -15,8 +15,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 
-from services.notifier.api import MAX_SILENCE
 from services.notifier.app import create_app
+from services.notifier.models import MAX_SILENCE
 from services.notifier.settings import NotifierSettings
 from shared.adapters.mongo import OUTBOX, connect
 from shared.stack import StackEndpoints

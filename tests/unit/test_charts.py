@@ -6,7 +6,7 @@ from datetime import date
 
 from services.aggregator.charts import HEIGHT, LATEST_END, LEFT, RIGHT, WIDTH, indicator_chart
 from shared.domain.framework import Indicator, Milestone
-from shared.domain.status import Series
+from shared.domain.series import Series
 
 INDICATOR = Indicator(
     id="ind-5.1-officials",

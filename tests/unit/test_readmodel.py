@@ -7,8 +7,10 @@ from typing import Any, NotRequired, get_origin, get_type_hints
 
 import pytest
 
-from shared.domain.facts import JSON_FORMS, ActivityRecord, MeasurementRecord, ProjectRecord, fact_of
-from shared.domain.factset import ActivityIndex, FactSet
+from shared.domain.activities import ActivityIndex
+from shared.domain.facts import ActivityRecord, MeasurementRecord, ProjectRecord, fact_of
+from shared.domain.factset import FactSet
+from shared.domain.jsonforms import JSON_FORMS
 from shared.domain.readmodel import build_read_model
 from shared.domain.status import Status, Thresholds
 from shared.events.models import DATA_MODELS, EventType

@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 
 from shared.domain.framework import Indicator, Milestone
+from shared.domain.series import Measurement, Series
 from shared.domain.status import (
-    Measurement,
-    Series,
     Status,
     Thresholds,
     action_point_status,
