@@ -214,7 +214,8 @@ def _report_routes(
         """Every project as an IATI 2.03 activity, as of a date (and as known at a moment):
         results per action point, indicators with baselines, yearly periods, targets and the
         project's actuals."""
-        facts = view.facts if rm.known_at is None else await known.facts(rm.known_at)
+        figures = view.figures if rm.known_at is None else await known.figures(rm.known_at)
+        facts = figures.of(rm.figures)  # the figures the read model is over
         org = (settings.iati_reporting_org_ref, settings.iati_reporting_org_name)
 
         def write() -> bytes:  # in a thread: reading the indexes may fold in new facts
@@ -248,6 +249,6 @@ def create_router(
     for routes in (_priority_routes, _action_point_routes, _project_and_country_routes):
         router.include_router(routes(model))
     router.include_router(indicator_routes(view, reports, known, model))
-    router.include_router(review_routes(view))
+    router.include_router(review_routes(view, settings))
     router.include_router(_report_routes(settings, view, known, clock, model))
     return router

@@ -89,6 +89,7 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
         not_ready=lambda: {} if view.ready.is_set() else {"read_model": "loading the event log"},
         metrics=metrics,
     )
-    app.include_router(create_router(settings, view, snapshots, KnownAt(snapshots), clock))
-    app.include_router(create_dashboard(settings, db, view, clock))
+    known = KnownAt(snapshots, clock=clock)  # past moments: one cache for the API and the pages
+    app.include_router(create_router(settings, view, snapshots, known, clock))
+    app.include_router(create_dashboard(settings, db, view, known, clock))
     return app

@@ -127,6 +127,8 @@ def _page_routes(
         known_at, known_problem = chosen_moment(request.query_params, "known_at", now)
         since, since_problem = chosen_moment(request.query_params, "since", now)
         basis, basis_problem = chosen_basis(request.query_params)
+        if since is not None and since >= (known_at or now):
+            since_problem = "“Changes since” must be a moment before the one the figures are known at."
         problem = problem or known_problem or since_problem or basis_problem
         if problem is not None:  # never today's figures under a date that was not asked for
             context = {**page_context(request, now.date(), now.date()), "problem": problem}
@@ -253,12 +255,12 @@ def _sign_in_routes(settings: CommonSettings) -> APIRouter:
 
 
 def create_dashboard(
-    settings: CommonSettings, db: AsyncDatabase[dict[str, Any]], view: LiveView, clock: Clock
+    settings: CommonSettings, db: AsyncDatabase[dict[str, Any]], view: LiveView, known: KnownAt, clock: Clock
 ) -> APIRouter:
-    """The pages over `view` (the read API's), today by `clock`; the alerts from `db`."""
+    """The pages over `view` and `known` (the read API's), today by `clock`; the alerts and
+    the events from `db`."""
     router = APIRouter(include_in_schema=False)
     log = EventLog(db)
-    known = KnownAt(log)  # one fold of a past moment serves both
     router.include_router(_page_routes(settings, db, view, log, known, clock))
     router.include_router(_indicator_routes(settings, view, log, known, clock))
     router.include_router(_sign_in_routes(settings))

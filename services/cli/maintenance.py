@@ -103,6 +103,7 @@ def rebuild(
                     day,
                     lambda n: bar.advance(task, n),
                     known_at=moment,
+                    basis=settings.figures,
                 )
         finally:
             await mongo.close()

@@ -18,7 +18,7 @@ from shared.adapters.auth import forbidden
 from shared.adapters.dlq import Refused
 from shared.adapters.paging import MAX_LIMIT, Page, page
 from shared.adapters.problems import Problem
-from shared.domain.review import FigureReview, ReviewState
+from shared.domain.review import FigureReview, ReviewState, review_order
 from shared.events.codec import KafkaRecord
 from shared.events.http import batch_records, event_record, is_batch
 from shared.events.rejections import Rejected, Rejection, RejectionReason
@@ -163,9 +163,10 @@ def create_router(
         correction is a new version: it waits for review again)."""
         callers.charge(caller, 1)
         whose = _whose(project_id, caller, "reviews")
-        reviewed = await feedback.of_project(whose)
+        reviewed, events_read = await feedback.of_project(whose)
+        callers.charge(caller, events_read // 100)  # a hundred events read cost one sent
         chosen = [r for r in reviewed if state is None or r.state is state]
-        return page(chosen, lambda r: f"{r.reported_at.isoformat()}|{r.key}", limit, cursor)
+        return page(chosen, review_order, limit, cursor)
 
     return router
 

@@ -3,6 +3,7 @@ version, read from the project's own events (its reports and the reviews of them
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -19,8 +20,14 @@ class ReviewFeedback:
         self._log = log
         self._action_point_of = action_point_of
 
-    async def of_project(self, project_id: str) -> list[FigureReview]:
-        """Each of the project's figures at its current version, with its review state."""
-        figures = Figures(fact_of_document(doc) for doc in await self._log.project_events(project_id))
+    async def of_project(self, project_id: str) -> tuple[list[FigureReview], int]:
+        """Each of the project's figures at its current version, with its review state, and
+        how many events were read to say it (the caller pays for them against its rate)."""
+        documents = await self._log.project_events(project_id)
         action_point_of = self._action_point_of()
-        return [figure_review(item, action_point_of) for item in figures.under_review()]
+
+        def fold() -> list[FigureReview]:  # in a worker thread: a project's log may be long
+            figures = Figures(fact_of_document(doc) for doc in documents)
+            return [figure_review(item, action_point_of) for item in figures.under_review()]
+
+        return await asyncio.to_thread(fold), len(documents)

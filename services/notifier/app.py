@@ -72,7 +72,7 @@ def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAP
         owner,
         lease,
         settings.dashboard_url,
-        KnownAt(EventLog(db)),
+        KnownAt(EventLog(db), clock=clock),
     )
     http = httpx.AsyncClient(timeout=10)
     channels = _channels(settings, broker, http)

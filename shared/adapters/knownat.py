@@ -8,9 +8,10 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
+from shared.clock import Clock, utc_now
 from shared.domain.facts import fact_of_document
 from shared.domain.factset import FactSet
 from shared.domain.framework import ResultsFramework
@@ -20,6 +21,7 @@ from shared.domain.status import Thresholds
 from shared.domain.views import ReadModel
 
 KEPT_MOMENTS = 4  # the fact set of 100,000 events takes about 30 MB
+SETTLE = timedelta(minutes=5)
 
 
 class StoredEvents(Protocol):
@@ -40,29 +42,45 @@ def _fold(figures: Figures, documents: Iterable[Mapping[str, Any]]) -> None:
 
 
 class KnownAt:
-    def __init__(self, log: StoredEvents, kept: int = KEPT_MOMENTS) -> None:
+    """`clock` and `settle`: a moment less than `settle` ago is folded for each read, never
+    kept, since an event stored by then may still be on its way into the log (a batch is
+    stamped as it is taken, and other replicas write too)."""
+
+    def __init__(
+        self,
+        log: StoredEvents,
+        kept: int = KEPT_MOMENTS,
+        clock: Clock = utc_now,
+        settle: timedelta = SETTLE,
+    ) -> None:
         self._log = log
         self._kept = kept
+        self._clock = clock
+        self._settle = settle
         self._figures: OrderedDict[datetime, Figures] = OrderedDict()
-        self._lock = asyncio.Lock()  # one fold at a time: a second reader of a moment waits for the first
+        self._lock = asyncio.Lock()  # one fold at a time: at most one core, whoever asks
 
     async def figures(self, known_at: datetime) -> Figures:
         """The figures of the events stored by `known_at`, reviews included. Kept by the moment
         the last of those events was stored: every moment until the next event knows the
         same ones, so asking for many moments between two events folds the log once."""
+        last = await self._log.last_stored_by(known_at)
+        if last is None:
+            return Figures()
+        kept = self._figures.get(last)
+        if kept is not None:  # no waiting behind another moment's fold
+            self._figures.move_to_end(last)
+            return kept
         async with self._lock:
-            last = await self._log.last_stored_by(known_at)
-            if last is None:
-                return Figures()
             figures = self._figures.get(last)
             if figures is None:
                 figures = Figures()
                 async for batch in self._log.event_batches(known_at=last):
                     await asyncio.to_thread(_fold, figures, batch)  # CPU: off the event loop
-                self._figures[last] = figures
-                while len(self._figures) > self._kept:
-                    self._figures.popitem(last=False)
-            self._figures.move_to_end(last)
+                if known_at <= self._clock() - self._settle:
+                    self._figures[last] = figures
+                    while len(self._figures) > self._kept:
+                        self._figures.popitem(last=False)
             return figures
 
     async def facts(self, known_at: datetime, basis: Basis = Basis.REPORTED) -> FactSet:

@@ -104,4 +104,6 @@ def read_model_over(
 ) -> ReadModel:
     """The read model over the figures of a basis, with what waits for review."""
     pending = figures.pending_by_action_point({i.id: i.action_point for i in framework.indicators})
-    return read_model_of(figures.of(basis).indexes, framework, as_of, thresholds, basis, pending)
+    # Whether a project reported is a matter of its reports, reviewed or not.
+    reported = figures.reported.indexes.report_times
+    return read_model_of(figures.of(basis).indexes, framework, as_of, thresholds, basis, pending, reported)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from operator import attrgetter
 
@@ -120,9 +120,11 @@ def _milestones(records: Iterable[MilestoneRecord], as_of: date) -> list[Milesto
     ]
 
 
-def _project(ix: Indexes, pid: str, as_of: date) -> ProjectView:
+def _project(
+    ix: Indexes, pid: str, as_of: date, report_times: Mapping[str, Sequence[datetime]]
+) -> ProjectView:
     p = ix.projects[pid]
-    times = ix.report_times.get(pid, [])
+    times = report_times.get(pid, [])
     reported = bisect_right(times, datetime.combine(as_of, time.max, tzinfo=UTC))
     last_report = times[reported - 1] if reported else None
     activity = ix.by_project.get(pid)
@@ -208,9 +210,12 @@ def read_model_of(
     thresholds: Thresholds,
     basis: Basis = Basis.REPORTED,
     pending: Mapping[str, int] | None = None,
+    report_times: Mapping[str, Sequence[datetime]] | None = None,
 ) -> ReadModel:
     """The read model from one version of the indexes (of the figures of `basis`); `pending`:
-    how many figures wait for review, per action point."""
+    how many figures wait for review, per action point; `report_times`: when each project
+    reported (default the indexes'; a project that reported is not silent because its
+    reports wait for review)."""
     waiting = pending or {}
     action_points = {
         ap.id: _action_point(ix, framework, ap, as_of, thresholds, waiting.get(ap.id, 0))
@@ -223,6 +228,8 @@ def read_model_of(
         figures=basis,
         priorities=priorities,
         action_points=action_points,
-        projects={pid: _project(ix, pid, as_of) for pid in sorted(ix.projects)},
+        projects={
+            pid: _project(ix, pid, as_of, report_times or ix.report_times) for pid in sorted(ix.projects)
+        },
         countries=_countries(ix, as_of),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -203,3 +203,9 @@ def figure_review(item: UnderReview, action_point_of: Mapping[str, str]) -> Figu
         comment=review.comment if review else None,
         reviewer=review.reviewer if review else None,
     )
+
+
+def review_order(review: FigureReview) -> str:
+    """Oldest report first, the same on every replica (times in UTC, whatever offset the
+    project sent)."""
+    return f"{review.reported_at.astimezone(UTC).isoformat()}|{review.key}"

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, field_validator
 
-from shared.events.models import IDENTIFIER, ONE_LINE, EventData, EventType, check_one_line
+from shared.events.models import ONE_LINE, EventData, EventId, EventType, check_one_line
 from shared.events.signing import Proof
 
 SOURCE_PATTERN = re.compile(r"^/projects/(?P<project_id>[A-Z0-9][A-Z0-9-]{2,63})$")
@@ -21,7 +21,7 @@ class Envelope(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     specversion: Literal["1.0"]
-    id: Annotated[str, StringConstraints(min_length=1, max_length=256), IDENTIFIER]
+    id: EventId
     source: str
     type: EventType
     time: AwareDatetime

@@ -114,6 +114,8 @@ def _check_cross_cutting(slug: str) -> str:
 
 # Every string field of event data is one of these (each carries IDENTIFIER, ONE_LINE or LINES).
 ProjectId = Annotated[str, StringConstraints(pattern=PROJECT_ID_PATTERN), IDENTIFIER]
+# An event's id as its envelope gives it, never stripped: a review names a version by it.
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=256), IDENTIFIER]
 LocalId = Annotated[str, StringConstraints(min_length=1, max_length=128, strip_whitespace=True), IDENTIFIER]
 ActionPointId = Annotated[str, StringConstraints(min_length=1, max_length=8), IDENTIFIER]
 CountryCode = Annotated[str, IDENTIFIER, AfterValidator(_check_country)]
@@ -258,7 +260,7 @@ class FigureReviewed(EventData):
     period_start: date | None = None
     period_end: date | None = None
     milestone_id: LocalId | None = None
-    event_id: LocalId
+    event_id: EventId
     decision: ReviewDecision
     comment: Notes | None = None
     reviewer: ShortText

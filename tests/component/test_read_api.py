@@ -25,6 +25,7 @@ Q2 = {"period_start": "2026-04-01", "period_end": "2026-06-30"}
 Q3 = {"period_start": "2026-07-01", "period_end": "2026-09-30"}
 
 TODAY = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
+OPERATOR = "o" * 40
 # Reports that leave the figures as they are: a first version of the second quarter's 200
 # (150, corrected), and a third quarter's 50 withdrawn.
 CORRECTIONS = [
@@ -46,7 +47,7 @@ def read_api(documents: list[dict[str, Any]]) -> tuple[LiveView, FakeEventLog, F
     view.ready.set()
     app = FastAPI()
     install_problem_handlers(app)
-    settings = AggregatorSettings(public_reads=True)
+    settings = AggregatorSettings(public_reads=True, operator_token=OPERATOR)
     app.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
     return view, log, app
 
@@ -281,6 +282,8 @@ def test_the_review_queue_and_the_approved_figures() -> None:
     documents = [*base_documents(), *CORRECTIONS, approve_m1]
     _, _, app = read_api(documents)
     with TestClient(app) as client:
+        assert client.get("/v1/reviews").status_code == 401  # the Secretariat's queue: not public
+        client.headers["Authorization"] = f"Bearer {OPERATOR}"
         pending = client.get("/v1/reviews").json()["items"]
         assert [(r["kind"], r["event_id"]) for r in pending] == [
             ("activity", "a1"),

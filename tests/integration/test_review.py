@@ -37,11 +37,17 @@ async def both(
     stack: StackEndpoints, isolation: dict[str, str]
 ) -> AsyncIterator[tuple[Intake, httpx.AsyncClient]]:
     intake_settings = service_settings(IntakeSettings, stack, isolation, operator_token=OPERATOR)
-    aggregator = create_aggregator(service_settings(AggregatorSettings, stack, isolation, public_reads=True))
+    settings = service_settings(
+        AggregatorSettings, stack, isolation, public_reads=True, operator_token=OPERATOR
+    )
+    aggregator = create_aggregator(settings)
     with contextlib.contextmanager(start_intake)(intake_settings) as intake:
         async with running(aggregator):
             transport = httpx.ASGITransport(app=aggregator)
-            async with httpx.AsyncClient(transport=transport, base_url="http://aggregator") as api:
+            operator = {"Authorization": f"Bearer {OPERATOR}"}  # the review queue is the Secretariat's
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://aggregator", headers=operator
+            ) as api:
                 yield intake, api
 
 

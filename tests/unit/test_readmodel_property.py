@@ -151,4 +151,9 @@ def test_both_bases_at_every_moment_equal_the_fold_of_what_had_arrived(
             assert build_read_model(
                 live.of(basis), FRAMEWORK, date(2026, 7, 1), Thresholds()
             ) == build_read_model(rebuilt.of(basis), FRAMEWORK, date(2026, 7, 1), Thresholds())
-        assert live.pending_by_action_point({}) == rebuilt.pending_by_action_point({})
+        action_point_of = {i.id: i.action_point for i in FRAMEWORK.indicators}
+        assert live.pending_by_action_point(action_point_of) == rebuilt.pending_by_action_point(
+            action_point_of
+        )
+        states = {u.figure.key: (u.figure.event_id, u.state) for u in live.under_review()}
+        assert states == {u.figure.key: (u.figure.event_id, u.state) for u in rebuilt.under_review()}

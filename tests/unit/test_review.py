@@ -9,10 +9,11 @@ from typing import Any
 
 from shared.domain.facts import Fact
 from shared.domain.factset import FactSet
+from shared.domain.liveview import read_model_over
 from shared.domain.readmodel import build_read_model
 from shared.domain.review import Basis, Figures, ReviewState
 from shared.domain.status import Thresholds
-from shared.events.models import EventType
+from shared.events.models import EventType, FigureReviewed
 from tests.factories import measurement_data, registration_data
 from tests.readmodel_facts import FRAMEWORK, PID, fact
 
@@ -100,3 +101,23 @@ def test_both_bases_are_the_same_whatever_the_order_of_arrival() -> None:
 
 def test_a_review_is_not_a_figure() -> None:
     assert FactSet().apply(review("m1", "approved", 2, "v1")) is False
+
+
+def test_a_review_names_a_version_by_its_exact_event_id() -> None:
+    """An event id is never stripped: a review of version "x " cannot approve a later "x"."""
+    checked = FigureReviewed.model_validate(
+        {"project_id": PID, "activity_id": "A-1", "event_id": "x ", "decision": "approved", "reviewer": "S"}
+    )
+    assert checked.event_id == "x "
+    first = fact(EventType.INDICATOR_MEASURED, measurement_data(PID, value=120), 1, "x ")
+    again = fact(EventType.INDICATOR_MEASURED, measurement_data(PID, value=999), 5, "x")
+    figures = Figures([REGISTERED, first, review("x ", "approved", 2, "v1"), again])
+    assert actual(figures, Basis.APPROVED) is None and actual(figures, Basis.REPORTED) == 999
+
+
+def test_a_project_whose_reports_wait_for_review_is_not_silent_under_approved() -> None:
+    figures = Figures([REGISTERED, M1])  # reported on 10 January 2026, not reviewed
+    model = read_model_over(figures, FRAMEWORK, date(2026, 3, 15), Thresholds(), Basis.APPROVED)
+    project = model.projects[PID]
+    assert (project.silent, project.days_without_report) == (False, 64)
+    assert project.last_report_at is not None
