@@ -218,6 +218,12 @@ class StatusSettings(CommonSettings):
     stale_after_days: int = Field(
         120, ge=1, description="Days without activity after which an action point is stale"
     )
+    known_at_settle_seconds: float = Field(
+        300,
+        gt=0,
+        description="A moment asked as known_at less than this long ago is folded for each read, "
+        "never kept: an event stored by then may still be on its way into the log",
+    )
     figures: Basis = Field(
         Basis.REPORTED,
         description="What the statuses are over unless a read says: every reported figure "

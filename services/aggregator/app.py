@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -89,7 +90,9 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
         not_ready=lambda: {} if view.ready.is_set() else {"read_model": "loading the event log"},
         metrics=metrics,
     )
-    known = KnownAt(snapshots, clock=clock)  # past moments: one cache for the API and the pages
+    # Past moments: one cache for the API and the pages.
+    settle = timedelta(seconds=settings.known_at_settle_seconds)
+    known = KnownAt(snapshots, clock=clock, settle=settle)
     app.include_router(create_router(settings, view, snapshots, known, clock))
     app.include_router(create_dashboard(settings, db, view, known, clock))
     return app
