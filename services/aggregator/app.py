@@ -92,7 +92,7 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
     )
     # Past moments: one cache for the API and the pages.
     settle = timedelta(seconds=settings.known_at_settle_seconds)
-    known = KnownAt(snapshots, clock=clock, settle=settle)
+    known = KnownAt(snapshots, clock=clock, settle=settle, receipts=view.receipts)
     app.include_router(create_router(settings, view, snapshots, known, clock))
     app.include_router(create_dashboard(settings, db, view, known, clock))
     return app

@@ -72,7 +72,12 @@ def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAP
         owner,
         lease,
         settings.dashboard_url,
-        KnownAt(EventLog(db), clock=clock, settle=timedelta(seconds=settings.known_at_settle_seconds)),
+        KnownAt(
+            EventLog(db),
+            clock=clock,
+            settle=timedelta(seconds=settings.known_at_settle_seconds),
+            receipts=view.receipts,
+        ),
     )
     http = httpx.AsyncClient(timeout=10)
     channels = _channels(settings, broker, http)

@@ -16,6 +16,7 @@ from shared.domain.facts import fact_of_document
 from shared.domain.factset import FactSet
 from shared.domain.framework import ResultsFramework
 from shared.domain.liveview import LiveView, read_model_over
+from shared.domain.receipts import ReceiptTimes
 from shared.domain.review import Basis, Figures
 from shared.domain.status import Thresholds
 from shared.domain.views import ReadModel
@@ -52,8 +53,10 @@ class KnownAt:
         kept: int = KEPT_MOMENTS,
         clock: Clock = utc_now,
         settle: timedelta = SETTLE,
+        receipts: ReceiptTimes | None = None,
     ) -> None:
         self._log = log
+        self._receipts = receipts  # the live view's, when there is one: no query per read
         self._kept = kept
         self._clock = clock
         self._settle = settle
@@ -61,10 +64,14 @@ class KnownAt:
         self._lock = asyncio.Lock()  # one fold at a time: at most one core, whoever asks
 
     async def figures(self, known_at: datetime) -> Figures:
-        """The figures of the events stored by `known_at`, reviews included. Kept by the moment
-        the last of those events was stored: every moment until the next event knows the
-        same ones, so asking for many moments between two events folds the log once."""
-        last = await self._log.last_stored_by(known_at)
+        """The figures of the events stored by `known_at`, reviews included. A settled moment
+        is kept by when the last of those events was stored: every moment until the next
+        event knows the same ones, so asking for many moments between two events folds the
+        log once. A moment still settling is folded as asked, and not kept."""
+        if known_at > self._clock() - self._settle:
+            async with self._lock:
+                return await self._fold(known_at)
+        last = await self._last_stored_by(known_at)
         if last is None:
             return Figures()
         kept = self._figures.get(last)
@@ -74,14 +81,21 @@ class KnownAt:
         async with self._lock:
             figures = self._figures.get(last)
             if figures is None:
-                figures = Figures()
-                async for batch in self._log.event_batches(known_at=last):
-                    await asyncio.to_thread(_fold, figures, batch)  # CPU: off the event loop
-                if known_at <= self._clock() - self._settle:
-                    self._figures[last] = figures
-                    while len(self._figures) > self._kept:
-                        self._figures.popitem(last=False)
+                figures = self._figures[last] = await self._fold(last)
+                while len(self._figures) > self._kept:
+                    self._figures.popitem(last=False)
             return figures
+
+    async def _last_stored_by(self, moment: datetime) -> datetime | None:
+        if self._receipts is not None:
+            return self._receipts.last_by(moment)
+        return await self._log.last_stored_by(moment)
+
+    async def _fold(self, known_at: datetime) -> Figures:
+        figures = Figures()
+        async for batch in self._log.event_batches(known_at=known_at):
+            await asyncio.to_thread(_fold, figures, batch)  # CPU: off the event loop
+        return figures
 
     async def facts(self, known_at: datetime, basis: Basis = Basis.REPORTED) -> FactSet:
         return (await self.figures(known_at)).of(basis)

@@ -21,7 +21,7 @@ EVALUATION_REQUESTS = "evaluation_requests"  # POST /v1/evaluate asked of the le
 CONFIG = "config"  # the results framework loaded with `cfamon framework load`
 SERVICE_KEYS = "service_keys"  # the Secretariat's and intake's signing keys
 
-EVENT_FIELDS = {"type": 1, "data": 1, "time": 1, "id": 1}  # what folding an event needs
+EVENT_FIELDS = {"type": 1, "data": 1, "time": 1, "id": 1, "stored_at": 1}  # what folding an event needs
 DUPLICATE_KEY = 11000
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from shared.domain.facts import fact_of_document
 from shared.domain.framework import ResultsFramework
 from shared.domain.readmodel import read_model_of
+from shared.domain.receipts import ReceiptTimes
 from shared.domain.review import Basis, Figures
 from shared.domain.status import Thresholds
 from shared.domain.views import ReadModel
@@ -28,6 +29,7 @@ class LiveView:
         self, framework: ResultsFramework, thresholds: Thresholds, basis: Basis = Basis.REPORTED
     ) -> None:
         self.figures = Figures()
+        self.receipts = ReceiptTimes()  # when each folded event was stored: which a past moment knew
         self.facts = self.figures.reported  # every reported figure
         self.basis = basis  # what a read is over unless it says (CFA_FIGURES)
         self._framework = framework
@@ -60,7 +62,11 @@ class LiveView:
 
     def apply_documents(self, documents: Iterable[Mapping[str, Any]]) -> int:
         """Fold stored event documents in; answers how many changed a fact."""
-        changed = sum(self.figures.apply(fact_of_document(doc)) for doc in documents)
+        changed = 0
+        for doc in documents:
+            changed += self.figures.apply(fact_of_document(doc))
+            if (stored_at := doc.get("stored_at")) is not None:
+                self.receipts.add(stored_at)
         if changed:
             self._changed()
         return changed

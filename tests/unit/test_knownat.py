@@ -7,7 +7,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.adapters.knownat import KnownAt
-from tests.readmodel_facts import T0, FakeEventLog, base_documents
+from shared.domain.liveview import LiveView
+from shared.domain.receipts import ReceiptTimes
+from shared.domain.status import Thresholds
+from tests.readmodel_facts import FRAMEWORK, T0, FakeEventLog, base_documents
 
 
 class CountingLog(FakeEventLog):
@@ -51,3 +54,27 @@ async def test_a_moment_still_settling_is_folded_for_each_read_never_kept() -> N
     assert first is not again and log.folds == 2 and len(again) == 5
     settled = KnownAt(log, clock=lambda: moment + timedelta(minutes=10))
     assert await settled.figures(moment) is await settled.figures(moment) and log.folds == 3
+
+
+def test_receipt_times_answer_the_last_event_stored_by_a_moment_in_any_order_of_folding() -> None:
+    receipts = ReceiptTimes()
+    for minutes in (3, 1, 4, 1, 2):  # loaded out of order, one twice (a reconnection)
+        receipts.add(T0 + timedelta(minutes=minutes))
+    assert receipts.last_by(T0 + timedelta(minutes=2, seconds=30)) == T0 + timedelta(minutes=2)
+    assert receipts.last_by(T0) is None
+    receipts.add(T0 + timedelta(minutes=9))
+    assert receipts.last_by(T0 + timedelta(hours=1)) == T0 + timedelta(minutes=9)
+
+
+async def test_with_the_live_views_receipts_no_read_queries_the_log_for_its_moment() -> None:
+    class NoQueries(CountingLog):
+        async def last_stored_by(self, moment: datetime) -> datetime | None:
+            raise AssertionError("a range query sorted by time scans the log")
+
+    documents = base_documents()
+    view = LiveView(FRAMEWORK, Thresholds())
+    view.apply_documents(documents)
+    log = NoQueries(documents)
+    known = KnownAt(log, receipts=view.receipts)
+    moment = T0 + timedelta(minutes=2, seconds=10)
+    assert await known.figures(moment) is await known.figures(moment) and log.folds == 1
