@@ -1,0 +1,96 @@
+"""What the Reference Group takes into a meeting, as of a date and as known at a moment: the
+priorities with their status and why, each action point's indicators, what moved since an
+earlier moment, the projects falling silent, the countries, the participants and the alerts
+firing. Pure: made from read models, the facts' series and the alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from shared.domain.changes import Moved
+from shared.domain.framework import ResultsFramework
+from shared.domain.series import Series
+from shared.domain.status import expected_path
+from shared.domain.views import (
+    ActionPointView,
+    CountryView,
+    Participants,
+    PriorityView,
+    ProjectView,
+    ReadModel,
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """An indicator over time: its actual, its expected path, its target."""
+
+    actual: list[tuple[date, float]]
+    expected: list[tuple[date, float]]
+    target: float
+
+
+@dataclass(frozen=True)
+class Alert:
+    severity: str
+    summary: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class MeetingPack:
+    as_of: date
+    known_at: datetime | None
+    figures: str
+    made_at: datetime
+    priorities: list[PriorityView]
+    action_points: list[ActionPointView]
+    charts: dict[str, Chart]
+    silent: list[ProjectView]
+    countries: list[CountryView]
+    participants: Participants
+    alerts: list[Alert]
+    since: datetime | None = None
+    moved: list[Moved] = field(default_factory=list)
+
+
+def meeting_pack(
+    model: ReadModel,
+    framework: ResultsFramework,
+    series: Callable[[str, str], Series],
+    made_at: datetime,
+    alerts: Sequence[dict[str, Any]] = (),
+    since: datetime | None = None,
+    moved: Sequence[Moved] = (),
+) -> MeetingPack:
+    """The pack of a read model; `series` gives an indicator's actual over time (from the
+    same facts as the model), `alerts` the notifier's firing alerts."""
+    charts = {}
+    for indicator in framework.indicators:
+        actual = series(indicator.id, indicator.aggregation)
+        points = [(d, v) for d, v in zip(actual.days, actual.values, strict=True) if d <= model.as_of]
+        charts[indicator.id] = Chart(points, expected_path(indicator), indicator.target)
+    projects = model.projects.values()
+    total = Participants(
+        total=sum(p.participants.total for p in projects),
+        women=sum(p.participants.women for p in projects),
+        men=sum(p.participants.men for p in projects),
+    )
+    return MeetingPack(
+        as_of=model.as_of,
+        known_at=model.known_at,
+        figures=str(model.figures),
+        made_at=made_at,
+        priorities=model.priorities,
+        action_points=list(model.action_points.values()),
+        charts=charts,
+        silent=[p for p in projects if p.silent and p.start_date <= model.as_of <= p.end_date],
+        countries=list(model.countries.values()),
+        participants=total,
+        alerts=[Alert(a["severity"], a["summary"], a["starts_at"]) for a in alerts],
+        since=since,
+        moved=list(moved),
+    )

@@ -1,0 +1,80 @@
+"""The meeting pack from real-looking facts: the workbook opened back, with its figures
+equal to the read model's; the PDF's text read back."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from services.report.pack import MeetingPack, meeting_pack
+from services.report.pdf import document
+from services.report.xlsx import workbook
+from shared.domain import catalog
+from shared.domain.changes import what_moved
+from shared.domain.factset import FactSet
+from shared.domain.readmodel import build_read_model
+from shared.domain.status import Thresholds
+from tests.readmodel_facts import FRAMEWORK, PID, T0, base_facts
+
+AS_OF = date(2026, 7, 1)
+MADE = datetime(2026, 7, 1, 9, tzinfo=UTC)
+ALERTS = [{"severity": "critical", "summary": "Priority 3 is behind", "starts_at": MADE - timedelta(days=2)}]
+
+
+@pytest.fixture(scope="module")
+def pack() -> MeetingPack:
+    facts = base_facts()
+    before = build_read_model(FactSet(facts[:3]), FRAMEWORK, AS_OF, Thresholds())
+    live = FactSet(facts)
+    model = build_read_model(live, FRAMEWORK, AS_OF, Thresholds())
+    since = T0 + timedelta(minutes=2, seconds=30)
+    return meeting_pack(model, FRAMEWORK, live.indexes.series, MADE, ALERTS, since, what_moved(before, model))
+
+
+def test_the_workbook_has_one_sheet_per_part_with_real_numbers(pack: MeetingPack) -> None:
+    book = load_workbook(io.BytesIO(workbook(pack)))
+    assert book.sheetnames == [
+        "Cover",
+        "Priorities",
+        "Action points",
+        "Indicators",
+        "Changes",
+        "Silent projects",
+        "Countries",
+        "Participants",
+        "Alerts",
+    ]
+    priorities = list(book["Priorities"].iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in priorities] == [1, 2, 3, 4, 5, 6]
+    assert priorities[2][2] == "behind" and "≥ one third" in priorities[2][3]
+    [indicator] = [r for r in book["Indicators"].iter_rows(min_row=2, values_only=True)]
+    assert indicator[1] == "ind-3.1-returnees-supported"
+    assert indicator[4] == 320 and isinstance(indicator[4], int | float)  # a number, not text
+    assert indicator[7] == datetime(2026, 12, 31)  # a date cell
+    changes = {r[1]: r for r in book["Changes"].iter_rows(min_row=2, values_only=True)}
+    assert changes["ind-3.1-returnees-supported"][5:7] == (None, 320)  # nothing measured then
+    assert next(book["Silent projects"].iter_rows(min_row=2, values_only=True))[0] == PID
+    assert list(book["Participants"].iter_rows(min_row=2, values_only=True)) == [(48, 18, 30, 0)]
+    assert next(book["Alerts"].iter_rows(min_row=2, values_only=True))[:2] == (
+        "critical",
+        "Priority 3 is behind",
+    )
+
+
+def test_the_pdf_reads_back_with_the_priorities_and_figures(pack: MeetingPack) -> None:
+    pdf = document(pack)
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert reader.metadata is not None and reader.metadata.title.startswith(
+        "Budapest Process Call for Action"
+    )
+    for priority in catalog.priorities():
+        assert priority.title[:40] in " ".join(text.split())
+    flat = " ".join(text.split())
+    assert "Figures as of 1 July 2026" in flat and "Returnees supported: actual 320" in flat
+    assert "ratio 0.43 < 0.60" in flat and "What moved since" in flat and "Priority 3 is behind" in flat
+    assert len(reader.pages) >= 3
