@@ -17,6 +17,7 @@ from services.aggregator.iati import iati_activities
 from services.aggregator.indicators import IndicatorReports, indicator_routes
 from services.aggregator.reviews import review_routes
 from services.aggregator.settings import AggregatorSettings
+from services.report.routes import Alerts, pack_routes
 from shared.adapters.auth import Role, require
 from shared.adapters.knownat import KnownAt, read_model_known_at
 from shared.adapters.paging import Cursor, Limit, Page, page
@@ -237,8 +238,18 @@ def _report_routes(
     return router
 
 
+async def no_alerts() -> list[dict[str, Any]]:
+    """No alerts: the read API without the notifier's collection (tests)."""
+    return []
+
+
 def create_router(
-    settings: AggregatorSettings, view: LiveView, reports: IndicatorReports, known: KnownAt, clock: Clock
+    settings: AggregatorSettings,
+    view: LiveView,
+    reports: IndicatorReports,
+    known: KnownAt,
+    clock: Clock,
+    alerts: Alerts = no_alerts,
 ) -> APIRouter:
     """The read API over `view`, as of any day (default today by `clock`); reads need a reader
     or operator token unless CFA_PUBLIC_READS is true."""
@@ -251,4 +262,5 @@ def create_router(
     router.include_router(indicator_routes(view, reports, known, model))
     router.include_router(review_routes(view, settings))
     router.include_router(_report_routes(settings, view, known, clock, model))
+    router.include_router(pack_routes(view, known, clock, model, alerts))
     return router

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from functools import partial
 
 from fastapi import FastAPI
 
+from services.aggregator.alerts import firing_alerts
 from services.aggregator.api import create_router
 from services.aggregator.dashboard import create_dashboard
 from services.aggregator.handlers import register_handlers
@@ -93,6 +95,6 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
     # Past moments: one cache for the API and the pages.
     settle = timedelta(seconds=settings.known_at_settle_seconds)
     known = KnownAt(snapshots, clock=clock, settle=settle, receipts=view.receipts)
-    app.include_router(create_router(settings, view, snapshots, known, clock))
+    app.include_router(create_router(settings, view, snapshots, known, clock, partial(firing_alerts, db)))
     app.include_router(create_dashboard(settings, db, view, known, clock))
     return app

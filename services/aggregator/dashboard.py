@@ -19,13 +19,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from pymongo.asynchronous.database import AsyncDatabase
 
+from services.aggregator.alerts import firing_alerts
 from services.aggregator.charts import Chart, indicator_chart
 from services.aggregator.choices import chosen_basis, chosen_day, chosen_moment, page_context
 from services.aggregator.indicators import reports_behind, reviewed
 from shared.adapters.auth import TOKEN_COOKIE, Role, allowed, role_of
 from shared.adapters.eventlog import EventLog
 from shared.adapters.knownat import KnownAt, read_model_known_at
-from shared.adapters.mongo import ALERTS
 from shared.clock import Clock
 from shared.domain import catalog
 from shared.domain.changes import what_moved
@@ -50,26 +50,6 @@ COOKIE_DAYS = 30
 
 SHOWN_ALERTS = 12  # on the dashboard; /alerts lists them all
 SHOWN_EVENTS = 50  # of the events received between two moments
-
-
-async def firing_alerts(db: AsyncDatabase[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The notifier's firing alerts, critical first, then newest; each with the dashboard
-    anchor of what it is about (`where`)."""
-    found = db[ALERTS].find(
-        {"state": "firing"}, {"summary": 1, "severity": 1, "kind": 1, "subject": 1, "starts_at": 1}
-    )
-    alerts = [{**doc, "where": anchor_of(doc["subject"])} async for doc in found]
-    return sorted(alerts, key=lambda a: (a["severity"] != "critical", -a["starts_at"].timestamp()))
-
-
-def anchor_of(subject: str) -> str:
-    """Where on the dashboard an alert's subject is: action_point:3.1 -> ap-3.1, and so on."""
-    kind, _, key = subject.partition(":")
-    if kind == "action_point":
-        return f"ap-{key}"
-    if kind == "priority":
-        return f"priority-{key}"
-    return f"project-{key.partition('/')[0]}"  # a project, or a milestone of one
 
 
 def action_point_counts(priority: PriorityView) -> str:

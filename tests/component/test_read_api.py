@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
 from services.aggregator.api import create_router
 from services.aggregator.settings import AggregatorSettings
@@ -314,3 +316,20 @@ def test_the_review_queue_and_the_approved_figures() -> None:
         ]
         bad = client.get("/v1/priorities", params={"figures": "everything"})
         assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "query.figures"
+
+
+def test_the_meeting_pack_over_http(client: TestClient) -> None:
+    params = {"as_of": "2026-07-01", "since": "2026-01-10T00:02:30Z"}
+    xlsx = client.get("/v1/report.xlsx", params=params)
+    assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith("application/vnd.openxml")
+    assert 'filename="cfa-meeting-pack-2026-07-01.xlsx"' in xlsx.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(xlsx.content))
+    [indicator] = list(book["Indicators"].iter_rows(min_row=2, values_only=True))
+    assert indicator[4] == client.get("/v1/action-points/3.1").json()["indicators"][0]["actual"] == 320
+    assert {r[1] for r in book["Changes"].iter_rows(min_row=2, values_only=True)} >= {
+        "ind-3.1-returnees-supported"
+    }
+    pdf = client.get("/v1/report.pdf", params=params)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    late = client.get("/v1/report.pdf", params={"since": "2030-01-01T00:00:00Z"})
+    assert late.status_code == 400 and late.json()["errors"][0]["field"] == "query.since"

@@ -1,0 +1,78 @@
+"""`GET /v1/report.pdf` and `/v1/report.xlsx`: the meeting pack over HTTP, with the read
+API's parameters (as_of, known_at, figures) and `since`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from services.report.pack import MeetingPack, meeting_pack
+from services.report.pdf import document
+from services.report.xlsx import workbook
+from shared.adapters.knownat import KnownAt, read_model_known_at
+from shared.adapters.problems import Problem
+from shared.clock import Clock
+from shared.domain.changes import what_moved
+from shared.domain.liveview import LiveView
+from shared.domain.views import ReadModel
+from shared.isodate import IsoDateTime
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Since = Annotated[
+    IsoDateTime | None,
+    Query(description="Also what moved since this moment (RFC 3339), before the figures' known_at"),
+]
+Alerts = Callable[[], Awaitable[list[dict[str, Any]]]]
+
+
+def pack_routes(view: LiveView, known: KnownAt, clock: Clock, model: Any, alerts: Alerts) -> APIRouter:
+    router = APIRouter()
+
+    async def pack(rm: ReadModel, since: datetime | None) -> MeetingPack:
+        now = clock()
+        if since is not None and since >= (rm.known_at or now):
+            message = "must be before the moment the figures are known at"
+            raise Problem(
+                400, "Invalid request", f"since: {message}", [{"field": "query.since", "message": message}]
+            )
+        figures = view.figures if rm.known_at is None else await known.figures(rm.known_at)
+        series = figures.of(rm.figures).indexes.series
+        moved = []
+        if since is not None:
+            before = await read_model_known_at(view, known, now, rm.as_of, since, rm.figures)
+            moved = what_moved(before, rm)
+        return await asyncio.to_thread(
+            meeting_pack, rm, view.framework, series, now, await alerts(), since, moved
+        )
+
+    def attachment(body: bytes, media_type: str, rm: ReadModel, suffix: str) -> Response:
+        filename = f"cfa-meeting-pack-{rm.as_of.isoformat()}.{suffix}"
+        return Response(
+            body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        )
+
+    @router.get(
+        "/report.pdf",
+        response_class=Response,
+        responses={200: {"content": {"application/pdf": {}}, "description": "The meeting pack"}},
+    )
+    async def report_pdf(rm: ReadModel = model, since: Since = None) -> Response:
+        """The Reference Group's meeting pack as a PDF, as of a date, as known at a moment."""
+        made = await pack(rm, since)
+        return attachment(await asyncio.to_thread(document, made), "application/pdf", rm, "pdf")
+
+    @router.get(
+        "/report.xlsx",
+        response_class=Response,
+        responses={200: {"content": {XLSX: {}}, "description": "The meeting pack, one sheet per part"}},
+    )
+    async def report_xlsx(rm: ReadModel = model, since: Since = None) -> Response:
+        """The meeting pack as a workbook: one sheet per part, real numbers and dates."""
+        made = await pack(rm, since)
+        return attachment(await asyncio.to_thread(workbook, made), XLSX, rm, "xlsx")
+
+    return router
