@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from services.cli import docs, importer, maintenance, projects, review, run, serve, simulate
+from services.cli import docs, importer, maintenance, projects, report, review, run, serve, simulate
 
 app = typer.Typer(
     name="cfamon",
@@ -20,6 +20,7 @@ app.add_typer(projects.app, name="projects")
 app.add_typer(review.app, name="review")
 app.add_typer(maintenance.framework_app, name="framework")
 app.command("rebuild")(maintenance.rebuild)
+app.command("report")(report.report)
 app.command("import")(importer.import_file)
 app.command("simulate")(simulate.simulate)
 app.command("docs")(docs.docs)

@@ -10,10 +10,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from services.aggregator.app import create_app as create_aggregator
 from services.aggregator.settings import AggregatorSettings
@@ -61,7 +64,7 @@ def review(pid: str, of: str, decision: str, comment: str | None = None) -> dict
 
 
 async def test_review_approve_return_correct_and_know_when(
-    stack: StackEndpoints, isolation: dict[str, str]
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
 ) -> None:
     async with both(stack, isolation) as (intake, api):
         pid = intake.pid
@@ -183,6 +186,16 @@ async def test_review_approve_return_correct_and_know_when(
         await eventually(approved_by_the_command, what="the figure approved by cfamon review approve")
         listed = cfamon("review", "list", "--state", "approved", "--project", pid, env=env)
         assert listed.returncode == 0 and "m-2" in listed.stdout, listed.stderr
+
+        # The meeting pack from the command line: the same figure, a number in its sheet.
+        for format_ in ("xlsx", "pdf"):
+            made = cfamon("report", "--format", format_, "--out", str(tmp_path / f"pack.{format_}"), env=env)
+            assert made.returncode == 0, made.stderr
+        book = load_workbook(tmp_path / "pack.xlsx")
+        [row] = [r for r in book["Indicators"].iter_rows(min_row=2, values_only=True) if r[1] == IND]
+        assert row[4] == 80
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "pack.pdf").pages).split())
+        assert "Front-line officers trained: actual 80" in text
 
 
 async def _nonempty(items: Any) -> bool:
