@@ -26,6 +26,7 @@ from reportlab.platypus import (
 )
 
 from services.report.pack import Chart, MeetingPack
+from shared.domain.readmodel import ROUTE_ROLES
 from shared.isodate import long_date, long_moment
 
 STATUS = {"on_track": "On track", "at_risk": "At risk", "behind": "Behind", "no_data": "No data"}
@@ -251,12 +252,23 @@ def _projects_and_countries(pack: MeetingPack) -> list[Any]:
         ),
         Paragraph("Countries", STYLES["Heading2"]),
     ]
-    rows = [("Country", "Projects", "Activities", "Participants")]
+    rows = [
+        ("Country", "Projects", "Activities", "As origin", "As transit", "As destination", "Participants")
+    ]
     rows += [
-        (f"{c.name} ({c.code})", len(c.projects), c.activity_count, c.participants.total)
+        (
+            f"{c.name} ({c.code})",
+            len(c.projects),
+            c.activity_count,
+            *(c.route_roles.get(role, 0) for role in ROUTE_ROLES),
+            c.participants.total,
+        )
         for c in pack.countries
     ]
-    story.append(_table(rows, (70 * mm, 30 * mm, 30 * mm, 30 * mm)))
+    story.append(_table(rows, (58 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 24 * mm, 22 * mm)))
+    story.append(
+        Paragraph("Activities by the country's role on the route, as the projects report it.", SMALL)
+    )
     story.append(Paragraph("Alerts firing", STYLES["Heading2"]))
     if pack.alerts:
         alert_rows: list[Sequence[Any]] = [("Severity", "Alert", "Since")]

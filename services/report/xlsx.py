@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from services.report.pack import MeetingPack
+from shared.domain.readmodel import ROUTE_ROLES
 
 STATUS = {"on_track": "on track", "at_risk": "at risk", "behind": "behind", "no_data": "no data"}
 
@@ -178,7 +179,19 @@ def workbook(pack: MeetingPack) -> bytes:
     _sheet(
         book,
         "Countries",
-        ("country", "name", "Silk Routes", "projects", "activities", "participants", "women", "men"),
+        (
+            "country",
+            "name",
+            "Silk Routes",
+            "projects",
+            "activities",
+            "as origin",
+            "as transit",
+            "as destination",
+            "participants",
+            "women",
+            "men",
+        ),
         (
             (
                 c.code,
@@ -186,6 +199,7 @@ def workbook(pack: MeetingPack) -> bytes:
                 c.silk_routes,
                 len(c.projects),
                 c.activity_count,
+                *(c.route_roles.get(role, 0) for role in ROUTE_ROLES),
                 c.participants.total,
                 c.participants.women,
                 c.participants.men,

@@ -64,6 +64,8 @@ class ActivityRecord:
     end: date | None
     countries: tuple[str, ...]
     participants: tuple[int, int, int]  # total, women, men
+    # Each country's role on the migration route (origin, transit, destination), where given.
+    route_roles: tuple[tuple[str, str], ...] = ()
     counted: bool = True  # ongoing or completed: planned and cancelled ones are not counted
 
     @property
@@ -135,6 +137,18 @@ def measurement_key(project_id: str, indicator_id: str, period_start: str, perio
 
 # Interned: 100,000 facts of 40 projects then hold 40 strings, not 100,000 copies.
 _intern = sys.intern
+_ROLES: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+
+
+def _shared(roles: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """One tuple for each combination of countries' route roles (a few across all activities:
+    100,000 activities then hold a few tuples, not 100,000); up to 10,000 of them."""
+    if not roles:
+        return ()
+    kept = _ROLES.get(roles)
+    if kept is None and len(_ROLES) < 10_000:
+        kept = _ROLES[roles] = tuple((_intern(code), _intern(role)) for code, role in roles)
+    return kept or roles
 
 
 def _project(data: ProjectJson) -> tuple[FactKind, str, Record]:
@@ -160,6 +174,11 @@ def _activity(data: ActivityJson) -> tuple[FactKind, str, Record]:
         start=date.fromisoformat(data["start_date"]),
         end=date.fromisoformat(end) if end else None,
         countries=tuple(_intern(c["code"]) for c in data.get("countries", ())),
+        route_roles=tuple(
+            (_intern(c["code"]), _intern(c["route_role"]))
+            for c in data.get("countries", ())
+            if "route_role" in c
+        ),
         participants=(int(people["total"]), int(people.get("women") or 0), int(people.get("men") or 0)),
         counted=data["status"] in COUNTED_ACTIVITY,
     )

@@ -41,6 +41,7 @@ class Indexes:
     by_project: Groups = field(default_factory=Groups)
     by_country: Groups = field(default_factory=Groups)
     by_country_action_point: Groups = field(default_factory=Groups)
+    by_country_role: Groups = field(default_factory=Groups)
     milestones: Mapping[str, Sequence[MilestoneRecord]] = field(default_factory=dict)
     report_times: Mapping[str, Sequence[datetime]] = field(default_factory=dict)
     series_cache: dict[tuple[str, str], Series] = field(default_factory=dict)
@@ -62,6 +63,7 @@ GROUPINGS: dict[str, Callable[[ActivityRecord], Iterable[Any]]] = {
     "by_project": lambda r: (r.project_id,),
     "by_country": attrgetter("countries"),
     "by_country_action_point": _country_action_points,
+    "by_country_role": attrgetter("route_roles"),
 }
 
 

@@ -40,6 +40,7 @@ from shared.domain.views import (
     ReadModel,
 )
 
+ROUTE_ROLES = ("origin", "transit", "destination")
 INDICATOR_FIELDS = {"id", "name", "unit", "aggregation", "baseline", "target", "target_date"}
 SUMMARY_FIELDS = {
     "id",
@@ -175,6 +176,9 @@ def _countries(ix: Indexes, as_of: date) -> dict[str, CountryView]:
             silk_routes=code in catalog.SILK_ROUTES_COUNTRIES,
             projects=sorted(registered.get(code, set()) | activity.projects(as_of)),
             action_points={ap: n for ap, n in sorted(per_ap.items()) if n},
+            route_roles={
+                role: n for role in ROUTE_ROLES if (n := ix.by_country_role.get((code, role)).count(as_of))
+            },
             activity_count=activity.count(as_of),
             participants=_participants(activity, as_of),
         )

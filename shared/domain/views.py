@@ -138,6 +138,11 @@ class CountryView(BaseModel):
     silk_routes: bool
     projects: list[str]
     action_points: dict[str, int]  # action point -> activities there
+    route_roles: dict[str, int] = Field(
+        default_factory=dict,
+        description="Activities that took place there by as_of, by the country's role on the route "
+        "(origin, transit, destination) as the reports give it",
+    )
     activity_count: ActivityCount
     participants: Participants
 

@@ -104,6 +104,7 @@ def test_priorities_projects_and_countries() -> None:
     assert march.milestones[0].overdue is True and march.status is Status.AT_RISK
     assert rm.countries["PAK"].silk_routes is True and rm.countries["PAK"].action_points == {"3.1": 2}
     assert rm.countries["PAK"].name == "Pakistan"
+    assert rm.countries["PAK"].route_roles == {"origin": 2}  # both activities name it the origin
 
 
 def test_incremental_equals_fold_in_any_order() -> None:

@@ -59,6 +59,8 @@ def test_the_workbook_has_one_sheet_per_part_with_real_numbers(pack: MeetingPack
     assert changes["ind-3.1-returnees-supported"][5:7] == (None, 320)  # nothing measured then
     assert next(book["Silent projects"].iter_rows(min_row=2, values_only=True))[0] == PID
     assert list(book["Participants"].iter_rows(min_row=2, values_only=True)) == [(48, 18, 30, 0)]
+    [pakistan] = [r for r in book["Countries"].iter_rows(min_row=2, values_only=True) if r[0] == "PAK"]
+    assert pakistan[4:8] == (2, 2, 0, 0)  # two activities, both with Pakistan as the origin
     assert next(book["Alerts"].iter_rows(min_row=2, values_only=True))[:2] == (
         "critical",
         "Priority 3 is behind",
@@ -78,3 +80,4 @@ def test_the_pdf_reads_back_with_the_priorities_and_figures(pack: MeetingPack) -
     assert "Figures as of 1 July 2026" in flat and "Returnees supported: actual 320" in flat
     assert "ratio 0.43 < 0.60" in flat and "What moved since" in flat and "Priority 3 is behind" in flat
     assert len(reader.pages) >= 3
+    assert "Pakistan (PAK) 1 2 2 0 0 48" in flat  # projects, activities, origin, transit, destination
