@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test test-unit test-integration test-faults run bench docs lint typecheck clean
+.PHONY: install test test-unit test-integration test-faults run bench docs lint typecheck messages messages-check clean
 
 install: $(STAMP)
 
@@ -34,6 +34,15 @@ bench: install  ## benchmarks against same-run baselines; BENCH_ARGS=--quick for
 
 docs: install  ## each service's AsyncAPI document into docs/asyncapi/ (also served at /asyncapi.yaml)
 	$(BIN)/cfamon docs --out docs/asyncapi
+
+messages: install  ## extract the texts people read (shared/locale/messages.pot) and update each language's catalog
+	$(BIN)/pybabel extract -F babel.cfg -o shared/locale/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i shared/locale/messages.pot -d shared/locale --no-fuzzy-matching --ignore-obsolete
+
+messages-check: install  ## compile each language's catalog (an error fails; nothing is written to keep)
+	for po in shared/locale/*/LC_MESSAGES/messages.po; do \
+		$(BIN)/pybabel compile --statistics -i $$po -o /tmp/cfa-messages.mo || exit 1; \
+	done
 
 lint: install
 	$(BIN)/ruff check shared services tests bench

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.report.pack import MeetingPack, meeting_pack
 from services.report.pdf import document
@@ -19,6 +19,7 @@ from shared.clock import Clock
 from shared.domain.changes import what_moved
 from shared.domain.liveview import LiveView
 from shared.domain.views import ReadModel
+from shared.i18n import chosen_language
 from shared.isodate import IsoDateTime
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,6 +28,10 @@ Since = Annotated[
     Query(description="Also what moved since this moment (RFC 3339), before the figures' known_at"),
 ]
 Alerts = Callable[[], Awaitable[list[dict[str, Any]]]]
+Lang = Annotated[
+    Literal["en", "ru"] | None,
+    Query(description="The pack's language (en, ru); default: the Accept-Language header's, else English"),
+]
 
 
 def pack_routes(view: LiveView, known: KnownAt, clock: Clock, model: Any, alerts: Alerts) -> APIRouter:
@@ -60,10 +65,17 @@ def pack_routes(view: LiveView, known: KnownAt, clock: Clock, model: Any, alerts
         response_class=Response,
         responses={200: {"content": {"application/pdf": {}}, "description": "The meeting pack"}},
     )
-    async def report_pdf(rm: ReadModel = model, since: Since = None) -> Response:
-        """The Reference Group's meeting pack as a PDF, as of a date, as known at a moment."""
+    async def report_pdf(
+        request: Request, rm: ReadModel = model, since: Since = None, lang: Lang = None
+    ) -> Response:
+        """The Reference Group's meeting pack as a PDF, as of a date, as known at a moment,
+        in English or Russian."""
         made = await pack(rm, since)
-        return attachment(await asyncio.to_thread(document, made), "application/pdf", rm, "pdf")
+        language = chosen_language(lang, request.headers.get("accept-language"))
+        body = await asyncio.to_thread(document, made, language)
+        response = attachment(body, "application/pdf", rm, "pdf")
+        response.headers["Content-Language"] = language
+        return response
 
     @router.get(
         "/report.xlsx",

@@ -331,5 +331,8 @@ def test_the_meeting_pack_over_http(client: TestClient) -> None:
     }
     pdf = client.get("/v1/report.pdf", params=params)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    russian = client.get("/v1/report.pdf", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+    assert russian.status_code == 200 and russian.headers["content-language"] == "ru"
+    assert client.get("/v1/report.pdf", params={"lang": "de"}).status_code == 400
     late = client.get("/v1/report.pdf", params={"since": "2030-01-01T00:00:00Z"})
     assert late.status_code == 400 and late.json()["errors"][0]["field"] == "query.since"

@@ -81,3 +81,12 @@ def test_the_pdf_reads_back_with_the_priorities_and_figures(pack: MeetingPack) -
     assert "ratio 0.43 < 0.60" in flat and "What moved since" in flat and "Priority 3 is behind" in flat
     assert len(reader.pages) >= 3
     assert "Pakistan (PAK) 1 2 2 0 0 48" in flat  # projects, activities, origin, transit, destination
+
+
+def test_the_pdf_in_russian(pack: MeetingPack) -> None:
+    reader = PdfReader(io.BytesIO(document(pack, "ru")))
+    flat = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Шесть приоритетов" in flat and "Данные на 1 июля 2026" in flat
+    assert "Returnees supported: факт 320" in flat and "Отставание" in flat  # behind, in Russian
+    assert "официальный перевод не загружен" in flat  # the Call for Action's texts stay in English, marked
+    assert catalog.priorities()[2].title[:30] in flat

@@ -1,0 +1,66 @@
+"""Every text people read is in each language's catalog, with the same placeholders; dates
+and numbers follow each language."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from shared.i18n import LANGUAGES, catalog_path, chosen_language, messages
+
+ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def extracted() -> set[str]:
+    """The messages of the code, as `make messages` extracts them."""
+    found = set()
+    for folder in ("services", "shared"):
+        for _, _, message, _, _ in extract_from_dir(ROOT / folder, method_map=[("**.py", "python")]):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+@pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])
+def test_every_message_is_in_each_catalog_with_its_placeholders(language: str) -> None:
+    with catalog_path(language).open("rb") as file:
+        catalog = read_po(file)
+    code = extracted()
+    assert len(code) > 50
+    translated = {m.id: m.string for m in catalog if m.id and m.string}
+    assert sorted(code - translated.keys()) == [], f"missing from the {language} catalog (make messages)"
+    assert sorted(translated.keys() - code) == [], "in the catalog, no longer in the code"
+    for source, text in translated.items():
+        assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(str(text))), source
+
+
+def test_dates_moments_and_numbers_by_language() -> None:
+    en, ru = messages("en"), messages("ru")
+    assert (en.date(date(2026, 7, 1)), ru.date(date(2026, 7, 1))) == ("1 July 2026", "1 июля 2026\u202fг.")
+    at = datetime(2026, 7, 1, 9, 30, tzinfo=UTC)
+    assert (en.moment(at), ru.moment(at)) == ("1 July 2026, 09:30 UTC", "1 июля 2026, 09:30 UTC")
+    assert (en.number(12345.0), ru.number(12345.0)) == ("12,345", "12\xa0345")
+    assert ru.gettext("On track") == "По плану" and en.gettext("On track") == "On track"
+    with pytest.raises(ValueError, match="is not a language"):
+        messages("de")
+
+
+@pytest.mark.parametrize(
+    ("asked", "header", "chosen"),
+    [
+        (None, None, "en"),
+        (None, "ru-RU,ru;q=0.9,en;q=0.8", "ru"),
+        (None, "de-DE,en;q=0.5,ru;q=0.7", "ru"),
+        (None, "de, fr;q=0.8", "en"),
+        (None, "ru;q=0, en", "en"),
+        (None, "ru;q=abc, en;q=0.1", "en"),
+        ("en", "ru", "en"),
+    ],
+)
+def test_the_language_asked_or_preferred(asked: str | None, header: str | None, chosen: str) -> None:
+    assert chosen_language(asked, header) == chosen
