@@ -142,7 +142,6 @@ class _Writer:
             Spacer(1, 6 * mm),
             _table(
                 [
-                    ("", ""),
                     (_("Figures as of"), self.t.date(pack.as_of)),
                     (_("As known at"), known),
                     (_("Figures over"), basis),
