@@ -173,7 +173,7 @@ class _Writer:
         ]
         return [
             self._p(_("The six priorities"), "h2"),
-            _table(rows, (80 * mm, 20 * mm, 78 * mm)),
+            _table(rows, (74 * mm, 26 * mm, 78 * mm)),
             PageBreak(),
         ]
 
