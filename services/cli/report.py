@@ -50,7 +50,7 @@ def report(
         str | None, typer.Option(help="As known at this moment (RFC 3339): the events received by then")
     ] = None,
     since: Annotated[str | None, typer.Option(help="Also what moved since this moment (RFC 3339)")] = None,
-    lang: Annotated[Language, typer.Option(help="The PDF's language: en or ru")] = Language.EN,
+    lang: Annotated[Language, typer.Option(help="The pack's language: en or ru")] = Language.EN,
 ) -> None:
     """Write the meeting pack: the priorities with status and why, each action point's indicators
     with charts, what moved since, projects falling silent, countries, participants, alerts."""
@@ -76,7 +76,7 @@ def report(
         pack = asyncio.run(_pack(settings, day, now, known, before))
     except PyMongoError as error:
         fail(f"cannot read the event log in MongoDB at {shown(settings.mongodb_url)}: {short_error(error)}")
-    body = document(pack, str(lang)) if format_ is Format.PDF else workbook(pack)
+    body = document(pack, str(lang)) if format_ is Format.PDF else workbook(pack, str(lang))
     out_file.write_bytes(body)
     out.print(f"Wrote the meeting pack as of {day} to {out_file} ({len(body):,} bytes).")
 

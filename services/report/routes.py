@@ -82,9 +82,15 @@ def pack_routes(view: LiveView, known: KnownAt, clock: Clock, model: Any, alerts
         response_class=Response,
         responses={200: {"content": {XLSX: {}}, "description": "The meeting pack, one sheet per part"}},
     )
-    async def report_xlsx(rm: ReadModel = model, since: Since = None) -> Response:
-        """The meeting pack as a workbook: one sheet per part, real numbers and dates."""
+    async def report_xlsx(
+        request: Request, rm: ReadModel = model, since: Since = None, lang: Lang = None
+    ) -> Response:
+        """The meeting pack as a workbook: one sheet per part, real numbers and dates, its
+        headings in English or Russian."""
         made = await pack(rm, since)
-        return attachment(await asyncio.to_thread(workbook, made), XLSX, rm, "xlsx")
+        language = chosen_language(lang, request.headers.get("accept-language"))
+        response = attachment(await asyncio.to_thread(workbook, made, language), XLSX, rm, "xlsx")
+        response.headers["Content-Language"] = language
+        return response
 
     return router

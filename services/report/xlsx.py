@@ -14,8 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from services.report.pack import MeetingPack
 from shared.domain.readmodel import ROUTE_ROLES
-
-STATUS = {"on_track": "on track", "at_risk": "at risk", "behind": "behind", "no_data": "no data"}
+from shared.i18n import messages
 
 
 def _sheet(book: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Worksheet:
@@ -36,18 +35,38 @@ def _naive(value: Any) -> Any:
     return value.replace(tzinfo=None) if getattr(value, "tzinfo", None) is not None else value
 
 
-def workbook(pack: MeetingPack) -> bytes:
+def workbook(pack: MeetingPack, language: str = "en") -> bytes:
+    """The workbook, its sheets and headings in `language`; the figures are numbers and dates."""
+    _ = messages(language).gettext
+    status = {
+        "on_track": _("on track"),
+        "at_risk": _("at risk"),
+        "behind": _("behind"),
+        "no_data": _("no data"),
+    }
     book = Workbook()
     cover = book.active
     assert cover is not None
-    cover.title = "Cover"
+    kinds = {
+        "priority": _("priority"),
+        "action_point": _("action point"),
+        "indicator": _("indicator"),
+        "project": _("project"),
+    }
+    cover.title = _("Cover")
     for row in (
-        ("Budapest Process Call for Action 2025-2030: meeting pack",),
-        ("Figures as of", pack.as_of),
-        ("As known at (UTC)", _naive(pack.known_at) if pack.known_at else "all reports received so far"),
-        ("Figures over", "every reported figure" if pack.figures == "reported" else "the approved figures"),
-        ("Made at (UTC)", _naive(pack.made_at)),
-        ("Changes since (UTC)", _naive(pack.since) if pack.since else "—"),
+        (_("Budapest Process Call for Action 2025-2030: meeting pack"),),
+        (_("Figures as of"), pack.as_of),
+        (
+            _("As known at (UTC)"),
+            _naive(pack.known_at) if pack.known_at else _("all reports received so far"),
+        ),
+        (
+            _("Figures over"),
+            _("every reported figure") if pack.figures == "reported" else _("the approved figures"),
+        ),
+        (_("Made at (UTC)"), _naive(pack.made_at)),
+        (_("Changes since (UTC)"), _naive(pack.since) if pack.since else "—"),
     ):
         cover.append(list(row))
     cover["A1"].font = Font(bold=True, size=14)
@@ -55,13 +74,13 @@ def workbook(pack: MeetingPack) -> bytes:
     cover.column_dimensions["B"].width = 40
     _sheet(
         book,
-        "Priorities",
-        ("priority", "title", "status", "why", "action points behind or without data"),
+        _("Priorities"),
+        (_("priority"), _("title"), _("status"), _("why"), _("action points behind or without data")),
         (
             (
                 p.id,
                 p.title,
-                STATUS[p.status],
+                status[p.status],
                 p.why,
                 sum(a.status in ("behind", "no_data") for a in p.action_points),
             )
@@ -70,24 +89,24 @@ def workbook(pack: MeetingPack) -> bytes:
     )
     _sheet(
         book,
-        "Action points",
+        _("Action points"),
         (
-            "action point",
-            "priority",
-            "text",
-            "status",
-            "why",
-            "stale",
-            "activities",
-            "last activity",
-            "awaiting review",
+            _("action point"),
+            _("priority"),
+            _("text"),
+            _("status"),
+            _("why"),
+            _("stale"),
+            _("activities"),
+            _("last activity"),
+            _("awaiting review"),
         ),
         (
             (
                 a.id,
                 a.priority,
                 a.text,
-                STATUS[a.status],
+                status[a.status],
                 a.why,
                 a.stale,
                 a.activity_count,
@@ -99,20 +118,20 @@ def workbook(pack: MeetingPack) -> bytes:
     )
     _sheet(
         book,
-        "Indicators",
+        _("Indicators"),
         (
-            "action point",
-            "indicator",
-            "name",
-            "unit",
-            "actual",
-            "expected by now",
-            "target",
-            "target date",
-            "ratio",
-            "status",
-            "why",
-            "projected completion",
+            _("action point"),
+            _("indicator"),
+            _("name"),
+            _("unit"),
+            _("actual"),
+            _("expected by now"),
+            _("target"),
+            _("target date"),
+            _("ratio"),
+            _("status"),
+            _("why"),
+            _("projected completion"),
         ),
         (
             (
@@ -125,7 +144,7 @@ def workbook(pack: MeetingPack) -> bytes:
                 i.target,
                 i.target_date,
                 i.ratio,
-                STATUS[i.status],
+                status[i.status],
                 i.why,
                 i.projected_completion,
             )
@@ -135,15 +154,24 @@ def workbook(pack: MeetingPack) -> bytes:
     )
     _sheet(
         book,
-        "Changes",
-        ("what", "id", "name", "status then", "status now", "figure then", "figure now", "why now"),
+        _("Changes"),
+        (
+            _("what"),
+            _("id"),
+            _("name"),
+            _("status then"),
+            _("status now"),
+            _("figure then"),
+            _("figure now"),
+            _("why now"),
+        ),
         (
             (
-                m.kind.replace("_", " "),
+                kinds[m.kind],
                 m.id,
                 m.name,
-                STATUS[m.before] if m.before else "not there",
-                STATUS[m.after],
+                status[m.before] if m.before else _("not there"),
+                status[m.after],
                 m.actual_before,
                 m.actual_after,
                 m.why,
@@ -153,15 +181,15 @@ def workbook(pack: MeetingPack) -> bytes:
     )
     _sheet(
         book,
-        "Silent projects",
+        _("Silent projects"),
         (
-            "project",
-            "title",
-            "implementer",
-            "days without report",
-            "reporting cadence (days)",
-            "last report (UTC)",
-            "why",
+            _("project"),
+            _("title"),
+            _("implementer"),
+            _("days without report"),
+            _("reporting cadence (days)"),
+            _("last report (UTC)"),
+            _("why"),
         ),
         (
             (
@@ -178,19 +206,19 @@ def workbook(pack: MeetingPack) -> bytes:
     )
     _sheet(
         book,
-        "Countries",
+        _("Countries"),
         (
-            "country",
-            "name",
-            "Silk Routes",
-            "projects",
-            "activities",
-            "as origin",
-            "as transit",
-            "as destination",
-            "participants",
-            "women",
-            "men",
+            _("country"),
+            _("name"),
+            _("Silk Routes"),
+            _("projects"),
+            _("activities"),
+            _("as origin"),
+            _("as transit"),
+            _("as destination"),
+            _("participants"),
+            _("women"),
+            _("men"),
         ),
         (
             (
@@ -210,14 +238,14 @@ def workbook(pack: MeetingPack) -> bytes:
     people = pack.participants
     _sheet(
         book,
-        "Participants",
-        ("total", "women", "men", "not given"),
+        _("Participants"),
+        (_("total"), _("women"), _("men"), _("not given")),
         [(people.total, people.women, people.men, people.total - people.women - people.men)],
     )
     _sheet(
         book,
-        "Alerts",
-        ("severity", "alert", "since (UTC)"),
+        _("Alerts"),
+        (_("severity"), _("alert"), _("since (UTC)")),
         ((a.severity, a.summary, _naive(a.since)) for a in pack.alerts),
     )
     out = io.BytesIO()

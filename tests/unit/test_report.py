@@ -90,3 +90,10 @@ def test_the_pdf_in_russian(pack: MeetingPack) -> None:
     assert "Returnees supported: факт 320" in flat and "Отставание" in flat  # behind, in Russian
     assert "официальный перевод не загружен" in flat  # the Call for Action's texts stay in English, marked
     assert catalog.priorities()[2].title[:30] in flat
+
+
+def test_the_workbook_in_russian_keeps_its_numbers(pack: MeetingPack) -> None:
+    book = load_workbook(io.BytesIO(workbook(pack, "ru")))
+    assert book.sheetnames[:4] == ["Титул", "Приоритеты", "Пункты действий", "Показатели"]
+    [indicator] = list(book["Показатели"].iter_rows(min_row=2, values_only=True))
+    assert indicator[4] == 320 and indicator[9] == "отставание"
