@@ -110,6 +110,7 @@ def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAP
             evaluator.flush,
             evaluator.answer_requests,
             evaluator.digest,
+            evaluator.meeting_packs,
             deliverer.deliver_due,
         )
 

@@ -9,6 +9,7 @@ good (other HTTP 4xx, a redirect, SMTP 5xx, a record too large for the broker)."
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import Callable
 from email import policy
@@ -47,6 +48,10 @@ def email_of(entry: OutboxEntry) -> Email:
     message["Message-ID"] = f"<{entry.id}@cfa-monitor>"
     message.set_content(payload["text"])
     message.add_alternative(payload["html"], subtype="html")
+    for attached in payload.get("attachments", ()):  # the meeting pack
+        maintype, _, subtype = attached["content_type"].partition("/")
+        data = base64.b64decode(attached["data"], validate=True)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=attached["filename"])
     return Email(sender, recipients, message.as_bytes(policy=policy.SMTP))
 
 

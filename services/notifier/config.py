@@ -4,7 +4,7 @@ at start with one line per problem naming the file and the field."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from email.headerregistry import Address
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -66,10 +66,15 @@ def email_address(value: str) -> str:
     return value
 
 
+Language = Literal["en", "ru"]
+
+
 class Recipients(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     email: tuple[str, ...] = ()
+    language: Language = "en"  # what the group reads (the meeting pack's language)
+    languages: dict[str, Language] = {}  # an address that reads another language
 
     @field_validator("email")
     @classmethod
@@ -77,6 +82,20 @@ class Recipients(BaseModel):
         for value in values:
             email_address(value)
         return values
+
+    @model_validator(mode="after")
+    def _languages_of_listed_addresses(self) -> Recipients:
+        unknown = sorted(set(self.languages) - set(self.email))
+        if unknown:
+            raise ValueError(f"languages: {', '.join(unknown)} not among the addresses in email")
+        return self
+
+    def by_language(self) -> dict[str, tuple[str, ...]]:
+        """The addresses, grouped by the language each reads."""
+        groups: dict[str, list[str]] = {}
+        for address in self.email:
+            groups.setdefault(self.languages.get(address, self.language), []).append(address)
+        return {language: tuple(addresses) for language, addresses in sorted(groups.items())}
 
 
 class Webhook(BaseModel):
@@ -104,6 +123,9 @@ class NotifierConfig(BaseModel):
     group_wait: Duration = timedelta(seconds=30)
     repeat_interval: Duration = timedelta(days=7)
     digest: Digest | None = Digest()
+    # The Reference Group's meeting pack (PDF) is e-mailed this many days before each meeting.
+    meetings: tuple[date, ...] = ()
+    pack_days_before: Annotated[int, Field(ge=0, le=90)] = 7
     evaluate_every: Duration = timedelta(minutes=15)
     evaluate_on_progress: bool = True
 

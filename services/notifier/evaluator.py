@@ -15,8 +15,10 @@ from typing import Any, Protocol
 from services.notifier.config import REFERENCE_GROUP, NotifierConfig
 from services.notifier.digest import digest_lines, next_digest
 from services.notifier.lifecycle import Alert, Silence, Timing, due, reconcile
-from services.notifier.notify import OutboxEntry, digest_entry, outbox_entries
+from services.notifier.notify import OutboxEntry, digest_entry, due_meetings, outbox_entries, pack_entries
 from services.notifier.rules import Finding, evaluate
+from services.report.pack import meeting_pack
+from services.report.pdf import document
 from shared.adapters.knownat import KnownAt, read_model_known_at
 from shared.clock import Clock
 from shared.domain.catalog import TWG_PRIORITY
@@ -74,6 +76,8 @@ class AlertStore(Protocol):
     async def save(self, alerts: Iterable[Alert], entries: Sequence[OutboxEntry]) -> None: ...
     async def digest_due_at(self) -> datetime | None: ...
     async def save_digest(self, entry: OutboxEntry | None, following: datetime) -> None: ...
+    async def packs_sent(self) -> set[date]: ...
+    async def save_pack(self, meeting: date, entries: Sequence[OutboxEntry]) -> None: ...
     async def request_evaluation(self, at: datetime) -> str: ...
     async def requested(self) -> list[str]: ...
     async def answer(self, request_id: str, answer: dict[str, Any]) -> None: ...
@@ -189,6 +193,38 @@ class Evaluator:
             if findings is not None:
                 self.last, self.last_at = result, now
             return result
+
+    async def meeting_packs(self) -> int:
+        """Queue the meeting pack of each meeting whose pack is due and not yet queued, once
+        (on the replica holding the lease); answers how many e-mails were queued."""
+        if not due_meetings(self._config, self._clock().date()):
+            return 0
+        async with self._lock:
+            now = self._clock()
+            if not await self._store.take_lease("evaluate", self._owner, now, self._lease):
+                return 0
+            queued = 0
+            for meeting in sorted(
+                set(due_meetings(self._config, now.date())) - await self._store.packs_sent()
+            ):
+                entries = await self._pack_entries(meeting, now)
+                await self._store.save_pack(meeting, entries)
+                queued += len(entries)
+                log.info("meeting pack queued", meeting=meeting.isoformat(), emails=len(entries))
+            return queued
+
+    async def _pack_entries(self, meeting: date, now: datetime) -> list[OutboxEntry]:
+        model = await self._view.read_model_off_loop(now.date())
+        series = self._view.figures.of(model.figures).indexes.series
+        firing = [
+            {"severity": a.severity, "summary": a.summary, "starts_at": a.starts_at}
+            for a in (await self._store.alerts()).values()
+            if a.state == "firing"
+        ]
+        pack = await asyncio.to_thread(meeting_pack, model, self._view.framework, series, now, firing)
+        languages = self._config.reference_group.by_language()
+        documents = {language: await asyncio.to_thread(document, pack, language) for language in languages}
+        return pack_entries(self._config, meeting, model.as_of, documents, now)
 
     async def digest(self) -> bool:
         """Queue the digest when its period has come; True when one was queued."""

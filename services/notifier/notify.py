@@ -4,19 +4,22 @@ so the same notices always make the same entries and an entry is never made twic
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from services.notifier.config import NotifierConfig
+from services.notifier.config import REFERENCE_GROUP, NotifierConfig
 from services.notifier.digest import digest_html
 from services.notifier.lifecycle import Notice
 from services.notifier.render import alert_json, email_html, email_text, subject_line, webhook_body
+from shared.i18n import messages
 from shared.isodate import long_date
 
 Channel = Literal["email", "webhook", "kafka"]
@@ -157,3 +160,58 @@ def digest_entry(
         next_attempt_at=now,
         created_at=now,
     )
+
+
+def due_meetings(config: NotifierConfig, today: date) -> list[date]:
+    """The meetings whose pack is due today: from `pack_days_before` days before the meeting
+    to the meeting itself (a notifier down on the day sends it when it is back, if in time)."""
+    before = timedelta(days=config.pack_days_before)
+    return [meeting for meeting in sorted(config.meetings) if meeting - before <= today <= meeting]
+
+
+def pack_entries(
+    config: NotifierConfig, meeting: date, as_of: date, documents: dict[str, bytes], now: datetime
+) -> list[OutboxEntry]:
+    """The meeting pack to the Reference Group, one e-mail per language its members read, the
+    PDF in that language attached; each entry's id is that of (meeting, language): made once."""
+    entries = []
+    for language, addresses in config.reference_group.by_language().items():
+        t = messages(language)
+        _ = t.gettext
+        subject = _("[Call for Action Monitor] Meeting pack for the meeting of {day}").format(
+            day=t.date(meeting)
+        )
+        text = _(
+            "Dear members of the Reference Group,\n\n"
+            "The meeting pack for your meeting of {meeting} is attached: the status of the six "
+            "priorities, each action point's indicators, the projects falling silent, the "
+            "countries and the alerts firing, with figures as of {day}.\n\n"
+            "Call for Action Monitor"
+        ).format(meeting=t.date(meeting), day=t.date(as_of))
+        html_text = "".join(f"<p>{html.escape(part)}</p>" for part in text.split("\n\n"))
+        entries.append(
+            OutboxEntry(
+                id=entry_id("pack", REFERENCE_GROUP, meeting.isoformat(), language),
+                channel="email",
+                receiver=REFERENCE_GROUP,
+                target=", ".join(addresses),
+                payload={
+                    "from": config.sender,
+                    "to": list(addresses),
+                    "subject": subject,
+                    "text": text,
+                    "html": f'<!doctype html><html lang="{language}"><body>{html_text}</body></html>',
+                    "attachments": [
+                        {
+                            "filename": f"cfa-meeting-pack-{as_of.isoformat()}-{language}.pdf",
+                            "content_type": "application/pdf",
+                            "data": base64.b64encode(documents[language]).decode("ascii"),
+                        }
+                    ],
+                },
+                fingerprints=[],
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    return entries

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -181,6 +181,22 @@ class NotifierStore:
         return [e for e in found if e is not None]
 
     # the digest's schedule
+    async def packs_sent(self) -> set[date]:
+        """The meetings whose pack is queued already."""
+        doc = await self._leases.find_one({"_id": "meeting-packs"})
+        return {date.fromisoformat(day) for day in (doc or {}).get("sent", [])}
+
+    async def save_pack(self, meeting: date, entries: Sequence[OutboxEntry]) -> None:
+        """A meeting's pack e-mails, and that they are queued, together or not at all."""
+        async with self._client.start_session() as session, await session.start_transaction():
+            await self._write([], entries, session)
+            await self._leases.update_one(
+                {"_id": "meeting-packs"},
+                {"$addToSet": {"sent": meeting.isoformat()}},
+                upsert=True,
+                session=session,
+            )
+
     async def digest_due_at(self) -> datetime | None:
         doc = await self._leases.find_one({"_id": "digest-schedule"})
         return None if doc is None else doc["due_at"]

@@ -4,11 +4,17 @@ queued once per period."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
 from typing import Any
 
-from services.notifier.config import load_notifier_config
+from pypdf import PdfReader
+
+from services.notifier.channels import email_of
+from services.notifier.config import NotifierConfig, load_notifier_config
 from services.notifier.evaluator import Evaluator
 from services.notifier.lifecycle import Alert, Silence
 from services.notifier.notify import OutboxEntry
@@ -30,6 +36,7 @@ class FakeAlertStore:
         self.saves = 0
         self.lease_owner: str | None = None
         self.digest_at: datetime | None = None
+        self.packs: set[date] = set()
 
     async def take_lease(self, name: str, owner: str, now: datetime, ttl: timedelta) -> bool:
         if self.lease_owner in (None, owner):
@@ -54,6 +61,13 @@ class FakeAlertStore:
     async def save_digest(self, entry: OutboxEntry | None, following: datetime) -> None:
         self.outbox += [entry] if entry else []
         self.digest_at = following
+
+    async def packs_sent(self) -> set[date]:
+        return set(self.packs)
+
+    async def save_pack(self, meeting: date, entries: Sequence[OutboxEntry]) -> None:
+        self.outbox += list(entries)
+        self.packs.add(meeting)
 
     async def request_evaluation(self, at: datetime) -> str:
         return "r-1"
@@ -142,3 +156,38 @@ async def test_a_dry_run_over_the_approved_figures_only() -> None:
     behind = ("action_point_behind", "action_point:3.1")
     assert behind in {(w.kind, w.subject) for w in reported.would_fire}  # 320 of 1,000: behind
     assert behind not in {(w.kind, w.subject) for w in approved.would_fire}  # nothing approved: no data
+
+
+async def test_the_meeting_pack_is_e_mailed_once_in_each_members_language() -> None:
+    store, clock = FakeAlertStore(), MovableClock()
+    config = NotifierConfig.model_validate(
+        {
+            "reference_group": {
+                "email": ["rg@example.org", "ru@example.org"],
+                "languages": {"ru@example.org": "ru"},
+            },
+            "meetings": ["2026-07-05", "2026-12-01"],
+            "pack_days_before": 7,
+        }
+    )
+    view = LiveView(FRAMEWORK, Thresholds())
+    view.apply_documents(base_documents())
+    view.ready.set()
+    runs = Evaluator(view, store, config, "bp.alerts.v1", clock, "replica-a")
+    clock.at = datetime(2026, 6, 27, 9, tzinfo=UTC)  # 8 days before the first meeting: not yet
+    assert await runs.meeting_packs() == 0
+    clock.at = datetime(2026, 6, 28, 9, tzinfo=UTC)
+    assert await runs.meeting_packs() == 2 and store.packs == {date(2026, 7, 5)}
+    clock.at += timedelta(days=1)
+    assert await runs.meeting_packs() == 0  # once
+    english, russian = sorted(store.outbox, key=lambda e: e.payload["to"][0])
+    assert (english.payload["to"], russian.payload["to"]) == (["rg@example.org"], ["ru@example.org"])
+    assert (
+        russian.payload["subject"]
+        == "[Мониторинг Призыва к действию] Материалы к заседанию 5 июля 2026\u202fг."
+    )
+    message = email_of(russian).data
+    [attached] = list(BytesParser(policy=policy.default).parsebytes(message).iter_attachments())
+    assert attached.get_filename() == "cfa-meeting-pack-2026-06-28-ru.pdf"
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(attached.get_content())).pages)
+    assert "Шесть приоритетов" in text

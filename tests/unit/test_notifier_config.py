@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -84,3 +84,27 @@ def test_an_address_the_mail_library_would_not_take_as_one_plain_address_fails_a
         with pytest.raises(ConfigError) as error:
             load_notifier_config(path)
         assert f": {where}: " in str(error.value) and "is not an e-mail address" in str(error.value)
+
+
+def test_meetings_and_the_languages_recipients_read(tmp_path: Path) -> None:
+    path = tmp_path / "notifier.yaml"
+    path.write_text(
+        "reference_group:\n"
+        "  email: [a@b.org, c@d.org]\n"
+        "  languages: {c@d.org: ru}\n"
+        "meetings: [2026-07-05]\n"
+        "pack_days_before: 10\n"
+    )
+    config = load_notifier_config(path)
+    assert config.reference_group.by_language() == {"en": ("a@b.org",), "ru": ("c@d.org",)}
+    assert (config.meetings, config.pack_days_before) == ((date(2026, 7, 5),), 10)
+    path.write_text(
+        "reference_group: {email: [a@b.org], language: de, languages: {x@y.org: ru}}\n"
+        "meetings: [someday]\n"
+        "pack_days_before: -1\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        load_notifier_config(path)
+    text = "\n".join(error.value.problems)
+    for where in ("reference_group.language", "meetings[0]", "pack_days_before"):
+        assert f": {where}: " in text, text
