@@ -110,8 +110,10 @@ async def running_notifier(
     hook: Hook,
     on_progress: bool = False,
     events: list[dict[str, Any]] | None = None,
+    more_config: str = "",
 ) -> AsyncIterator[Notifier]:
-    """The notifier over an event log holding `events` (none by default)."""
+    """The notifier over an event log holding `events` (none by default); `more_config` is
+    added to its configuration file (a key given again there wins)."""
     smtp = SmtpSink()
     smtp.start()
     try:
@@ -125,6 +127,7 @@ async def running_notifier(
             config = tmp_path / "notifier.yaml"
             config.write_text(
                 CONFIG.format(hook=f"{hook_server.url}/hook", on_progress=str(on_progress).lower())
+                + more_config
             )
             settings = notifier_settings(stack, isolation, smtp, config)
             clock = MovableClock(NOW)
