@@ -8,18 +8,11 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
@@ -30,46 +23,10 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from services.report.pack import Chart, MeetingPack
+from services.report.drawing import COLOUR, chart, styles, table
+from services.report.pack import MeetingPack
 from shared.domain.readmodel import ROUTE_ROLES
 from shared.i18n import Messages, messages
-
-FONTS = Path(__file__).parent / "fonts"
-COLOUR = {
-    "on_track": colors.HexColor("#1b7f3b"),
-    "at_risk": colors.HexColor("#c77c02"),
-    "behind": colors.HexColor("#b3261e"),
-    "no_data": colors.HexColor("#6b7280"),
-}
-
-
-@cache
-def _styles() -> dict[str, ParagraphStyle]:
-    pdfmetrics.registerFont(TTFont("DejaVu", str(FONTS / "DejaVuSans.ttf")))
-    pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(FONTS / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFontFamily("DejaVu", normal="DejaVu", bold="DejaVu-Bold")
-    base = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=base["BodyText"], fontName="DejaVu", fontSize=9, leading=11.5)
-    return {
-        "title": ParagraphStyle("title", parent=base["Title"], fontName="DejaVu-Bold"),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName="DejaVu-Bold"),
-        "body": body,
-        "small": ParagraphStyle(
-            "small", parent=body, fontSize=8, leading=10, textColor=colors.HexColor("#444444")
-        ),
-    }
-
-
-GRID = TableStyle(
-    [
-        ("FONTNAME", (0, 0), (-1, -1), "DejaVu"),
-        ("FONTSIZE", (0, 0), (-1, -1), 8),
-        ("FONTNAME", (0, 0), (-1, 0), "DejaVu-Bold"),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f6")),
-        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c8ccd4")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]
-)
 
 
 def document(pack: MeetingPack, language: str = "en") -> bytes:
@@ -79,7 +36,7 @@ def document(pack: MeetingPack, language: str = "en") -> bytes:
 class _Writer:
     def __init__(self, pack: MeetingPack, t: Messages) -> None:
         self.pack, self.t = pack, t
-        self.s = _styles()
+        self.s = styles()
         _ = t.gettext
         self.status = {
             "on_track": _("On track"),
@@ -140,7 +97,7 @@ class _Writer:
             self._p(_("Budapest Process Call for Action 2025–2030"), "title"),
             self._p(_("Meeting pack of the Reference Group"), "h2"),
             Spacer(1, 6 * mm),
-            _table(
+            table(
                 [
                     (_("Figures as of"), self.t.date(pack.as_of)),
                     (_("As known at"), known),
@@ -173,7 +130,7 @@ class _Writer:
         ]
         return [
             self._p(_("The six priorities"), "h2"),
-            _table(rows, (74 * mm, 26 * mm, 78 * mm)),
+            table(rows, (74 * mm, 26 * mm, 78 * mm)),
             PageBreak(),
         ]
 
@@ -207,14 +164,14 @@ class _Writer:
                     projected=projected,
                 )
                 text = self._p(f"{figures}<br/>{self.status[i.status]}: {i.why}", "small")
-                chart = _chart(
+                drawn = chart(
                     self.pack.charts[i.id],
                     _("as of {day}").format(day=t.date(self.pack.as_of)),
                     self.pack.as_of,
                 )
                 block.append(
                     Table(
-                        [[text, chart]],
+                        [[text, drawn]],
                         colWidths=[95 * mm, 83 * mm],
                         style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]),
                     )
@@ -246,7 +203,7 @@ class _Writer:
             )
             for m in pack.moved
         ]
-        return [title, _table(rows, (70 * mm, 18 * mm, 18 * mm, 72 * mm))]
+        return [title, table(rows, (70 * mm, 18 * mm, 18 * mm, 72 * mm))]
 
     def _rest(self) -> list[Any]:
         _, pack = self.t.gettext, self.pack
@@ -257,13 +214,13 @@ class _Writer:
                 (self._p(f"<b>{p.id}</b> {p.title}", "small"), p.days_without_report, self._p(p.why, "small"))
                 for p in pack.silent
             ]
-            story.append(_table(rows, (70 * mm, 28 * mm, 80 * mm)))
+            story.append(table(rows, (70 * mm, 28 * mm, 80 * mm)))
         else:
             story.append(self._p(_("None: every project in its period has reported within 1.5 cadences.")))
         people = pack.participants
         story += [
             self._p(_("Participants by sex"), "h2"),
-            _table(
+            table(
                 [
                     (_("Total"), _("Women"), _("Men"), _("Not given")),
                     (people.total, people.women, people.men, people.total - people.women - people.men),
@@ -292,7 +249,7 @@ class _Writer:
             )
             for c in pack.countries
         ]
-        story.append(_table(country_rows, (58 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 24 * mm, 22 * mm)))
+        story.append(table(country_rows, (58 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 24 * mm, 22 * mm)))
         story.append(
             self._p(_("Activities by the country's role on the route, as the projects report it."), "small")
         )
@@ -302,50 +259,7 @@ class _Writer:
             alert_rows += [
                 (a.severity, self._p(a.summary, "small"), self.t.date(a.since)) for a in pack.alerts
             ]
-            story.append(_table(alert_rows, (20 * mm, 120 * mm, 38 * mm)))
+            story.append(table(alert_rows, (20 * mm, 120 * mm, 38 * mm)))
         else:
             story.append(self._p(_("None.")))
         return story
-
-
-def _table(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> Table:
-    table = Table([list(r) for r in rows], colWidths=list(widths), repeatRows=1)
-    table.setStyle(GRID)
-    return table
-
-
-def _chart(
-    chart: Chart, caption: str, as_of: date, width: float = 80 * mm, height: float = 38 * mm
-) -> Drawing:
-    """Actual (blue), expected path (grey) and target (green), in days since 2025-01-01."""
-    drawing = Drawing(width, height)
-    plot = LinePlot()
-    plot.x, plot.y = 28, 14
-    plot.width, plot.height = int(width - 36), int(height - 22)
-    start = chart.expected[0][0]
-
-    def days(points: Sequence[tuple[date, float]]) -> list[tuple[float, float]]:
-        return [((d - start).days, v) for d, v in points]
-
-    expected = days(chart.expected)
-    lines = [expected, [(expected[0][0], chart.target), (expected[-1][0], chart.target)]]
-    styles = [colors.HexColor("#8a93a3"), colors.HexColor("#1b7f3b")]
-    if chart.actual:
-        lines.append(days([(start, chart.expected[0][1]), *chart.actual]))
-        styles.append(colors.HexColor("#1f5fa8"))
-    plot.data = lines
-    for n, colour in enumerate(styles):
-        plot.lines[n].strokeColor = colour
-        plot.lines[n].strokeWidth = 1.6 if n == 2 else 1
-    last = max(expected[-1][0], (as_of - start).days)
-    plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = 0, last
-    plot.xValueAxis.valueSteps = [
-        (date(y, 1, 1) - start).days for y in range(start.year, 2101) if (date(y, 1, 1) - start).days <= last
-    ]
-    plot.xValueAxis.labelTextFormat = lambda v: str(start.year + round(v / 365.25))
-    for axis in (plot.xValueAxis, plot.yValueAxis):
-        axis.labels.fontName, axis.labels.fontSize = "DejaVu", 6
-    plot.yValueAxis.valueMin = 0
-    drawing.add(plot)
-    drawing.add(String(width - 4, height - 8, caption, fontName="DejaVu", fontSize=6, textAnchor="end"))
-    return drawing

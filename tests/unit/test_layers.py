@@ -34,6 +34,7 @@ def imports_of(package: str) -> dict[str, set[str]]:
         ("services/intake", ("shared.stack",)),
         ("services/aggregator", ("shared.stack",)),
         ("services/notifier", ("shared.stack",)),
+        ("services/report", ("shared.stack",)),
     ],
 )
 def test_a_layer_imports_nothing_above_it(package: str, forbidden: tuple[str, ...]) -> None:

@@ -1,0 +1,101 @@
+"""What the meeting pack's PDF is drawn with: DejaVu Sans (packaged here, with its licence:
+it has Cyrillic), the paragraph and table styles, and an indicator's chart."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib import colors
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Table, TableStyle
+
+from services.report.pack import Chart
+
+FONTS = Path(__file__).parent / "fonts"
+COLOUR = {
+    "on_track": colors.HexColor("#1b7f3b"),
+    "at_risk": colors.HexColor("#c77c02"),
+    "behind": colors.HexColor("#b3261e"),
+    "no_data": colors.HexColor("#6b7280"),
+}
+
+
+@cache
+def styles() -> dict[str, ParagraphStyle]:
+    pdfmetrics.registerFont(TTFont("DejaVu", str(FONTS / "DejaVuSans.ttf")))
+    pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(FONTS / "DejaVuSans-Bold.ttf")))
+    pdfmetrics.registerFontFamily("DejaVu", normal="DejaVu", bold="DejaVu-Bold")
+    base = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=base["BodyText"], fontName="DejaVu", fontSize=9, leading=11.5)
+    return {
+        "title": ParagraphStyle("title", parent=base["Title"], fontName="DejaVu-Bold"),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName="DejaVu-Bold"),
+        "body": body,
+        "small": ParagraphStyle(
+            "small", parent=body, fontSize=8, leading=10, textColor=colors.HexColor("#444444")
+        ),
+    }
+
+
+GRID = TableStyle(
+    [
+        ("FONTNAME", (0, 0), (-1, -1), "DejaVu"),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("FONTNAME", (0, 0), (-1, 0), "DejaVu-Bold"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f6")),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#c8ccd4")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+)
+
+
+def table(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> Table:
+    table = Table([list(r) for r in rows], colWidths=list(widths), repeatRows=1)
+    table.setStyle(GRID)
+    return table
+
+
+def chart(
+    chart: Chart, caption: str, as_of: date, width: float = 80 * mm, height: float = 38 * mm
+) -> Drawing:
+    """Actual (blue), expected path (grey) and target (green), in days since 2025-01-01."""
+    drawing = Drawing(width, height)
+    plot = LinePlot()
+    plot.x, plot.y = 28, 14
+    plot.width, plot.height = int(width - 36), int(height - 22)
+    start = chart.expected[0][0]
+
+    def days(points: Sequence[tuple[date, float]]) -> list[tuple[float, float]]:
+        return [((d - start).days, v) for d, v in points]
+
+    expected = days(chart.expected)
+    lines = [expected, [(expected[0][0], chart.target), (expected[-1][0], chart.target)]]
+    styles = [colors.HexColor("#8a93a3"), colors.HexColor("#1b7f3b")]
+    if chart.actual:
+        lines.append(days([(start, chart.expected[0][1]), *chart.actual]))
+        styles.append(colors.HexColor("#1f5fa8"))
+    plot.data = lines
+    for n, colour in enumerate(styles):
+        plot.lines[n].strokeColor = colour
+        plot.lines[n].strokeWidth = 1.6 if n == 2 else 1
+    last = max(expected[-1][0], (as_of - start).days)
+    plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = 0, last
+    plot.xValueAxis.valueSteps = [
+        (date(y, 1, 1) - start).days for y in range(start.year, 2101) if (date(y, 1, 1) - start).days <= last
+    ]
+    plot.xValueAxis.labelTextFormat = lambda v: str(start.year + round(v / 365.25))
+    for axis in (plot.xValueAxis, plot.yValueAxis):
+        axis.labels.fontName, axis.labels.fontSize = "DejaVu", 6
+    plot.yValueAxis.valueMin = 0
+    drawing.add(plot)
+    drawing.add(String(width - 4, height - 8, caption, fontName="DejaVu", fontSize=6, textAnchor="end"))
+    return drawing
