@@ -34,7 +34,9 @@ class Messages:
         if self._catalog is None:
             return message
         found = self._catalog.get(message)
-        return str(found.string) if found is not None and found.string else message
+        if found is None or not found.string or found.fuzzy:  # a fuzzy one is a guess, not a translation
+            return message
+        return str(found.string)
 
     def date(self, day: date) -> str:
         """1 July 2026 / 1 июля 2026 г."""

@@ -197,8 +197,8 @@ class Evaluator:
     async def meeting_packs(self) -> int:
         """Queue the meeting pack of each meeting whose pack is due and not yet queued, once
         (on the replica holding the lease); answers how many e-mails were queued."""
-        if not due_meetings(self._config, self._clock().date()):
-            return 0
+        if not self._config.reference_group.email or not due_meetings(self._config, self._clock().date()):
+            return 0  # nobody to send it to (it is not marked sent: an address added later gets it)
         async with self._lock:
             now = self._clock()
             if not await self._store.take_lease("evaluate", self._owner, now, self._lease):

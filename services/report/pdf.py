@@ -9,6 +9,7 @@ import io
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
+from xml.sax.saxutils import escape as esc  # reported text is text, never markup
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -125,7 +126,7 @@ class _Writer:
         _ = self.t.gettext
         rows: list[Sequence[Any]] = [(_("Priority"), _("Status"), _("Why"))]
         rows += [
-            (self._p(f"<b>{p.id}</b>. {p.title}"), self._badge(p.status), self._p(p.why, "small"))
+            (self._p(f"<b>{p.id}</b>. {esc(p.title)}"), self._badge(p.status), self._p(esc(p.why), "small"))
             for p in self.pack.priorities
         ]
         return [
@@ -140,13 +141,13 @@ class _Writer:
         for ap in self.pack.action_points:
             facts = _("{status}: {why} · {activities} activities · last {day}").format(
                 status=self.status[ap.status],
-                why=ap.why,
+                why=esc(ap.why),
                 activities=ap.activity_count,
                 day=self._day(ap.last_activity_at),
             )
             if ap.awaiting_review:
                 facts += " · " + _("{count} awaiting review").format(count=ap.awaiting_review)
-            block: list[Any] = [self._p(f"<b>{ap.id}</b> {ap.text}"), self._p(facts, "small")]
+            block: list[Any] = [self._p(f"<b>{esc(ap.id)}</b> {esc(ap.text)}"), self._p(facts, "small")]
             for i in ap.indicators:
                 projected = (
                     self._day(i.projected_completion) if i.projected_completion else _("never at this pace")
@@ -155,15 +156,15 @@ class _Writer:
                     "<b>{name}</b>: actual {actual} · expected by now {expected} · target {target} {unit} by "
                     "{target_date} · projected {projected}"
                 ).format(
-                    name=i.name,
+                    name=esc(i.name),
                     actual=t.number(i.actual),
                     expected=t.number(i.expected_value),
                     target=t.number(i.target),
-                    unit=i.unit,
+                    unit=esc(i.unit),
                     target_date=t.date(i.target_date),
                     projected=projected,
                 )
-                text = self._p(f"{figures}<br/>{self.status[i.status]}: {i.why}", "small")
+                text = self._p(f"{figures}<br/>{self.status[i.status]}: {esc(i.why)}", "small")
                 drawn = chart(
                     self.pack.charts[i.id],
                     _("as of {day}").format(day=t.date(self.pack.as_of)),
@@ -196,10 +197,10 @@ class _Writer:
         rows: list[Sequence[Any]] = [(_("What"), _("Then"), _("Now"), _("Why now"))]
         rows += [
             (
-                self._p(f"{kinds[m.kind]} {m.id}: {m.name}", "small"),
+                self._p(f"{kinds[m.kind]} {esc(m.id)}: {esc(m.name)}", "small"),
                 self.status[m.before] if m.before else _("not there"),
                 self.status[m.after],
-                self._p(m.why, "small"),
+                self._p(esc(m.why), "small"),
             )
             for m in pack.moved
         ]
@@ -211,7 +212,11 @@ class _Writer:
         if pack.silent:
             rows: list[Sequence[Any]] = [(_("Project"), _("Days without report"), _("Why"))]
             rows += [
-                (self._p(f"<b>{p.id}</b> {p.title}", "small"), p.days_without_report, self._p(p.why, "small"))
+                (
+                    self._p(f"<b>{esc(p.id)}</b> {esc(p.title)}", "small"),
+                    p.days_without_report,
+                    self._p(esc(p.why), "small"),
+                )
                 for p in pack.silent
             ]
             story.append(table(rows, (70 * mm, 28 * mm, 80 * mm)))
@@ -257,7 +262,7 @@ class _Writer:
         if pack.alerts:
             alert_rows: list[Sequence[Any]] = [(_("Severity"), _("Alert"), _("Since"))]
             alert_rows += [
-                (a.severity, self._p(a.summary, "small"), self.t.date(a.since)) for a in pack.alerts
+                (a.severity, self._p(esc(a.summary), "small"), self.t.date(a.since)) for a in pack.alerts
             ]
             story.append(table(alert_rows, (20 * mm, 120 * mm, 38 * mm)))
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -24,6 +25,9 @@ def _sheet(book: Workbook, title: str, header: Sequence[str], rows: Iterable[Seq
         cell.font = Font(bold=True)
     for row in rows:
         sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # a reported text starting with "=": text, never a formula
+                cell.data_type = "s"
     sheet.freeze_panes = "A2"
     for n, name in enumerate(header, 1):
         sheet.column_dimensions[get_column_letter(n)].width = max(12, min(60, len(name) + 4))
@@ -32,7 +36,9 @@ def _sheet(book: Workbook, title: str, header: Sequence[str], rows: Iterable[Seq
 
 def _naive(value: Any) -> Any:
     """Excel has no time zones: moments are written in UTC (the cover says so)."""
-    return value.replace(tzinfo=None) if getattr(value, "tzinfo", None) is not None else value
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 def workbook(pack: MeetingPack, language: str = "en") -> bytes:

@@ -174,10 +174,13 @@ def _activity(data: ActivityJson) -> tuple[FactKind, str, Record]:
         start=date.fromisoformat(data["start_date"]),
         end=date.fromisoformat(end) if end else None,
         countries=tuple(_intern(c["code"]) for c in data.get("countries", ())),
-        route_roles=tuple(
-            (_intern(c["code"]), _intern(c["route_role"]))
-            for c in data.get("countries", ())
-            if "route_role" in c
+        # Each (country, role) once, however often the report lists it; one tuple per combination.
+        route_roles=_shared(
+            tuple(
+                dict.fromkeys(
+                    (c["code"], c["route_role"]) for c in data.get("countries", ()) if "route_role" in c
+                )
+            )
         ),
         participants=(int(people["total"]), int(people.get("women") or 0), int(people.get("men") or 0)),
         counted=data["status"] in COUNTED_ACTIVITY,

@@ -3,8 +3,10 @@ equal to the read model's; the PDF's text read back."""
 
 from __future__ import annotations
 
+import asyncio
 import io
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from openpyxl import load_workbook
@@ -12,13 +14,16 @@ from pypdf import PdfReader
 
 from services.report.pack import MeetingPack, meeting_pack
 from services.report.pdf import document
+from services.report.routes import Packs
 from services.report.xlsx import workbook
 from shared.domain import catalog
 from shared.domain.changes import what_moved
 from shared.domain.factset import FactSet
 from shared.domain.readmodel import build_read_model
 from shared.domain.status import Thresholds
-from tests.readmodel_facts import FRAMEWORK, PID, T0, base_facts
+from shared.events.models import EventType
+from tests.factories import registration_data
+from tests.readmodel_facts import FRAMEWORK, PID, T0, base_facts, fact
 
 AS_OF = date(2026, 7, 1)
 MADE = datetime(2026, 7, 1, 9, tzinfo=UTC)
@@ -97,3 +102,46 @@ def test_the_workbook_in_russian_keeps_its_numbers(pack: MeetingPack) -> None:
     assert book.sheetnames[:4] == ["Титул", "Приоритеты", "Пункты действий", "Показатели"]
     [indicator] = list(book["Показатели"].iter_rows(min_row=2, values_only=True))
     assert indicator[4] == 320 and indicator[9] == "отставание"
+
+
+def test_a_hostile_title_is_text_in_the_pdf_and_the_workbook() -> None:
+    """Markup would break or steer the PDF (reportlab reads <img src> and fetches it); a text
+    starting with "=" would be a formula in a spreadsheet."""
+    hostile = 'R&D; <b>x <img src="http://127.0.0.1:9/x.png"/> =HYPERLINK("http://evil.example","y")'
+    registration = {**registration_data(PID), "title": hostile}
+    facts = [fact(EventType.PROJECT_REGISTERED, registration, 0, "r1"), *base_facts()[1:]]
+    live = FactSet(facts)
+    model = build_read_model(live, FRAMEWORK, date(2027, 1, 1), Thresholds())  # silent by then
+    made = meeting_pack(model, FRAMEWORK, live.indexes.series, MADE)
+    flat = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(document(made))).pages).split())
+    assert 'R&D; <b>x <img src="http://127.0.0.1:9/x.png"/>' in flat
+    formula = {**registration, "title": '=HYPERLINK("http://evil.example","y")'}
+    facts[0] = fact(EventType.PROJECT_REGISTERED, formula, 0, "r1")
+    live = FactSet(facts)
+    model = build_read_model(live, FRAMEWORK, date(2027, 1, 1), Thresholds())
+    book = load_workbook(io.BytesIO(workbook(meeting_pack(model, FRAMEWORK, live.indexes.series, MADE))))
+    [silent] = list(book["Silent projects"].iter_rows(min_row=2))
+    assert silent[1].value == '=HYPERLINK("http://evil.example","y")' and silent[1].data_type == "s"
+
+
+def test_moments_in_the_workbook_are_in_utc(pack: MeetingPack) -> None:
+    east = pack.made_at.astimezone(timezone(timedelta(hours=2)))
+    book = load_workbook(io.BytesIO(workbook(replace(pack, made_at=east))))
+    made = {r[0]: r[1] for r in book["Cover"].iter_rows(values_only=True)}["Made at (UTC)"]
+    assert made == datetime(2026, 7, 1, 9)
+
+
+async def test_a_pack_asked_again_or_at_once_is_made_once() -> None:
+    packs, made = Packs(kept=2), []
+
+    async def make() -> bytes:
+        made.append(1)
+        await asyncio.sleep(0.01)
+        return b"%PDF"
+
+    first, second = await asyncio.gather(packs.get(("pdf", 1), make), packs.get(("pdf", 1), make))
+    assert first == second == b"%PDF" and len(made) == 1
+    await packs.get(("pdf", 2), make)
+    await packs.get(("pdf", 3), make)  # the oldest kept is dropped
+    await packs.get(("pdf", 1), make)
+    assert len(made) == 4
