@@ -4,7 +4,7 @@ that the Secretariat can sort, filter and chart them."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,24 +41,32 @@ def _naive(value: Any) -> Any:
     return value
 
 
+class _Words:
+    """A language's words for the sheets: the catalog's gettext, status and kinds of change."""
+
+    def __init__(self, gettext: Callable[[str], str]) -> None:
+        _ = self.gettext = gettext
+        self.status = {
+            "on_track": _("on track"),
+            "at_risk": _("at risk"),
+            "behind": _("behind"),
+            "no_data": _("no data"),
+        }
+        self.kinds = {
+            "priority": _("priority"),
+            "action_point": _("action point"),
+            "indicator": _("indicator"),
+            "project": _("project"),
+        }
+
+
 def workbook(pack: MeetingPack, language: str = "en") -> bytes:
     """The workbook, its sheets and headings in `language`; the figures are numbers and dates."""
-    _ = messages(language).gettext
-    status = {
-        "on_track": _("on track"),
-        "at_risk": _("at risk"),
-        "behind": _("behind"),
-        "no_data": _("no data"),
-    }
+    words = _Words(messages(language).gettext)
+    _ = words.gettext
     book = Workbook()
     cover = book.active
     assert cover is not None
-    kinds = {
-        "priority": _("priority"),
-        "action_point": _("action point"),
-        "indicator": _("indicator"),
-        "project": _("project"),
-    }
     cover.title = _("Cover")
     for row in (
         (_("Budapest Process Call for Action 2025-2030: meeting pack"),),
@@ -78,6 +86,17 @@ def workbook(pack: MeetingPack, language: str = "en") -> bytes:
     cover["A1"].font = Font(bold=True, size=14)
     cover.column_dimensions["A"].width = 24
     cover.column_dimensions["B"].width = 40
+    _figure_sheets(book, pack, words)
+    _change_sheets(book, pack, words)
+    _place_sheets(book, pack, words)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _figure_sheets(book: Workbook, pack: MeetingPack, words: _Words) -> None:
+    """The priorities, the action points and their indicators."""
+    _, status = words.gettext, words.status
     _sheet(
         book,
         _("Priorities"),
@@ -158,6 +177,11 @@ def workbook(pack: MeetingPack, language: str = "en") -> bytes:
             for i in a.indicators
         ),
     )
+
+
+def _change_sheets(book: Workbook, pack: MeetingPack, words: _Words) -> None:
+    """What moved since a moment, and the projects falling silent."""
+    _, status, kinds = words.gettext, words.status, words.kinds
     _sheet(
         book,
         _("Changes"),
@@ -210,6 +234,11 @@ def workbook(pack: MeetingPack, language: str = "en") -> bytes:
             for p in pack.silent
         ),
     )
+
+
+def _place_sheets(book: Workbook, pack: MeetingPack, words: _Words) -> None:
+    """The countries, the participants and the alerts firing."""
+    _ = words.gettext
     _sheet(
         book,
         _("Countries"),
@@ -254,6 +283,3 @@ def workbook(pack: MeetingPack, language: str = "en") -> bytes:
         (_("severity"), _("alert"), _("since (UTC)")),
         ((a.severity, a.summary, _naive(a.since)) for a in pack.alerts),
     )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
