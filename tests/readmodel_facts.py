@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.domain.facts import Fact, fact_of_document
 from shared.domain.framework import Indicator, ResultsFramework
+from shared.domain.receipts import ReceiptTimes
 from shared.events.models import EventType
 from tests.factories import activity_data, measurement_data, registration_data
 
@@ -54,9 +55,6 @@ class FakeEventLog:
 
     async def indicator_reports(self, indicator_id: str) -> list[dict[str, Any]]:
         return [d for d in self.documents if d["data"].get("indicator_id") == indicator_id]
-
-    async def last_stored_by(self, moment: datetime) -> datetime | None:
-        return max((d["stored_at"] for d in self.documents if d["stored_at"] <= moment), default=None)
 
     async def event_batches(
         self, size: int = 5000, known_at: datetime | None = None
@@ -108,3 +106,11 @@ def fold(facts: Iterable[Fact | None]) -> dict[str, Fact]:
         if fact is not None and fact.supersedes(current.get(fact.key)):
             current[fact.key] = fact
     return current
+
+
+def receipts_of(documents: Iterable[dict[str, Any]]) -> ReceiptTimes:
+    """When the documents were stored, as a live view folding them keeps it."""
+    receipts = ReceiptTimes()
+    for doc in documents:
+        receipts.add(doc["stored_at"])
+    return receipts

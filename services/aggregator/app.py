@@ -94,7 +94,7 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
     )
     # Past moments: one cache for the API and the pages.
     settle = timedelta(seconds=settings.known_at_settle_seconds)
-    known = KnownAt(snapshots, clock=clock, settle=settle, receipts=view.receipts)
+    known = KnownAt(snapshots, view.receipts, clock=clock, settle=settle)
     app.include_router(create_router(settings, view, snapshots, known, clock, partial(firing_alerts, db)))
     app.include_router(create_dashboard(settings, db, view, known, clock))
     return app

@@ -74,9 +74,9 @@ def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAP
         settings.dashboard_url,
         KnownAt(
             EventLog(db),
+            view.receipts,
             clock=clock,
             settle=timedelta(seconds=settings.known_at_settle_seconds),
-            receipts=view.receipts,
         ),
     )
     http = httpx.AsyncClient(timeout=10)

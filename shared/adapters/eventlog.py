@@ -50,18 +50,6 @@ class EventLog:
         query = {"data.indicator_id": indicator_id, "type": {"$in": INDICATOR_REPORTS}}
         return await self._events.find(query, {**EVENT_FIELDS, "stored_at": 1}).to_list()
 
-    async def last_stored_by(self, moment: datetime) -> datetime | None:
-        """When the last event stored by `moment` was stored (None: none was): the events
-        known at `moment` are those stored by then, so every moment from then until the next
-        event is stored knows the same events."""
-        found = (
-            await self._events.find({"stored_at": {"$lte": moment}}, {"stored_at": 1})
-            .sort("stored_at", -1)
-            .limit(1)
-            .to_list()
-        )
-        return found[0]["stored_at"] if found else None
-
     async def project_events(self, project_id: str) -> list[dict[str, Any]]:
         """Every stored event of one project (its reports, and the Secretariat's reviews of them)."""
         return await self._events.find({"project_id": project_id}, EVENT_FIELDS).to_list()

@@ -32,10 +32,6 @@ class StoredEvents(Protocol):
         """The stored events (those stored by `known_at`), in batches."""
         ...
 
-    async def last_stored_by(self, moment: datetime) -> datetime | None:
-        """When the last event stored by `moment` was stored."""
-        ...
-
 
 def _fold(figures: Figures, documents: Iterable[Mapping[str, Any]]) -> None:
     for doc in documents:
@@ -50,13 +46,13 @@ class KnownAt:
     def __init__(
         self,
         log: StoredEvents,
+        receipts: ReceiptTimes,
         kept: int = KEPT_MOMENTS,
         clock: Clock = utc_now,
         settle: timedelta = SETTLE,
-        receipts: ReceiptTimes | None = None,
     ) -> None:
         self._log = log
-        self._receipts = receipts  # the live view's, when there is one: no query per read
+        self._receipts = receipts  # the live view's: which events a moment knew, with no query
         self._kept = kept
         self._clock = clock
         self._settle = settle
@@ -71,7 +67,7 @@ class KnownAt:
         if known_at > self._clock() - self._settle:
             async with self._lock:
                 return await self._fold(known_at)
-        last = await self._last_stored_by(known_at)
+        last = self._receipts.last_by(known_at)
         if last is None:
             return Figures()
         kept = self._figures.get(last)
@@ -85,11 +81,6 @@ class KnownAt:
                 while len(self._figures) > self._kept:
                     self._figures.popitem(last=False)
             return figures
-
-    async def _last_stored_by(self, moment: datetime) -> datetime | None:
-        if self._receipts is not None:
-            return self._receipts.last_by(moment)
-        return await self._log.last_stored_by(moment)
 
     async def _fold(self, known_at: datetime) -> Figures:
         figures = Figures()

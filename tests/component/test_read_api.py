@@ -50,7 +50,7 @@ def read_api(documents: list[dict[str, Any]]) -> tuple[LiveView, FakeEventLog, F
     app = FastAPI()
     install_problem_handlers(app)
     settings = AggregatorSettings(public_reads=True, operator_token=OPERATOR)
-    app.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
+    app.include_router(create_router(settings, view, log, KnownAt(log, view.receipts), fixed_clock(TODAY)))
     return view, log, app
 
 
@@ -171,7 +171,7 @@ def test_reads_need_a_reader_token_unless_public() -> None:
     view.ready.set()
     settings = AggregatorSettings(reader_token="r" * 32)
     log = FakeEventLog([])
-    app.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
+    app.include_router(create_router(settings, view, log, KnownAt(log, view.receipts), fixed_clock(TODAY)))
     with TestClient(app) as client:
         assert client.get("/v1/priorities").status_code == 401
         reader = {"Authorization": "Bearer " + "r" * 32}
@@ -260,7 +260,7 @@ def test_figures_as_known_at_a_past_moment_stay_as_they_were() -> None:
     fresh = FastAPI()
     install_problem_handlers(fresh)
     settings = AggregatorSettings(public_reads=True)
-    fresh.include_router(create_router(settings, view, log, KnownAt(log), fixed_clock(TODAY)))
+    fresh.include_router(create_router(settings, view, log, KnownAt(log, view.receipts), fixed_clock(TODAY)))
     with TestClient(fresh) as client:
         assert actual(client, early) == 270
         assert actual(client, {"as_of": "2026-07-01"}) == 999 + 200

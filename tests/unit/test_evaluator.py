@@ -22,7 +22,7 @@ from shared.adapters.knownat import KnownAt
 from shared.domain.liveview import LiveView
 from shared.domain.review import Basis
 from shared.domain.status import Thresholds
-from tests.readmodel_facts import FRAMEWORK, PID, T0, FakeEventLog, base_documents, base_facts
+from tests.readmodel_facts import FRAMEWORK, PID, T0, FakeEventLog, base_documents, base_facts, receipts_of
 
 NOW = datetime(2026, 7, 1, 9, tzinfo=UTC)
 
@@ -96,7 +96,7 @@ def evaluator(store: FakeAlertStore, clock: MovableClock, owner: str = "replica-
     for fact in base_facts():
         view.facts.apply(fact)
     view.ready.set()
-    known = KnownAt(FakeEventLog(base_documents()))
+    known = KnownAt(FakeEventLog(base_documents()), receipts_of(base_documents()))
     config = load_notifier_config(None)
     return Evaluator(view, store, config, "bp.alerts.v1", clock, owner, known=known)
 

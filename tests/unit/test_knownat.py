@@ -7,10 +7,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from shared.adapters.knownat import KnownAt
-from shared.domain.liveview import LiveView
 from shared.domain.receipts import ReceiptTimes
-from shared.domain.status import Thresholds
-from tests.readmodel_facts import FRAMEWORK, T0, FakeEventLog, base_documents
+from tests.readmodel_facts import T0, FakeEventLog, base_documents, receipts_of
 
 
 class CountingLog(FakeEventLog):
@@ -28,7 +26,7 @@ class CountingLog(FakeEventLog):
 
 async def test_moments_between_the_same_two_events_share_one_fold() -> None:
     log = CountingLog(base_documents())  # stored at minutes 0..4, one second past each
-    known = KnownAt(log, kept=2)
+    known = KnownAt(log, receipts_of(log.documents), kept=2)
     first = await known.figures(T0 + timedelta(minutes=2, seconds=10))
     again = await known.figures(T0 + timedelta(minutes=2, seconds=50))  # nothing stored in between
     assert again is first and log.folds == 1 and len(first) == 3
@@ -39,7 +37,9 @@ async def test_moments_between_the_same_two_events_share_one_fold() -> None:
 
 async def test_many_moments_fold_at_most_once_per_set_of_events_known() -> None:
     log = CountingLog(base_documents())
-    known = KnownAt(log, kept=8)  # room for every set: what is counted is the folds, not evictions
+    known = KnownAt(
+        log, receipts_of(log.documents), kept=8
+    )  # room for every set: what is counted is the folds, not evictions
     for second in range(0, 600, 7):  # 86 moments over ten minutes
         await known.figures(T0 + timedelta(seconds=second))
     assert log.folds <= len(base_documents())
@@ -49,10 +49,10 @@ async def test_a_moment_still_settling_is_folded_for_each_read_never_kept() -> N
     """An event stored by a moment a minute ago may still be on its way into the log."""
     log = CountingLog(base_documents())
     moment = T0 + timedelta(minutes=9)
-    known = KnownAt(log, clock=lambda: moment + timedelta(minutes=1))
+    known = KnownAt(log, receipts_of(log.documents), clock=lambda: moment + timedelta(minutes=1))
     first, again = await known.figures(moment), await known.figures(moment)
     assert first is not again and log.folds == 2 and len(again) == 5
-    settled = KnownAt(log, clock=lambda: moment + timedelta(minutes=10))
+    settled = KnownAt(log, receipts_of(log.documents), clock=lambda: moment + timedelta(minutes=10))
     assert await settled.figures(moment) is await settled.figures(moment) and log.folds == 3
 
 
@@ -64,17 +64,3 @@ def test_receipt_times_answer_the_last_event_stored_by_a_moment_in_any_order_of_
     assert receipts.last_by(T0) is None
     receipts.add(T0 + timedelta(minutes=9))
     assert receipts.last_by(T0 + timedelta(hours=1)) == T0 + timedelta(minutes=9)
-
-
-async def test_with_the_live_views_receipts_no_read_queries_the_log_for_its_moment() -> None:
-    class NoQueries(CountingLog):
-        async def last_stored_by(self, moment: datetime) -> datetime | None:
-            raise AssertionError("a range query sorted by time scans the log")
-
-    documents = base_documents()
-    view = LiveView(FRAMEWORK, Thresholds())
-    view.apply_documents(documents)
-    log = NoQueries(documents)
-    known = KnownAt(log, receipts=view.receipts)
-    moment = T0 + timedelta(minutes=2, seconds=10)
-    assert await known.figures(moment) is await known.figures(moment) and log.folds == 1
