@@ -88,19 +88,24 @@ class Notifier:
         return [m for m in self.smtp.messages if "Weekly digest" in m["Subject"]]
 
 
-CONFIG = """
+# The recipients every notifier test writes to (braces doubled: the configurations are templates).
+RECIPIENTS = """
 from: monitor@test.example
 reference_group: {{email: [rg@test.example]}}
 twg:
   law_enforcement: {{email: [le@test.example]}}
   legal_pathways: {{email: [lp@test.example]}}
   return_reintegration: {{email: [rr@test.example]}}
-webhooks: [{{url: "{hook}", format: json, receivers: [reference_group]}}]
+"""
+CONFIG = (
+    RECIPIENTS
+    + """webhooks: [{{url: "{hook}", format: json, receivers: [reference_group]}}]
 group_wait: 30s
 repeat_interval: 7d
 evaluate_every: 0
 evaluate_on_progress: {on_progress}
 """
+)
 
 
 async def running_notifier(

@@ -25,6 +25,7 @@ from shared.stack.processes import ManagedProcess, http_ok
 from shared.stack.smtp import SmtpSink
 from tests.conftest import service_settings
 from tests.integration.helpers import ServerThread, eventually, service_process
+from tests.integration.notifier_world import RECIPIENTS
 from tests.kafka_helpers import header, read_topic
 
 pytestmark = pytest.mark.integration
@@ -32,20 +33,16 @@ WEBHOOKS = 10
 LATENCY = 0.3  # seconds each webhook call and each SMTP RCPT takes: a kill lands mid-send
 OPERATOR = "o" * 40
 RECEIVERS = "[reference_group, law_enforcement, legal_pathways, return_reintegration]"
-CONFIG = """
-from: monitor@test.example
-reference_group: {{email: [rg@test.example]}}
-twg:
-  law_enforcement: {{email: [le@test.example]}}
-  legal_pathways: {{email: [lp@test.example]}}
-  return_reintegration: {{email: [rr@test.example]}}
-webhooks:
+CONFIG = (
+    RECIPIENTS
+    + """webhooks:
 {hooks}
 group_wait: 1s
 repeat_interval: 7d
 evaluate_every: 0
 evaluate_on_progress: false
 """
+)
 
 
 @dataclass

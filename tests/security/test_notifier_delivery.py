@@ -26,19 +26,22 @@ from shared.stack import StackEndpoints
 from shared.stack.smtp import SmtpSink
 from tests.factories import milestone_data, registration_data
 from tests.integration.helpers import ServerThread, eventually, samples, serving, value
-from tests.integration.notifier_world import AUTH, NOW, Hook, MovableClock, Notifier, notifier_settings
+from tests.integration.notifier_world import (
+    AUTH,
+    NOW,
+    RECIPIENTS,
+    Hook,
+    MovableClock,
+    Notifier,
+    notifier_settings,
+)
 
 pytestmark = pytest.mark.integration
 ADDRESSES = ["rg@test.example", "le@test.example", "lp@test.example", "rr@test.example"]
 P5 = fingerprint(AlertKind.PRIORITY_BEHIND, "priority:5")
-CONFIG = """
-from: monitor@test.example
-reference_group: {{email: [rg@test.example]}}
-twg:
-  law_enforcement: {{email: [le@test.example]}}
-  legal_pathways: {{email: [lp@test.example]}}
-  return_reintegration: {{email: [rr@test.example]}}
-webhooks:
+CONFIG = (
+    RECIPIENTS
+    + """webhooks:
   - {{url: "{url}/hook/json", format: json, receivers: [reference_group]}}
   - {{url: "{url}/hook/slack", format: slack, receivers: [return_reintegration]}}
   - {{url: "{url}/hook/teams", format: teams, receivers: [return_reintegration]}}
@@ -47,6 +50,7 @@ repeat_interval: 7d
 evaluate_every: 0
 evaluate_on_progress: false
 """
+)
 HOSTILE = (
     "<!channel> <!here> <@U123> <https://evil.example|click here> [click](https://evil.example) "
     "<b>bold</b> <img src=x onerror=alert(1)> &amp; *star* _under_\u2028Bcc: intruder"
