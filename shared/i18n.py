@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 
 from babel.dates import format_date, format_datetime
 from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
 
 LOCALES = Path(__file__).parent / "locale"
 DOMAIN = "messages"
@@ -21,22 +24,31 @@ LANGUAGES = ("en", "ru")  # English is the source language: its messages are the
 FORMATS = {"en": "en_GB"}  # dates and numbers as the Budapest Process writes them: 1 July 2026
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogs where it is written; it is translated where it is shown."""
+    return message
+
+
 class Messages:
     """One language's messages: `gettext` answers the translation, or the English text when
-    the catalog has none (a test fails on any message missing from a catalog)."""
+    the catalog has none (a test fails on any message missing from a catalog); `ngettext`
+    the form for a number by the language's plural rule (Russian has three)."""
 
     def __init__(self, language: str, catalog: Catalog | None = None) -> None:
         self.language = language
         self.locale = FORMATS.get(language, language)
-        self._catalog = catalog
+        self._translations = NullTranslations()
+        if catalog is not None:
+            compiled = BytesIO()
+            write_mo(compiled, catalog)  # leaves fuzzy ones out: a fuzzy one is a guess, not a translation
+            compiled.seek(0)
+            self._translations = Translations(compiled, domain=DOMAIN)
 
     def gettext(self, message: str) -> str:
-        if self._catalog is None:
-            return message
-        found = self._catalog.get(message)
-        if found is None or not found.string or found.fuzzy:  # a fuzzy one is a guess, not a translation
-            return message
-        return str(found.string)
+        return self._translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._translations.ngettext(singular, plural, n)
 
     def date(self, day: date) -> str:
         """1 July 2026 / 1 июля 2026 г."""

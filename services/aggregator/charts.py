@@ -11,7 +11,7 @@ from shared.domain.catalog import IMPLEMENTATION_START
 from shared.domain.framework import Indicator
 from shared.domain.series import Series
 from shared.domain.status import expected_path
-from shared.isodate import long_date
+from shared.i18n import Messages, messages
 
 WIDTH, HEIGHT = 360, 140
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 22  # room for the axis labels
@@ -42,8 +42,14 @@ def _short(value: float) -> str:
 
 
 def indicator_chart(
-    indicator: Indicator, series: Series, as_of: date, projected: date | None, actual: float | None
+    indicator: Indicator,
+    series: Series,
+    as_of: date,
+    projected: date | None,
+    actual: float | None,
+    words: Messages | None = None,
 ) -> Chart:
+    """The chart's coordinates, and its description in `words`' language (English by default)."""
     end = max(indicator.target_date, as_of)
     if projected is not None and projected > end:
         end = min(projected, LATEST_END)
@@ -82,12 +88,7 @@ def indicator_chart(
         if (year - IMPLEMENTATION_START.year) % step == 0 or year == end.year
     ]
     values = [(y(v), _short(v)) for v in sorted({low, indicator.target})]
-    words = (
-        f"{indicator.name}: {_short(actual) if actual is not None else 'nothing measured'} of a target of "
-        f"{_short(indicator.target)} {indicator.unit} by {long_date(indicator.target_date)}"
-        + (f"; at this pace reached on {long_date(projected)}" if projected else "")
-        + (" (beyond the chart)" if projected and projected > end else "")
-    )
+    description = _described(indicator, actual, projected, end, words or messages("en"))
     return Chart(
         WIDTH,
         HEIGHT,
@@ -98,5 +99,25 @@ def indicator_chart(
         x(as_of),
         years,
         values,
-        words,
+        description,
     )
+
+
+def _described(
+    indicator: Indicator, actual: float | None, projected: date | None, end: date, words: Messages
+) -> str:
+    """The chart in words, for screen readers."""
+    _ = words.gettext
+    shown = _short(actual) if actual is not None else _("nothing measured")
+    text = _("{name}: {actual} of a target of {target} {unit} by {target_date}").format(
+        name=indicator.name,
+        actual=shown,
+        target=_short(indicator.target),
+        unit=indicator.unit,
+        target_date=words.date(indicator.target_date),
+    )
+    if projected:
+        text += _("; at this pace reached on {day}").format(day=words.date(projected))
+    if projected and projected > end:
+        text += _(" (beyond the chart)")
+    return text

@@ -10,19 +10,18 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 from pymongo.asynchronous.database import AsyncDatabase
 
 from services.aggregator.alerts import firing_alerts
 from services.aggregator.charts import Chart, indicator_chart
-from services.aggregator.choices import chosen_basis, chosen_day, chosen_moment, page_context
+from services.aggregator.choices import asked, page_context
 from services.aggregator.indicators import reports_behind, reviewed
+from services.aggregator.pages import map_context, page_language, render
 from shared.adapters.auth import TOKEN_COOKIE, Role, allowed, role_of
 from shared.adapters.eventlog import EventLog
 from shared.adapters.knownat import KnownAt, read_model_known_at
@@ -31,44 +30,16 @@ from shared.domain import catalog
 from shared.domain.changes import what_moved
 from shared.domain.factset import FactSet
 from shared.domain.liveview import LiveView
-from shared.domain.status import Status
-from shared.domain.views import PriorityView, ReadModel
-from shared.isodate import long_date, long_moment
+from shared.domain.views import ReadModel
+from shared.i18n import Messages, messages
 from shared.settings import CommonSettings
 
-TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
-TEMPLATES.env.filters["long_date"] = lambda day: long_date(day) if day else ""
-TEMPLATES.env.filters["long_moment"] = long_moment
-STATUS_LABEL = {
-    Status.ON_TRACK: "On track",
-    Status.AT_RISK: "At risk",
-    Status.BEHIND: "Behind",
-    Status.NO_DATA: "No data",
-}
 COOKIE_DAYS = 30
-
-
 SHOWN_ALERTS = 12  # on the dashboard; /alerts lists them all
 SHOWN_EVENTS = 50  # of the events received between two moments
 
 
-def action_point_counts(priority: PriorityView) -> str:
-    """Why a priority card has its colour: "2 of 6 action points behind · 1 without data"."""
-    counts = Counter(ap.status for ap in priority.action_points)
-    total = len(priority.action_points)
-    if counts[Status.ON_TRACK] == total:
-        return f"all {total} action points on track"
-    words = {Status.BEHIND: "behind", Status.NO_DATA: "without data", Status.AT_RISK: "at risk"}
-    parts = [f"{counts[status]} {word}" for status, word in words.items() if counts[status]]
-    first, *rest = parts
-    number, _, word = first.partition(" ")
-    return " · ".join([f"{number} of {total} action points {word}", *rest])
-
-
-TEMPLATES.env.globals["ap_status_counts"] = action_point_counts
-
-
-def charts(view: LiveView, facts: FactSet, model: ReadModel) -> dict[str, Chart]:
+def charts(view: LiveView, facts: FactSet, model: ReadModel, words: Messages) -> dict[str, Chart]:
     """Each indicator's chart, from the facts the model was made of."""
     framework = view.framework.by_id
     series = facts.indexes.series
@@ -82,6 +53,7 @@ def charts(view: LiveView, facts: FactSet, model: ReadModel) -> dict[str, Chart]
                 model.as_of,
                 figures.projected_completion,
                 figures.actual,
+                words,
             )
     return result
 
@@ -103,35 +75,35 @@ def _page_routes(
         if not allowed(request, Role.READER, settings):
             return RedirectResponse("/login", status_code=303)
         now = clock()
-        day, problem = chosen_day(request.query_params, now.date())
-        known_at, known_problem = chosen_moment(request.query_params, "known_at", now)
-        since, since_problem = chosen_moment(request.query_params, "since", now)
-        basis, basis_problem = chosen_basis(request.query_params)
-        if since is not None and since >= (known_at or now):
-            since_problem = "“Changes since” must be a moment before the one the figures are known at."
-        problem = problem or known_problem or since_problem or basis_problem
-        if problem is not None:  # never today's figures under a date that was not asked for
-            context = {**page_context(request, now.date(), now.date()), "problem": problem}
-            return TEMPLATES.TemplateResponse(request, "bad_date.html", context, status_code=400)
+        choice = asked(request, now)
+        day, known_at, since, basis = choice.day, choice.known_at, choice.since, choice.basis
+        if choice.problem is not None:  # never today's figures under a date that was not asked for
+            context = {**page_context(request, now.date(), now.date()), "problem": choice.problem}
+            return render(request, "bad_date.html", {**context, "lang": choice.language}, status_code=400)
         if not view.ready.is_set():
-            return TEMPLATES.TemplateResponse(request, "loading.html", {}, status_code=503)
+            return render(request, "loading.html", {"lang": choice.language}, status_code=503)
         model = await read_model_known_at(view, known, now, day, known_at, basis)
         facts = (view.figures if known_at is None else await known.figures(known_at)).of(model.figures)
         alerts = await firing_alerts(db)
         context = {
             **page_context(request, day, now.date()),
+            "lang": choice.language,
             "model": model,
-            "labels": STATUS_LABEL,
-            "charts": await asyncio.to_thread(charts, view, facts, model),  # may fold in new facts
+            "charts": await asyncio.to_thread(charts, view, facts, model, messages(choice.language)),
             "ap_counts": Counter(ap.status for ap in model.action_points.values()),
             "stale": sum(ap.stale for ap in model.action_points.values()),
             "alerts": alerts[:SHOWN_ALERTS],
             "alert_count": len(alerts),
             "twg_names": catalog.TWG_NAMES,
             "known_at": known_at,
+            **map_context(
+                model,
+                choice.language,
+                "status" if request.query_params.get("map") == "status" else "activity",
+            ),
             **(await _changes_since(model, since, known_at or now) if since is not None else {}),
         }
-        return TEMPLATES.TemplateResponse(request, "dashboard.html", context)
+        return render(request, "dashboard.html", context)
 
     async def _changes_since(model: ReadModel, since: datetime, until: datetime) -> dict[str, Any]:
         """What moved from `since` to `until` (the figures of the same day), and the events
@@ -147,7 +119,7 @@ def _page_routes(
             return RedirectResponse("/login", status_code=303)
         today = clock().date()
         context = {**page_context(request, today, today), "alerts": await firing_alerts(db)}
-        return TEMPLATES.TemplateResponse(request, "alerts.html", context)
+        return render(request, "alerts.html", context)
 
     return router
 
@@ -164,20 +136,23 @@ def _indicator_routes(
         if not allowed(request, Role.READER, settings):
             return RedirectResponse("/login", status_code=303)
         now = clock()
-        day, problem = chosen_day(request.query_params, now.date())
-        known_at, known_problem = chosen_moment(request.query_params, "known_at", now)
-        basis, basis_problem = chosen_basis(request.query_params)
-        known_problem = known_problem or basis_problem
-        problem = problem or known_problem
+        choice = asked(request, now)
+        day, known_at, basis, problem = choice.day, choice.known_at, choice.basis, choice.problem
         indicator = view.framework.by_id.get(indicator_id)
         if problem is None and indicator is None:
-            problem = "There is no such indicator in the results framework."
+            problem = messages(choice.language).gettext(
+                "There is no such indicator in the results framework."
+            )
         if problem is not None or indicator is None:
-            context = {**page_context(request, now.date(), now.date()), "problem": problem}
-            status = 404 if indicator is None and not known_problem else 400
-            return TEMPLATES.TemplateResponse(request, "bad_date.html", context, status_code=status)
+            context = {
+                **page_context(request, now.date(), now.date()),
+                "problem": problem,
+                "lang": choice.language,
+            }
+            status = 404 if indicator is None and not choice.problem else 400
+            return render(request, "bad_date.html", context, status_code=status)
         if not view.ready.is_set():
-            return TEMPLATES.TemplateResponse(request, "loading.html", {}, status_code=503)
+            return render(request, "loading.html", {"lang": choice.language}, status_code=503)
         model = await read_model_known_at(view, known, now, day, known_at, basis)
         ap = model.action_points[indicator.action_point]
         entries = await reports_behind(log, indicator_id, indicator.aggregation, day, known_at)
@@ -189,10 +164,10 @@ def _indicator_routes(
             "action_point": indicator.action_point,
             "entries": entries,
             "reviews": {e.event_id: reviewed(e, figures) for e in entries},
-            "labels": STATUS_LABEL,
+            "lang": choice.language,
             "known_at": known_at,
         }
-        return TEMPLATES.TemplateResponse(request, "indicator.html", context)
+        return render(request, "indicator.html", context)
 
     return router
 
@@ -203,7 +178,7 @@ def _sign_in_routes(settings: CommonSettings) -> APIRouter:
 
     @router.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request) -> Response:
-        return TEMPLATES.TemplateResponse(request, "login.html", {"error": None})
+        return render(request, "login.html", {"error": None})
 
     @router.post("/login", response_class=HTMLResponse)
     async def login(request: Request) -> Response:
@@ -212,8 +187,11 @@ def _sign_in_routes(settings: CommonSettings) -> APIRouter:
         # The reader token only: a browser keeps the cookie, and a cookie taken from it must
         # not carry the operator's rights (only reads accept cookies anyway).
         if role_of(token, settings) is not Role.READER:
-            error = "That is not a reader token. (The operator token is not used in a browser.)"
-            return TEMPLATES.TemplateResponse(request, "login.html", {"error": error}, status_code=401)
+            words = messages(page_language(request)[0])
+            error = words.gettext(
+                "That is not a reader token. (The operator token is not used in a browser.)"
+            )
+            return render(request, "login.html", {"error": error}, status_code=401)
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(
             TOKEN_COOKIE,

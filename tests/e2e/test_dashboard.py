@@ -252,6 +252,99 @@ async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(da
     )
 
 
+async def test_the_dashboard_in_russian_with_its_map(dashboard: Dashboard) -> None:
+    """The page in Russian, asked with ?lang=ru (then remembered) or by the browser's
+    language; the Call for Action's own texts in English, marked as such; the countries on a
+    map, each linking to its row."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            await context.add_cookies([{"name": "cfa_token", "value": READER, "url": dashboard.url}])
+            page = await context.new_page()
+            response = await page.goto(dashboard.url + "/?lang=ru")
+            assert response is not None and response.status == 200
+            assert response.headers["content-language"] == "ru"
+            assert await page.locator("html").get_attribute("lang") == "ru"
+            assert (
+                await page.locator("h1").inner_text() == "Будапештский процесс: Призыв к действию 2025–2030"
+            )
+            assert await page.locator("#as-of").inner_text() == "1 июля 2026\u202fг."
+            assert await page.locator("h2#overview").inner_text() == "Кратко"
+            statuses = await _priority_statuses(page)
+            assert statuses["5"] == "Отставание"
+            assert set(statuses.values()) <= {"По плану", "Под угрозой", "Отставание", "Нет данных"}
+            counts = await page.locator('[data-priority="5"] .counts').inner_text()
+            assert re.fullmatch(
+                r"(отстают|без данных|под угрозой) \d+ из \d+ пунктов действий( · .+)?", counts
+            ), counts
+            assert await page.locator("#month option").first.inner_text() == "январь"
+            # The Call for Action's texts: English, marked, and the page says why.
+            assert await page.locator("#catalog-language").is_visible()
+            title = page.locator("#priority-2 h3 span[lang=en]").first
+            assert "legal migration" in await title.inner_text()
+            # Countries by their Russian names; figures in the Russian way.
+            rows = page.locator('tr[id^="country-"]')
+            assert await rows.count() > 0
+            names = await rows.locator("td:first-child").all_inner_texts()
+            assert all(re.search("[а-яА-Я]", name) for name in names), names
+            await page.screenshot(path=str(TEST_OUTPUT / "dashboard-ru.png"), full_page=False)
+
+            # The map: every country of the table on it, coloured by its activities, each
+            # linking to its row; nothing runs and nothing is fetched from elsewhere.
+            world = page.locator("#map svg")
+            assert await world.count() == 1
+            linked = page.locator("#map a[data-country]")
+            codes = {await a.get_attribute("data-country") for a in await linked.all()}
+            rows_codes = {(await r.get_attribute("id") or "")[len("country-") :] for r in await rows.all()}
+            assert codes and codes <= rows_codes and len(codes) >= len(rows_codes) - 2, (codes, rows_codes)
+            fills = {await a.get_attribute("data-fill") for a in await linked.all()}
+            assert len(fills) > 1, "every country has the same colour"
+            assert await page.locator("#map script, #map image, #map use").count() == 0
+            assert "http" not in (await world.evaluate("s => s.outerHTML")).replace(
+                "http://www.w3.org/2000/svg", ""
+            )
+            tip = await linked.first.locator("title").text_content() or ""
+            assert re.search("[а-яА-Я]+: [\\d\u00a0]+ мероприяти", tip), tip
+            code = await linked.first.get_attribute("data-country")
+            await linked.first.click()
+            assert page.url.endswith(f"#country-{code}")
+            TEST_OUTPUT.mkdir(exist_ok=True)
+            await page.locator("#map").screenshot(path=str(TEST_OUTPUT / "dashboard-map.png"))
+            await page.click("#map-status")
+            assert "map=status" in page.url
+            status_fills = {await a.get_attribute("data-fill") for a in await page.locator("#map a[data-country]").all()}
+            assert status_fills <= {"#1b7f3b", "#b26a00", "#b3261e", "#8a93a3"}, status_fills
+            await page.locator("#map").screenshot(path=str(TEST_OUTPUT / "dashboard-map-status.png"))
+
+            # The language is remembered: the next pages, without ?lang=, are in Russian too.
+            await page.goto(dashboard.url + "/alerts")
+            assert (
+                await page.locator("h2#alerts").inner_text()
+                == f"Действующие оповещения ({await page.locator('ul.alerts li').count()})"
+            )
+            bad = await page.goto(dashboard.url + "/?as_of=someday")
+            assert bad is not None and bad.status == 400
+            assert "«someday» — не дата" in await page.locator("#problem").inner_text()
+            await page.click("#lang-en")  # the same page, in English, and English from now on
+            assert "“someday” is not a date" in await page.locator("#problem").inner_text()
+            await page.goto(dashboard.url + "/")
+            assert await page.locator("h2#overview").inner_text() == "At a glance"
+            unknown = await page.goto(dashboard.url + "/?lang=xx")
+            assert unknown is not None and unknown.status == 400
+            assert "is not a language of the monitor" in await page.locator("#problem").inner_text()
+
+            # A browser set to Russian gets Russian without asking.
+            russian = await browser.new_context(locale="ru-RU")
+            await russian.add_cookies([{"name": "cfa_token", "value": READER, "url": dashboard.url}])
+            other = await russian.new_page()
+            await other.goto(dashboard.url + "/")
+            assert await other.locator("h2#overview").inner_text() == "Кратко"
+            await russian.close()
+        finally:
+            await browser.close()
+
+
 async def test_without_public_reads_the_dashboard_asks_for_a_reader_token(dashboard: Dashboard) -> None:
     async with httpx.AsyncClient(base_url=dashboard.url) as client:
         first = await client.get("/")

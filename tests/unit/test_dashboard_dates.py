@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from services.aggregator.dashboard import chosen_day
+from services.aggregator.choices import chosen_day
 
 TODAY = date(2026, 12, 2)
 

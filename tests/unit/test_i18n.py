@@ -14,14 +14,16 @@ from babel.messages.pofile import read_po
 from shared.i18n import LANGUAGES, catalog_path, chosen_language, messages
 
 ROOT = Path(__file__).resolve().parents[2]
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)s")  # str.format's in code, Jinja's in templates
+METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 
 
 def extracted() -> set[str]:
-    """The messages of the code, as `make messages` extracts them."""
+    """The messages of the code and the pages' templates, as `make messages` extracts them."""
     found = set()
     for folder in ("services", "shared"):
-        for _, _, message, _, _ in extract_from_dir(ROOT / folder, method_map=[("**.py", "python")]):
+        for _, _, message, _, _ in extract_from_dir(ROOT / folder, method_map=METHODS, options_map=OPTIONS):
             found.add(message if isinstance(message, str) else message[0])
     return found
 
@@ -32,11 +34,17 @@ def test_every_message_is_in_each_catalog_with_its_placeholders(language: str) -
         catalog = read_po(file)
     code = extracted()
     assert len(code) > 50
-    translated = {m.id: m.string for m in catalog if m.id and m.string}
+    translated = {}
+    for m in catalog:
+        forms = m.string if isinstance(m.string, tuple) else (m.string,)
+        if m.id and all(forms):
+            source = m.id if isinstance(m.id, str) else m.id[0]
+            translated[source] = (m.id if isinstance(m.id, tuple) else (m.id,), forms)
     assert sorted(code - translated.keys()) == [], f"missing from the {language} catalog (make messages)"
     assert sorted(translated.keys() - code) == [], "in the catalog, no longer in the code"
-    for source, text in translated.items():
-        assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(str(text))), source
+    for source, (ids, forms) in translated.items():
+        for form in forms:  # every plural form names what the English names
+            assert sorted(set(PLACEHOLDER.findall(ids[-1]))) == sorted(set(PLACEHOLDER.findall(form))), source
 
 
 def test_dates_moments_and_numbers_by_language() -> None:
