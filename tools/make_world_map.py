@@ -130,7 +130,7 @@ def main(coarse_file: str, fine_file: str) -> None:
         code = code_of(geometry)
         if code and code not in shapes and code != "ATA" and polygons(geometry):
             dots[code] = centre(fine_arcs, geometry)
-    x_max, y_max = equal_earth(180, SOUTH)
+    _, y_max = equal_earth(180, SOUTH)
     box = [0, 0, WIDTH, math.ceil(y_max)]
     source = "Natural Earth (public domain) via world-atlas@2 (ISC), Equal Earth projection"
     document = {"source": source, "box": box, "shapes": shapes, "land": land, "dots": dots}

@@ -102,7 +102,14 @@ def _ap_counts(context: Context, priority: PriorityView) -> str:
 
 
 TEMPLATES.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-TEMPLATES.env.filters.update(long_date=_date, long_moment=_moment)
+
+
+@pass_context
+def _why(context: Context, why: str) -> str:
+    return _words(context).said(why)
+
+
+TEMPLATES.env.filters.update(long_date=_date, long_moment=_moment, why=_why)
 TEMPLATES.env.globals.update(number=_number, ap_status_counts=_ap_counts, language_names=LANGUAGE_NAMES)
 
 

@@ -126,7 +126,11 @@ class _Writer:
         _ = self.t.gettext
         rows: list[Sequence[Any]] = [(_("Priority"), _("Status"), _("Why"))]
         rows += [
-            (self._p(f"<b>{p.id}</b>. {esc(p.title)}"), self._badge(p.status), self._p(esc(p.why), "small"))
+            (
+                self._p(f"<b>{p.id}</b>. {esc(p.title)}"),
+                self._badge(p.status),
+                self._p(esc(self.t.said(p.why)), "small"),
+            )
             for p in self.pack.priorities
         ]
         return [
@@ -141,7 +145,7 @@ class _Writer:
         for ap in self.pack.action_points:
             facts = _("{status}: {why} · {activities} activities · last {day}").format(
                 status=self.status[ap.status],
-                why=esc(ap.why),
+                why=esc(self.t.said(ap.why)),
                 activities=ap.activity_count,
                 day=self._day(ap.last_activity_at),
             )
@@ -164,7 +168,7 @@ class _Writer:
                     target_date=t.date(i.target_date),
                     projected=projected,
                 )
-                text = self._p(f"{figures}<br/>{self.status[i.status]}: {esc(i.why)}", "small")
+                text = self._p(f"{figures}<br/>{self.status[i.status]}: {esc(self.t.said(i.why))}", "small")
                 drawn = chart(
                     self.pack.charts[i.id],
                     _("as of {day}").format(day=t.date(self.pack.as_of)),
@@ -200,7 +204,7 @@ class _Writer:
                 self._p(f"{kinds[m.kind]} {esc(m.id)}: {esc(m.name)}", "small"),
                 self.status[m.before] if m.before else _("not there"),
                 self.status[m.after],
-                self._p(esc(m.why), "small"),
+                self._p(esc(self.t.said(m.why)), "small"),
             )
             for m in pack.moved
         ]
@@ -215,7 +219,7 @@ class _Writer:
                 (
                     self._p(f"<b>{esc(p.id)}</b> {esc(p.title)}", "small"),
                     p.days_without_report,
-                    self._p(esc(p.why), "small"),
+                    self._p(esc(self.t.said(p.why)), "small"),
                 )
                 for p in pack.silent
             ]

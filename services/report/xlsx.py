@@ -4,7 +4,7 @@ that the Secretariat can sort, filter and chart them."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from services.report.pack import MeetingPack
 from shared.domain.readmodel import ROUTE_ROLES
-from shared.i18n import messages
+from shared.i18n import Messages, messages
 
 
 def _sheet(book: Workbook, title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Worksheet:
@@ -44,8 +44,9 @@ def _naive(value: Any) -> Any:
 class _Words:
     """A language's words for the sheets: the catalog's gettext, status and kinds of change."""
 
-    def __init__(self, gettext: Callable[[str], str]) -> None:
-        _ = self.gettext = gettext
+    def __init__(self, language: Messages) -> None:
+        _ = self.gettext = language.gettext
+        self.said = language.said
         self.status = {
             "on_track": _("on track"),
             "at_risk": _("at risk"),
@@ -62,7 +63,7 @@ class _Words:
 
 def workbook(pack: MeetingPack, language: str = "en") -> bytes:
     """The workbook, its sheets and headings in `language`; the figures are numbers and dates."""
-    words = _Words(messages(language).gettext)
+    words = _Words(messages(language))
     _ = words.gettext
     book = Workbook()
     cover = book.active
@@ -106,7 +107,7 @@ def _figure_sheets(book: Workbook, pack: MeetingPack, words: _Words) -> None:
                 p.id,
                 p.title,
                 status[p.status],
-                p.why,
+                words.said(p.why),
                 sum(a.status in ("behind", "no_data") for a in p.action_points),
             )
             for p in pack.priorities
@@ -132,7 +133,7 @@ def _figure_sheets(book: Workbook, pack: MeetingPack, words: _Words) -> None:
                 a.priority,
                 a.text,
                 status[a.status],
-                a.why,
+                words.said(a.why),
                 a.stale,
                 a.activity_count,
                 a.last_activity_at,
@@ -170,7 +171,7 @@ def _figure_sheets(book: Workbook, pack: MeetingPack, words: _Words) -> None:
                 i.target_date,
                 i.ratio,
                 status[i.status],
-                i.why,
+                words.said(i.why),
                 i.projected_completion,
             )
             for a in pack.action_points
@@ -204,7 +205,7 @@ def _change_sheets(book: Workbook, pack: MeetingPack, words: _Words) -> None:
                 status[m.after],
                 m.actual_before,
                 m.actual_after,
-                m.why,
+                words.said(m.why),
             )
             for m in pack.moved
         ),
@@ -229,7 +230,7 @@ def _change_sheets(book: Workbook, pack: MeetingPack, words: _Words) -> None:
                 p.days_without_report,
                 p.reporting_cadence_days,
                 _naive(p.last_report_at),
-                p.why,
+                words.said(p.why),
             )
             for p in pack.silent
         ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -16,6 +16,7 @@ from enum import StrEnum
 from shared.domain.catalog import IMPLEMENTATION_START
 from shared.domain.framework import Indicator
 from shared.domain.series import Series
+from shared.i18n import N_
 
 
 class Status(StrEnum):
@@ -37,20 +38,61 @@ class Thresholds:
     stale_after_days: int = 120
 
 
+class Why(str):
+    """Why a status is what it is, in words: English as a string (what the API, logs and
+    alerts carry), and in another language with `text(gettext)`. Made of clauses, each a
+    message of the catalogs with its values; a status among the values is said in words."""
+
+    clauses: tuple[tuple[str, tuple[tuple[str, object], ...]], ...]
+
+    def __new__(cls, text: str, clauses: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()) -> Why:
+        made = super().__new__(cls, text)
+        made.clauses = clauses
+        return made
+
+    @classmethod
+    def of(cls, message: str, **values: object) -> Why:
+        clauses = ((message, tuple(values.items())),)
+        return cls(_said(clauses, _same), clauses)
+
+    def __add__(self, other: str) -> Why:  # "a; b": the clauses of both
+        clauses = self.clauses + getattr(other, "clauses", ((str(other), ()),))
+        return Why(_said(clauses, _same), clauses)
+
+    def text(self, gettext: Callable[[str], str]) -> str:
+        """In the language of `gettext` (its catalog's messages)."""
+        return _said(self.clauses, gettext) if self.clauses else str(self)
+
+
+def _same(message: str) -> str:
+    return message
+
+
+def _said(
+    clauses: tuple[tuple[str, tuple[tuple[str, object], ...]], ...], gettext: Callable[[str], str]
+) -> str:
+    def word(value: object) -> object:
+        return gettext(STATUS_WORDS[value]) if isinstance(value, Status) else value
+
+    return "; ".join(
+        gettext(message).format(**{k: word(v) for k, v in values}) for message, values in clauses
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Judged:
     """A status with why: the rule that gave it and its numbers, in words."""
 
     status: Status
-    why: str
+    why: Why
 
 
 # A status in the words of a `why` ("2 of 6 action points behind or without data").
 STATUS_WORDS = {
-    Status.ON_TRACK: "on track",
-    Status.AT_RISK: "at risk",
-    Status.NO_DATA: "without data",
-    Status.BEHIND: "behind",
+    Status.ON_TRACK: N_("on track"),
+    Status.AT_RISK: N_("at risk"),
+    Status.NO_DATA: N_("without data"),
+    Status.BEHIND: N_("behind"),
 }
 
 
@@ -76,7 +118,7 @@ class IndicatorFigures:
     expected_value: float  # the value due by as_of
     ratio: float | None
     status: Status
-    why: str
+    why: Why
     projected_completion: date | None
     projected_late: bool
 
@@ -112,22 +154,30 @@ def indicator_status(progress: float | None, expected: float, thresholds: Thresh
     nothing was measured; on track while nothing is due."""
     if progress is None:
         if expected > 0:
-            return Judged(Status.NO_DATA, f"nothing measured, while {_share(expected)} of the way is due")
-        return Judged(Status.ON_TRACK, "nothing measured, and nothing is due yet")
-    done = f"{_share(progress)} of the way done"
+            return Judged(
+                Status.NO_DATA,
+                Why.of(N_("nothing measured, while {due} of the way is due"), due=_share(expected)),
+            )
+        return Judged(Status.ON_TRACK, Why.of(N_("nothing measured, and nothing is due yet")))
+    done = _share(progress)
     if expected <= 0:
-        return Judged(Status.ON_TRACK, f"{done}, and nothing is due yet")
+        return Judged(
+            Status.ON_TRACK, Why.of(N_("{done} of the way done, and nothing is due yet"), done=done)
+        )
     ratio = progress / expected
-    figures = f"{done}, {_share(expected)} due"
+    due, on_track, at_risk = _share(expected), f"{thresholds.on_track:.2f}", f"{thresholds.at_risk:.2f}"
     if ratio >= thresholds.on_track:
-        why = f"ratio {_compared(ratio, thresholds.on_track)} ≥ {thresholds.on_track:.2f}: {figures}"
-        return Judged(Status.ON_TRACK, why)
+        shown = _compared(ratio, thresholds.on_track)
+        message = N_("ratio {ratio} ≥ {on_track}: {done} of the way done, {due} due")
+        return Judged(Status.ON_TRACK, Why.of(message, ratio=shown, on_track=on_track, done=done, due=due))
     if ratio >= thresholds.at_risk:
         shown = _compared(ratio, thresholds.on_track)
-        why = f"{thresholds.at_risk:.2f} ≤ ratio {shown} < {thresholds.on_track:.2f}: {figures}"
+        message = N_("{at_risk} ≤ ratio {ratio} < {on_track}: {done} of the way done, {due} due")
+        why = Why.of(message, at_risk=at_risk, ratio=shown, on_track=on_track, done=done, due=due)
         return Judged(Status.AT_RISK, why)
-    why = f"ratio {_compared(ratio, thresholds.at_risk)} < {thresholds.at_risk:.2f}: {figures}"
-    return Judged(Status.BEHIND, why)
+    shown = _compared(ratio, thresholds.at_risk)
+    message = N_("ratio {ratio} < {at_risk}: {done} of the way done, {due} due")
+    return Judged(Status.BEHIND, Why.of(message, ratio=shown, at_risk=at_risk, done=done, due=due))
 
 
 def projected_completion(series: Series, indicator: Indicator, as_of: date) -> date | None:
@@ -196,16 +246,25 @@ def action_point_status(
         status = worst([s for _, s in indicators])
         named = ", ".join(f"“{name}”" for name, s in indicators if s is status)
         if len(indicators) == 1:
-            return Judged(status, f"its one indicator, {named}, {STATUS_WORDS[status]}")
+            return Judged(
+                status, Why.of(N_("its one indicator, {names}, {status}"), names=named, status=status)
+            )
         if status is Status.ON_TRACK:
-            return Judged(status, f"all {len(indicators)} of its indicators on track")
-        return Judged(status, f"worst of its {len(indicators)} indicators: {named} {STATUS_WORDS[status]}")
+            return Judged(status, Why.of(N_("all {n} of its indicators on track"), n=len(indicators)))
+        message = N_("worst of its {n} indicators: {names} {status}")
+        return Judged(status, Why.of(message, n=len(indicators), names=named, status=status))
     if last_activity is None:
-        return Judged(Status.NO_DATA, "no indicators, and no activity yet")
+        return Judged(Status.NO_DATA, Why.of(N_("no indicators, and no activity yet")))
     days, limit = (as_of - last_activity).days, thresholds.stale_after_days
     if is_stale(last_activity, as_of, thresholds):
-        return Judged(Status.AT_RISK, f"no indicators; last activity {days} days ago > {limit}")
-    return Judged(Status.ON_TRACK, f"no indicators; last activity {days} days ago ≤ {limit}")
+        return Judged(
+            Status.AT_RISK,
+            Why.of(N_("no indicators; last activity {days} days ago > {limit}"), days=days, limit=limit),
+        )
+    return Judged(
+        Status.ON_TRACK,
+        Why.of(N_("no indicators; last activity {days} days ago ≤ {limit}"), days=days, limit=limit),
+    )
 
 
 def priority_status(action_points: Mapping[str, Status]) -> Judged:
@@ -214,16 +273,29 @@ def priority_status(action_points: Mapping[str, Status]) -> Judged:
     n = len(action_points)
     troubled = [ap for ap, s in action_points.items() if s in (Status.BEHIND, Status.NO_DATA)]
     lagging = [ap for ap, s in action_points.items() if s in (Status.AT_RISK, Status.BEHIND)]
-    share = f"{len(troubled)} of {n} action points behind or without data{_listed(troubled)}"
+    counts = {"troubled": len(troubled), "n": n, "listed": _listed(troubled)}
     if n and 3 * len(troubled) >= n:
-        return Judged(Status.BEHIND, f"{share} ≥ one third")
-    few = f"{share} < one third" if troubled else ""
-    if lagging:
-        why = f"{len(lagging)} of {n} action points at risk or behind{_listed(lagging)}"
-        return Judged(Status.AT_RISK, "; ".join(filter(None, (why, few))))
-    return Judged(
-        Status.ON_TRACK, "; ".join(filter(None, (f"none of its {n} action points at risk or behind", few)))
+        return Judged(
+            Status.BEHIND,
+            Why.of(
+                N_("{troubled} of {n} action points behind or without data{listed} ≥ one third"), **counts
+            ),
+        )
+    few = (
+        Why.of(N_("{troubled} of {n} action points behind or without data{listed} < one third"), **counts)
+        if troubled
+        else None
     )
+    if lagging:
+        why = Why.of(
+            N_("{lagging} of {n} action points at risk or behind{listed}"),
+            lagging=len(lagging),
+            n=n,
+            listed=_listed(lagging),
+        )
+        return Judged(Status.AT_RISK, why + few if few else why)
+    calm = Why.of(N_("none of its {n} action points at risk or behind"), n=n)
+    return Judged(Status.ON_TRACK, calm + few if few else calm)
 
 
 # A project is silent (behind) once this many reporting cadences pass without a report.
@@ -259,16 +331,36 @@ def project_status(
     at risk up to SILENT_AFTER_CADENCES cadences, behind (silent) beyond; a milestone in
     trouble (by id) makes it at least at risk."""
     silence = days_without_report(last_report, start, as_of)
-    since = f"last report {silence} days ago" if last_report else f"no report yet; started {silence} days ago"
-    cadence = f"its {cadence_days}-day cadence"
+    values = {"days": silence, "cadence": cadence_days, "times": SILENT_AFTER_CADENCES}
     if silence <= cadence_days:
-        judged = Judged(Status.ON_TRACK, f"{since} ≤ {cadence}")
+        status = Status.ON_TRACK
+        message = (
+            N_("last report {days} days ago ≤ its {cadence}-day cadence")
+            if last_report
+            else N_("no report yet; started {days} days ago ≤ its {cadence}-day cadence")
+        )
     elif not is_silent(silence, cadence_days):
-        judged = Judged(Status.AT_RISK, f"{since} > {cadence}, ≤ {SILENT_AFTER_CADENCES} × {cadence_days}")
+        status = Status.AT_RISK
+        message = (
+            N_("last report {days} days ago > its {cadence}-day cadence, ≤ {times} × {cadence}")
+            if last_report
+            else N_(
+                "no report yet; started {days} days ago > its {cadence}-day cadence, ≤ {times} × {cadence}"
+            )
+        )
     else:
-        judged = Judged(Status.BEHIND, f"{since} > {SILENT_AFTER_CADENCES} × {cadence}: silent")
+        status = Status.BEHIND
+        message = (
+            N_("last report {days} days ago > {times} × its {cadence}-day cadence: silent")
+            if last_report
+            else N_("no report yet; started {days} days ago > {times} × its {cadence}-day cadence: silent")
+        )
+    why = Why.of(message, **values)
     if not milestones_in_trouble:
-        return judged
-    plural = "s" if len(milestones_in_trouble) > 1 else ""
-    trouble = f"milestone{plural} {', '.join(milestones_in_trouble)} missed or overdue"
-    return Judged(worst([judged.status, Status.AT_RISK]), f"{judged.why}; {trouble}")
+        return Judged(status, why)
+    ids = ", ".join(milestones_in_trouble)
+    if len(milestones_in_trouble) > 1:
+        trouble = Why.of(N_("milestones {ids} missed or overdue"), ids=ids)
+    else:
+        trouble = Why.of(N_("milestone {ids} missed or overdue"), ids=ids)
+    return Judged(worst([status, Status.AT_RISK]), why + trouble)

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SkipValidation
 
 from shared.domain.review import Basis
 from shared.domain.status import Status
@@ -21,6 +21,10 @@ ActivityCount = Annotated[
         ge=0,
     ),
 ]
+
+# A status's `Why` (shared.domain.status), kept as it is: English in JSON, in any language on
+# the pages. Read back from JSON, it is the English text.
+WhyText = SkipValidation[str]
 
 
 class IndicatorView(BaseModel):
@@ -37,7 +41,7 @@ class IndicatorView(BaseModel):
     expected_value: float = Field(description="The value due by as_of, on the expected path")
     ratio: float | None
     status: Status
-    why: str = Field(
+    why: WhyText = Field(
         description="Why the status: the rule and its numbers, such as "
         '"ratio 0.20 < 0.60: 8% of the way done, 40% due"'
     )
@@ -50,7 +54,7 @@ class ActionPointView(BaseModel):
     priority: int
     text: str
     status: Status
-    why: str = Field(
+    why: WhyText = Field(
         description="Why the status: its worst indicators, or its activity when it has no indicators"
     )
     stale: bool
@@ -68,7 +72,7 @@ class ActionPointSummary(BaseModel):
     id: str
     text: str
     status: Status
-    why: str = Field(
+    why: WhyText = Field(
         description="Why the status: its worst indicators, or its activity when it has no indicators"
     )
     stale: bool
@@ -84,7 +88,7 @@ class PriorityView(BaseModel):
     title: str
     twg: str | None
     status: Status
-    why: str = Field(
+    why: WhyText = Field(
         description="Why the status: how many of its action points are behind or without data, "
         "against one third"
     )
@@ -122,7 +126,7 @@ class ProjectView(BaseModel):
     activity_count: ActivityCount
     participants: Participants
     status: Status
-    why: str = Field(
+    why: WhyText = Field(
         description="Why the status: days since its last report against its cadence, milestones in trouble"
     )
     milestones: list[MilestoneView]

@@ -279,6 +279,11 @@ async def test_the_dashboard_in_russian_with_its_map(dashboard: Dashboard) -> No
                 r"(отстают|без данных|под угрозой) \d+ из \d+ пунктов действий( · .+)?", counts
             ), counts
             assert await page.locator("#month option").first.inner_text() == "январь"
+            why = await page.locator("#priority-5 > p.why").inner_text()  # why, in Russian too
+            assert re.fullmatch(
+                r"Отставание: \d+ из \d+ пунктов действий отстают или без данных \(.+\) ≥ одной трети", why
+            ), why
+            assert "дн. назад" in await page.locator('tr[id^="project-SIM-"] .why').first.inner_text()
             # The Call for Action's texts: English, marked, and the page says why.
             assert await page.locator("#catalog-language").is_visible()
             title = page.locator("#priority-2 h3 span[lang=en]").first
@@ -313,7 +318,9 @@ async def test_the_dashboard_in_russian_with_its_map(dashboard: Dashboard) -> No
             await page.locator("#map").screenshot(path=str(TEST_OUTPUT / "dashboard-map.png"))
             await page.click("#map-status")
             assert "map=status" in page.url
-            status_fills = {await a.get_attribute("data-fill") for a in await page.locator("#map a[data-country]").all()}
+            status_fills = {
+                await a.get_attribute("data-fill") for a in await page.locator("#map a[data-country]").all()
+            }
             assert status_fills <= {"#1b7f3b", "#b26a00", "#b3261e", "#8a93a3"}, status_fills
             await page.locator("#map").screenshot(path=str(TEST_OUTPUT / "dashboard-map-status.png"))
 

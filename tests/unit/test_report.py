@@ -93,6 +93,7 @@ def test_the_pdf_in_russian(pack: MeetingPack) -> None:
     flat = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "Шесть приоритетов" in flat and "Данные на 1 июля 2026" in flat
     assert "Returnees supported: факт 320" in flat and "Отставание" in flat  # behind, in Russian
+    assert "отношение 0.43 < 0.60: пройдено 32% пути, ожидалось 75%" in flat  # and why, in Russian
     assert "официальный перевод не загружен" in flat  # the Call for Action's texts stay in English, marked
     assert catalog.priorities()[2].title[:30] in flat
 
@@ -102,6 +103,7 @@ def test_the_workbook_in_russian_keeps_its_numbers(pack: MeetingPack) -> None:
     assert book.sheetnames[:4] == ["Титул", "Приоритеты", "Пункты действий", "Показатели"]
     [indicator] = list(book["Показатели"].iter_rows(min_row=2, values_only=True))
     assert indicator[4] == 320 and indicator[9] == "отставание"
+    assert indicator[10] == "отношение 0.43 < 0.60: пройдено 32% пути, ожидалось 75%"
 
 
 def test_a_hostile_title_is_text_in_the_pdf_and_the_workbook() -> None:

@@ -6,6 +6,7 @@ linear expectation on day 100 is exactly a quarter of the way.
 
 from __future__ import annotations
 
+import pickle
 from datetime import date, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from shared.domain.status import (
     project_status,
     worst,
 )
+from shared.i18n import messages
 
 T = Thresholds()
 S = Status
@@ -301,3 +303,21 @@ def test_a_priority_says_why(statuses: list[Status], status: Status, why: str) -
 def test_a_project_says_why(last: int | None, trouble: tuple[str, ...], status: Status, why: str) -> None:
     judged = project_status(None if last is None else day(last), day(0), 90, day(200), trouble)
     assert (judged.status, judged.why) == (status, why)
+
+
+def test_why_in_russian_keeps_its_numbers_and_survives_a_copy() -> None:
+    ru = messages("ru")
+    priority = priority_status({"5.1": S.BEHIND, "5.2": S.NO_DATA, "5.3": S.ON_TRACK})
+    assert priority.why == "2 of 3 action points behind or without data (5.1, 5.2) ≥ one third"
+    assert ru.said(priority.why) == "2 из 3 пунктов действий отстают или без данных (5.1, 5.2) ≥ одной трети"
+    ap = action_point_status([("Returnees supported", S.BEHIND)], None, day(200), Thresholds())
+    assert ru.said(ap.why) == "единственный показатель “Returnees supported”: отставание"
+    project = project_status(None, day(0), 90, day(200), ("M-1",))
+    assert ru.said(project.why) == (
+        "сообщений пока нет; начат 200 дн. назад > 1.5 × периодичности 90 дн.: молчит; "
+        "контрольный этап M-1 пропущен или просрочен"
+    )
+    copied = pickle.loads(pickle.dumps(project.why))
+    assert copied == project.why and ru.said(copied) == ru.said(project.why)
+    assert ru.said("a text from JSON") == "a text from JSON"  # read back: English, as it is
+    assert messages("en").said(project.why) == project.why
