@@ -51,9 +51,9 @@ class Messages:
         return self._translations.ngettext(singular, plural, n)
 
     def said(self, why: str) -> str:
-        """A status's why (shared.domain.status.Why) in this language; a plain text as it is."""
+        """A text made of messages (shared.domain.said.Said) in this language; a plain text as it is."""
         text = getattr(why, "text", None)
-        return str(text(self.gettext)) if callable(text) else why
+        return str(text(self)) if callable(text) else why
 
     def date(self, day: date) -> str:
         """1 July 2026 / 1 июля 2026 г."""

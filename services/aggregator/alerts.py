@@ -14,7 +14,8 @@ async def firing_alerts(db: AsyncDatabase[dict[str, Any]]) -> list[dict[str, Any
     """The notifier's firing alerts, critical first, then newest; each with the dashboard
     anchor of what it is about (`where`)."""
     found = db[ALERTS].find(
-        {"state": "firing"}, {"summary": 1, "severity": 1, "kind": 1, "subject": 1, "starts_at": 1}
+        {"state": "firing"},
+        {"summary": 1, "phrases": 1, "severity": 1, "kind": 1, "subject": 1, "starts_at": 1},
     )
     alerts = [{**doc, "where": anchor_of(doc["subject"])} async for doc in found]
     return sorted(alerts, key=lambda a: (a["severity"] != "critical", -a["starts_at"].timestamp()))

@@ -24,6 +24,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from services.report import worldmap
+from services.report.pack import summary_of
 from shared.domain.status import Status
 from shared.domain.views import CountryView, PriorityView, ReadModel
 from shared.i18n import LANGUAGES, N_, Messages, chosen_language, messages
@@ -109,8 +110,15 @@ def _why(context: Context, why: str) -> str:
     return _words(context).said(why)
 
 
+@pass_context
+def _alert_summary(context: Context, alert: dict[str, Any]) -> str:
+    return _words(context).said(summary_of(alert))
+
+
 TEMPLATES.env.filters.update(long_date=_date, long_moment=_moment, why=_why)
-TEMPLATES.env.globals.update(number=_number, ap_status_counts=_ap_counts, language_names=LANGUAGE_NAMES)
+TEMPLATES.env.globals.update(
+    alert_summary=_alert_summary, number=_number, ap_status_counts=_ap_counts, language_names=LANGUAGE_NAMES
+)
 
 
 def map_context(model: ReadModel, language: str, by: str) -> dict[str, Any]:

@@ -7,11 +7,11 @@ import html
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from services.notifier.lifecycle import Alert, AlertState
+from services.notifier.lifecycle import Alert, AlertState, said
 from services.notifier.render import one_line
-from services.notifier.wording import quantity
+from services.notifier.wording import ENGLISH, quantity, status_words
 from shared.domain.views import ReadModel, late_indicators
-from shared.isodate import long_date
+from shared.i18n import Messages
 
 
 def next_digest(due_at: datetime | None, now: datetime, every: timedelta) -> tuple[bool, datetime]:
@@ -27,30 +27,48 @@ def next_digest(due_at: datetime | None, now: datetime, every: timedelta) -> tup
     return True, following
 
 
-def digest_lines(model: ReadModel, alerts: Iterable[Alert], since: datetime) -> list[str]:
-    lines = [f"Status of the Call for Action as of {long_date(model.as_of)}:", ""]
+def digest_lines(
+    model: ReadModel, alerts: Iterable[Alert], since: datetime, words: Messages = ENGLISH
+) -> list[str]:
+    """The digest's lines, in the language of `words` (the Call for Action's texts in English)."""
+    _ = words.gettext
+    lines = [_("Status of the Call for Action as of {day}:").format(day=words.date(model.as_of)), ""]
     for p in model.priorities:
         counts: dict[str, int] = {}
         for a in p.action_points:
             counts[str(a.status)] = counts.get(str(a.status), 0) + 1
-        spread = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(counts.items()))
-        lines.append(f"Priority {p.id}: {str(p.status).replace('_', ' ').upper()} ({spread}) — {p.title}")
-        lines.append(f"  why: {p.why}")
+        spread = ", ".join(f"{n} {status_words(s, words)}" for s, n in sorted(counts.items()))
+        status = status_words(str(p.status), words).upper()
+        lines.append(
+            _("Priority {id}: {status} ({spread}) — {title}").format(
+                id=p.id, status=status, spread=spread, title=p.title
+            )
+        )
+        lines.append(_("  why: {why}").format(why=words.said(p.why)))
     changed = [a for a in alerts if a.starts_at >= since or (a.ends_at is not None and a.ends_at >= since)]
-    lines += ["", f"Since {long_date(since)}:"]
+    lines += ["", _("Since {day}:").format(day=words.date(since))]
+    resolved, new = _("resolved"), _("new")
     lines += [
-        f"  {'resolved' if a.state is AlertState.RESOLVED else 'new'}: {one_line(a.summary)}"
+        f"  {resolved if a.state is AlertState.RESOLVED else new}: {one_line(said(a, words))}"
         for a in sorted(changed, key=lambda a: a.starts_at)
-    ] or ["  no alert started or resolved"]
-    lines += ["", "Projected late at the pace so far:"]
-    lines += [
-        f"  {ap.id} {i.name}: target {quantity(i.target, i.unit)} by {long_date(i.target_date)}, projected "
-        + (long_date(i.projected_completion) if i.projected_completion else "never at this pace")
-        for ap, i in late_indicators(model.action_points.values())
-    ] or ["  nothing"]
+    ] or [_("  no alert started or resolved")]
+    lines += ["", _("Projected late at the pace so far:")]
+    for ap, i in late_indicators(model.action_points.values()):
+        projected = words.date(i.projected_completion) if i.projected_completion else _("never at this pace")
+        lines.append(
+            _("  {id} {name}: target {target} by {day}, projected {projected}").format(
+                id=ap.id,
+                name=i.name,
+                target=quantity(i.target, i.unit, words),
+                day=words.date(i.target_date),
+                projected=projected,
+            )
+        )
+    if not late_indicators(model.action_points.values()):
+        lines.append(_("  nothing"))
     return lines
 
 
-def digest_html(lines: list[str]) -> str:
+def digest_html(lines: list[str], language: str = "en") -> str:
     body = "".join(f"<p>{html.escape(line)}</p>" if line else "" for line in lines)
-    return f'<!doctype html><html><body style="font-family:sans-serif">{body}</body></html>'
+    return f'<!doctype html><html lang="{language}"><body style="font-family:sans-serif">{body}</body></html>'

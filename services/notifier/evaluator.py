@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from services.notifier.config import REFERENCE_GROUP, NotifierConfig
 from services.notifier.digest import digest_lines, next_digest
 from services.notifier.lifecycle import Alert, Silence, Timing, due, reconcile
-from services.notifier.notify import OutboxEntry, digest_entry, due_meetings, outbox_entries, pack_entries
+from services.notifier.notify import OutboxEntry, digest_entries, due_meetings, outbox_entries, pack_entries
 from services.notifier.rules import Finding, evaluate
 from services.report.pack import meeting_pack
 from services.report.pdf import document
@@ -75,7 +75,7 @@ class AlertStore(Protocol):
     async def silences(self) -> list[Silence]: ...
     async def save(self, alerts: Iterable[Alert], entries: Sequence[OutboxEntry]) -> None: ...
     async def digest_due_at(self) -> datetime | None: ...
-    async def save_digest(self, entry: OutboxEntry | None, following: datetime) -> None: ...
+    async def save_digest(self, entries: Sequence[OutboxEntry], following: datetime) -> None: ...
     async def packs_sent(self) -> set[date]: ...
     async def save_pack(self, meeting: date, entries: Sequence[OutboxEntry]) -> None: ...
     async def request_evaluation(self, at: datetime) -> str: ...
@@ -236,14 +236,14 @@ class Evaluator:
                 return False
             due_at = await self._store.digest_due_at()
             send, following = next_digest(due_at, now, self._config.digest.every)
-            entry = None
+            entries = []
             if send and due_at is not None:
-                lines = digest_lines(
-                    await self._view.read_model_off_loop(now.date()),
-                    (await self._store.alerts()).values(),
-                    due_at - self._config.digest.every,
+                model = await self._view.read_model_off_loop(now.date())
+                alerts = (await self._store.alerts()).values()
+                since = due_at - self._config.digest.every
+                entries = digest_entries(
+                    self._config, lambda words: digest_lines(model, alerts, since, words), due_at, now
                 )
-                entry = digest_entry(self._config, lines, due_at, now)
             if following != due_at:
-                await self._store.save_digest(entry, following)
-            return entry is not None
+                await self._store.save_digest(entries, following)
+            return bool(entries)

@@ -14,6 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from services.notifier.rules import AlertKind, Finding, Severity
+from shared.domain.said import Said
+from shared.i18n import Messages
 
 NoticeEvent = Literal["firing", "repeat", "resolved", "silence_ended"]
 
@@ -33,6 +35,9 @@ class Alert(BaseModel):
     priorities: list[int]
     summary: str
     annotations: dict[str, Any] = Field(default_factory=dict)
+    # The summary's and its why's messages and values (Said.to_json), to say them in each
+    # recipient's language; an alert stored before they were kept has none: English then.
+    phrases: dict[str, list[Any]] = Field(default_factory=dict)
     state: AlertState = AlertState.FIRING
     starts_at: datetime
     ends_at: datetime | None = None
@@ -99,6 +104,20 @@ class Notice:
         )
 
 
+def phrases(finding: Finding) -> dict[str, list[Any]]:
+    """What of a finding is said in words, as messages: its summary, and its why if any."""
+    why = finding.annotations.get("why")
+    summary = finding.summary if isinstance(finding.summary, Said) else Said(finding.summary)
+    kept = {"summary": summary.to_json()}
+    return kept | ({"why": why.to_json()} if isinstance(why, Said) else {})
+
+
+def said(alert: Alert, words: Messages, name: str = "summary") -> str:
+    """The alert's summary (or its why) in the language of `words`."""
+    text = alert.summary if name == "summary" else str(alert.annotations.get(name, ""))
+    return words.said(Said.from_json(text, alert.phrases.get(name)))
+
+
 def reconcile(
     alerts: Mapping[str, Alert],
     findings: Iterable[Finding],
@@ -115,7 +134,11 @@ def reconcile(
             result[fp] = alert
     for fp, finding in found.items():
         current = alerts.get(fp)
-        figures = {"summary": finding.summary, "annotations": finding.annotations}
+        figures = {
+            "summary": finding.summary,
+            "annotations": finding.annotations,
+            "phrases": phrases(finding),
+        }
         if current is not None and current.state is AlertState.FIRING:
             result[fp] = current.model_copy(update=figures)
         else:  # new, or firing again after a resolve: a new instance

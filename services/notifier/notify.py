@@ -8,7 +8,7 @@ import base64
 import hashlib
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -19,8 +19,7 @@ from services.notifier.config import REFERENCE_GROUP, NotifierConfig
 from services.notifier.digest import digest_html
 from services.notifier.lifecycle import Notice
 from services.notifier.render import alert_json, email_html, email_text, subject_line, webhook_body
-from shared.i18n import messages
-from shared.isodate import long_date
+from shared.i18n import Messages, messages
 
 Channel = Literal["email", "webhook", "kafka"]
 Status = Literal["pending", "sending", "sent", "failed"]
@@ -97,8 +96,9 @@ def _for_receiver(
     fingerprints = [n.alert.fingerprint for n in notices]
     recipients = config.reference_group if receiver == "reference_group" else config.twg[receiver]
     entries = []
-    if recipients.email:
-        to = ", ".join(recipients.email)
+    for language, addresses in recipients.by_language().items():  # one e-mail per language read
+        words = messages(language)
+        to = ", ".join(addresses)
         entries.append(
             OutboxEntry(
                 id=entry_id("email", receiver, to, *keys),
@@ -107,10 +107,10 @@ def _for_receiver(
                 target=to,
                 payload={
                     "from": config.sender,
-                    "to": list(recipients.email),
-                    "subject": subject_line(notices),
-                    "text": email_text(receiver, notices, dashboard_url),
-                    "html": email_html(receiver, notices, dashboard_url),
+                    "to": list(addresses),
+                    "subject": subject_line(notices, words),
+                    "text": email_text(receiver, notices, dashboard_url, words),
+                    "html": email_html(receiver, notices, dashboard_url, words),
                 },
                 fingerprints=fingerprints,
                 next_attempt_at=now,
@@ -135,31 +135,40 @@ def _for_receiver(
     return entries
 
 
-def digest_entry(
-    config: NotifierConfig, lines: list[str], due_at: datetime, now: datetime
-) -> OutboxEntry | None:
-    """The digest e-mail to its receiver; its id is that of the period, so it is made once."""
+def digest_entries(
+    config: NotifierConfig, lines_in: Callable[[Messages], list[str]], due_at: datetime, now: datetime
+) -> list[OutboxEntry]:
+    """The digest to its receiver, one e-mail per language its members read (`lines_in` a
+    language); each id is that of (period, language), so it is made once."""
     assert config.digest is not None
     receiver = config.digest.to
     recipients = config.reference_group if receiver == "reference_group" else config.twg[receiver]
-    if not recipients.email:
-        return None
-    return OutboxEntry(
-        id=entry_id("digest", receiver, due_at.isoformat()),
-        channel="email",
-        receiver=receiver,
-        target=", ".join(recipients.email),
-        payload={
-            "from": config.sender,
-            "to": list(recipients.email),
-            "subject": f"[Call for Action Monitor] Weekly digest, {long_date(due_at)}",
-            "text": "\n".join(lines),
-            "html": digest_html(lines),
-        },
-        fingerprints=[],
-        next_attempt_at=now,
-        created_at=now,
-    )
+    entries = []
+    for language, addresses in recipients.by_language().items():
+        words = messages(language)
+        lines = lines_in(words)
+        subject = words.gettext("Weekly digest, {day}").format(day=words.date(due_at))
+        monitor = words.gettext("Call for Action Monitor")
+        parts = ("digest", receiver, due_at.isoformat()) + ((language,) if language != "en" else ())
+        entries.append(
+            OutboxEntry(
+                id=entry_id(*parts),
+                channel="email",
+                receiver=receiver,
+                target=", ".join(addresses),
+                payload={
+                    "from": config.sender,
+                    "to": list(addresses),
+                    "subject": f"[{monitor}] {subject}",
+                    "text": "\n".join(lines),
+                    "html": digest_html(lines, language),
+                },
+                fingerprints=[],
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    return entries
 
 
 def due_meetings(config: NotifierConfig, today: date) -> list[date]:

@@ -18,16 +18,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from services.notifier.lifecycle import Alert, AlertState, Notice
+from services.notifier.lifecycle import Alert, AlertState, Notice, said
 from services.notifier.rules import AlertKind, Severity
 from services.notifier.wording import (
+    ENGLISH,
     IndicatorFigures,
     dashboard_link,
     day_of,
     group_name,
     indicator_line,
 )
-from shared.isodate import long_date, long_moment
+from shared.i18n import N_, Messages
 
 HEADLINE = {
     "firing": "FIRING",
@@ -60,104 +61,133 @@ def teams_escape(text: str) -> str:
     return html.escape(TEAMS_MARKDOWN.sub(r"\\\1", one_line(text)), quote=False)
 
 
-def headline(notices: Sequence[Notice]) -> str:
+def headline(notices: Sequence[Notice], words: Messages = ENGLISH) -> str:
     """How many fire and resolve: no reported text in it."""
     firing = sum(n.event != "resolved" for n in notices)
     resolved = len(notices) - firing
-    parts = [f"{firing} firing"] if firing else []
-    parts += [f"{resolved} resolved"] if resolved else []
-    return f"[Call for Action Monitor] {', '.join(parts)}"
+    parts = [words.gettext("{n} firing").format(n=firing)] if firing else []
+    parts += [words.gettext("{n} resolved").format(n=resolved)] if resolved else []
+    monitor = words.gettext("Call for Action Monitor")
+    return f"[{monitor}] {', '.join(parts)}"
 
 
-def subject_line(notices: Sequence[Notice]) -> str:
-    first = one_line(notices[0].alert.summary)
-    more = f" (+{len(notices) - 1} more)" if len(notices) > 1 else ""
-    return f"{headline(notices)}: {first}{more}"
+def subject_line(notices: Sequence[Notice], words: Messages = ENGLISH) -> str:
+    first = one_line(said(notices[0].alert, words))
+    more = words.gettext(" (+{n} more)").format(n=len(notices) - 1) if len(notices) > 1 else ""
+    return f"{headline(notices, words)}: {first}{more}"
 
 
 EMAIL_HEADLINE = {
-    "firing": "New",
-    "repeat": "Still open",
-    "resolved": "Resolved",
-    "silence_ended": "Still open, its silence has ended",
+    "firing": N_("New"),
+    "repeat": N_("Still open"),
+    "resolved": N_("Resolved"),
+    "silence_ended": N_("Still open, its silence has ended"),
 }
-TITLE_LABEL = {AlertKind.PRIORITY_BEHIND: "Priority goal", AlertKind.PROJECT_SILENT: "Project"}
-LABEL = {"text": "Action point", "project": "Project", "implementer": "Implemented by", "why": "Why"}
-DAY_LABEL = {"last_activity_at": "Last activity", "last_report_at": "Last report", "due_date": "Due"}
-LINKED = "Each link opens the alert on the Call for Action Monitor dashboard."
-UNLINKED = (
+SEVERITY_WORDS = {"critical": N_("critical"), "warning": N_("warning")}
+TITLE_LABEL = {AlertKind.PRIORITY_BEHIND: N_("Priority goal"), AlertKind.PROJECT_SILENT: N_("Project")}
+LABEL = {
+    "text": N_("Action point"),
+    "project": N_("Project"),
+    "implementer": N_("Implemented by"),
+    "why": N_("Why"),
+}
+DAY_LABEL = {
+    "last_activity_at": N_("Last activity"),
+    "last_report_at": N_("Last report"),
+    "due_date": N_("Due"),
+}
+LINKED = N_("Each link opens the alert on the Call for Action Monitor dashboard.")
+UNLINKED = N_(
     "You will find these alerts, with their latest figures, on the Alerts page of the "
     "Call for Action Monitor dashboard."
 )
-REMINDERS = "Reminders of an alert stop once the monitor's operators acknowledge or silence it."
+REMINDERS = N_("Reminders of an alert stop once the monitor's operators acknowledge or silence it.")
 
 
-def _details(alert: Alert) -> list[str]:
+def _details(alert: Alert, words: Messages) -> list[str]:
     """The alert's annotations in words, one line each (titles and texts as reported)."""
-    a = alert.annotations
-    lines = [f"{TITLE_LABEL.get(alert.kind, 'Title')}: {a['title']}"] if a.get("title") else []
-    lines += [f"{label}: {a[name]}" for name, label in LABEL.items() if a.get(name)]
-    lines += [indicator_line(IndicatorFigures.model_validate(f)) for f in a.get("indicators", [])]
+    a, _ = alert.annotations, words.gettext
+    title = _(TITLE_LABEL.get(alert.kind, N_("Title")))
+    lines = [f"{title}: {a['title']}"] if a.get("title") else []
+    for name, label in LABEL.items():
+        if a.get(name):
+            lines.append(f"{_(label)}: {said(alert, words, name) if name == 'why' else a[name]}")
+    lines += [indicator_line(IndicatorFigures.model_validate(f), words) for f in a.get("indicators", [])]
     days = {label: day_of(a.get(name)) for name, label in DAY_LABEL.items()}
-    lines += [f"{label}: {long_date(day)}" for label, day in days.items() if day is not None]
+    lines += [f"{_(label)}: {words.date(day)}" for label, day in days.items() if day is not None]
     return [one_line(line) for line in lines]
 
 
-def _headline(notice: Notice) -> str:
-    return f"{EMAIL_HEADLINE[notice.event]}, {notice.alert.severity}"
+def _headline(notice: Notice, words: Messages) -> str:
+    severity = str(notice.alert.severity)
+    event = words.gettext(EMAIL_HEADLINE[notice.event])
+    return f"{event}, {words.gettext(SEVERITY_WORDS.get(severity, severity))}"
 
 
-def _when(notice: Notice) -> str:
+def _when(notice: Notice, words: Messages) -> str:
     alert = notice.alert
     if notice.event == "resolved" and alert.ends_at is not None:
-        return f"Resolved on {long_moment(alert.ends_at)}; open since {long_moment(alert.starts_at)}"
-    return f"Open since {long_moment(alert.starts_at)}"
+        return words.gettext("Resolved on {ended}; open since {started}").format(
+            ended=words.moment(alert.ends_at), started=words.moment(alert.starts_at)
+        )
+    return words.gettext("Open since {started}").format(started=words.moment(alert.starts_at))
 
 
-def _greeting(receiver: str, notices: Sequence[Notice]) -> tuple[str, str]:
-    many = "s" if len(notices) > 1 else ""
+def _greeting(receiver: str, notices: Sequence[Notice], words: Messages) -> tuple[str, str]:
+    news = words.ngettext(
+        "The Call for Action Monitor has news of {n} alert.",
+        "The Call for Action Monitor has news of {n} alerts.",
+        len(notices),
+    )
     return (
-        f"Dear members of the {group_name(receiver)},",
-        f"The Call for Action Monitor has news of {len(notices)} alert{many}.",
+        words.gettext("Dear members of the {group},").format(group=group_name(receiver)),
+        news.format(n=len(notices)),
     )
 
 
-def email_text(receiver: str, notices: Sequence[Notice], dashboard_url: str | None = None) -> str:
-    """The text part: the group by its name, each alert in words with a link to it on the
-    dashboard (when its address is set); no fingerprint or subject key."""
-    greeting, news = _greeting(receiver, notices)
+def email_text(
+    receiver: str, notices: Sequence[Notice], dashboard_url: str | None = None, words: Messages = ENGLISH
+) -> str:
+    """The text part, in the language of `words`: the group by its name, each alert in words
+    with a link to it on the dashboard (when its address is set); no fingerprint or subject key."""
+    greeting, news = _greeting(receiver, notices, words)
     blocks = [greeting, "", news, ""]
     for n in notices:
-        blocks.append(f"[{_headline(n)}] {one_line(n.alert.summary)}")
-        blocks += [f"  {line}" for line in [*_details(n.alert), _when(n)]]
+        blocks.append(f"[{_headline(n, words)}] {one_line(said(n.alert, words))}")
+        blocks += [f"  {line}" for line in [*_details(n.alert, words), _when(n, words)]]
         link = dashboard_link(dashboard_url, n.alert.fingerprint)
-        blocks += [f"  On the dashboard: {link}"] if link else []
+        on_dashboard = words.gettext("On the dashboard:")
+        blocks += [f"  {on_dashboard} {link}"] if link else []
         blocks.append("")
-    blocks += [LINKED if dashboard_url else UNLINKED, REMINDERS]
+    blocks += [words.gettext(LINKED if dashboard_url else UNLINKED), words.gettext(REMINDERS)]
     return "\n".join(blocks)
 
 
-def email_html(receiver: str, notices: Sequence[Notice], dashboard_url: str | None = None) -> str:
+def email_html(
+    receiver: str, notices: Sequence[Notice], dashboard_url: str | None = None, words: Messages = ENGLISH
+) -> str:
     """The HTML part: as the text part; the alerts' fingerprints only in a small footer."""
-    greeting, news = _greeting(receiver, notices)
+    _ = words.gettext
+    greeting, news = _greeting(receiver, notices, words)
     rows = []
     for n in notices:
-        details = "".join(f"<li>{html.escape(line)}</li>" for line in [*_details(n.alert), _when(n)])
+        lines = [*_details(n.alert, words), _when(n, words)]
+        details = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
         link = dashboard_link(dashboard_url, n.alert.fingerprint)
-        details += (
-            f'<li><a href="{html.escape(link)}">Open this alert on the dashboard</a></li>' if link else ""
-        )
+        opened = html.escape(_("Open this alert on the dashboard"))
+        details += f'<li><a href="{html.escape(link)}">{opened}</a></li>' if link else ""
         colour = "#b00020" if n.event != "resolved" else "#2e7d32"
+        summary = html.escape(said(n.alert, words))
         rows.append(
-            f'<h3 style="color:{colour}">{html.escape(_headline(n))}: {html.escape(n.alert.summary)}</h3>'
-            f"<ul>{details}</ul>"
+            f'<h3 style="color:{colour}">{html.escape(_headline(n, words))}: {summary}</h3><ul>{details}</ul>'
         )
     references = ", ".join(html.escape(n.alert.fingerprint) for n in notices)
+    footer = html.escape(_("Alert references: {references}")).format(references=references)
     return (
-        '<!doctype html><html><body style="font-family:sans-serif">'
+        f'<!doctype html><html lang="{words.language}"><body style="font-family:sans-serif">'
         f"<p>{html.escape(greeting)}</p><p>{html.escape(news)}</p>{''.join(rows)}"
-        f"<p>{LINKED if dashboard_url else UNLINKED}</p><p>{REMINDERS}</p>"
-        f'<p style="color:#777"><small>Alert references: {references}</small></p>'
+        f"<p>{html.escape(_(LINKED if dashboard_url else UNLINKED))}</p><p>{html.escape(_(REMINDERS))}</p>"
+        f'<p style="color:#777"><small>{footer}</small></p>'
         "</body></html>"
     )
 

@@ -14,9 +14,10 @@ from enum import StrEnum
 from typing import Any
 
 from shared.domain import catalog
+from shared.domain.said import Said
 from shared.domain.status import Status
 from shared.domain.views import ActionPointView, PriorityView, ProjectView, ReadModel
-from shared.isodate import long_date
+from shared.i18n import N_
 
 
 class AlertKind(StrEnum):
@@ -44,7 +45,7 @@ class Finding:
     subject: str
     severity: Severity
     priorities: tuple[int, ...]
-    summary: str
+    summary: Said  # English, and its messages for other languages
     annotations: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -70,8 +71,13 @@ def _priority_behind(p: PriorityView) -> Finding:
         f"priority:{p.id}",
         Severity.CRITICAL,
         (p.id,),
-        f"Priority {p.id} is behind: {len(lagging)} of {len(p.action_points)} action points "
-        f"behind or without data ({', '.join(lagging)})",
+        Said.of(
+            N_("Priority {id} is behind: {n} of {total} action points behind or without data ({ids})"),
+            id=p.id,
+            n=len(lagging),
+            total=len(p.action_points),
+            ids=", ".join(lagging),
+        ),
         {"title": p.title, "why": p.why, "action_points": {a.id: str(a.status) for a in p.action_points}},
     )
 
@@ -101,19 +107,26 @@ def _action_point_behind(ap: ActionPointView) -> Finding:
         f"action_point:{ap.id}",
         Severity.WARNING,
         (ap.priority,),
-        f"Action point {ap.id} is behind ({', '.join(behind) or 'its activity'})",
+        Said.of(N_("Action point {id} is behind ({names})"), id=ap.id, names=", ".join(behind))
+        if behind
+        else Said.of(N_("Action point {id} is behind (its activity)"), id=ap.id),
         {"text": ap.text, "why": ap.why, "indicators": _indicator_figures(ap), "projects": ap.projects},
     )
 
 
 def _action_point_stale(ap: ActionPointView) -> Finding:
-    since = f"since {long_date(ap.last_activity_at)}" if ap.last_activity_at else "yet"
+    if ap.last_activity_at:
+        summary = Said.of(
+            N_("Action point {id} has had no activity since {day}"), id=ap.id, day=ap.last_activity_at
+        )
+    else:
+        summary = Said.of(N_("Action point {id} has had no activity yet"), id=ap.id)
     return Finding(
         AlertKind.ACTION_POINT_STALE,
         f"action_point:{ap.id}",
         Severity.WARNING,
         (ap.priority,),
-        f"Action point {ap.id} has had no activity {since}",
+        summary,
         {"text": ap.text, "last_activity_at": _text(ap.last_activity_at)},
     )
 
@@ -134,8 +147,12 @@ def _project_findings(p: ProjectView, as_of: date) -> Iterator[Finding]:
             f"project:{p.id}",
             Severity.WARNING,
             _priorities_of(p.action_points),
-            f"Project {p.id} has not reported for {p.days_without_report} days "
-            f"(cadence {p.reporting_cadence_days} days)",
+            Said.of(
+                N_("Project {id} has not reported for {days} days (cadence {cadence} days)"),
+                id=p.id,
+                days=p.days_without_report,
+                cadence=p.reporting_cadence_days,
+            ),
             {
                 "title": p.title,
                 "implementer": p.implementer,
@@ -150,7 +167,14 @@ def _project_findings(p: ProjectView, as_of: date) -> Iterator[Finding]:
                 f"milestone:{p.id}/{m.id}",
                 Severity.WARNING,
                 _priorities_of([m.action_point]),
-                f"Milestone {m.id} of {p.id} ({m.title}) was due {long_date(m.due_date)}: "
-                + ("missed" if m.status == "missed" else "overdue, not reported met"),
+                Said.of(
+                    N_("Milestone {id} of {project} ({title}) was due {day}: missed")
+                    if m.status == "missed"
+                    else N_("Milestone {id} of {project} ({title}) was due {day}: overdue, not reported met"),
+                    id=m.id,
+                    project=p.id,
+                    title=m.title,
+                    day=m.due_date,
+                ),
                 {"project": p.title, "action_point": m.action_point, "due_date": str(m.due_date)},
             )

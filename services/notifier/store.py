@@ -48,10 +48,11 @@ class NotifierStore:
         async with self._client.start_session() as session, await session.start_transaction():
             await self._write(alerts, entries, session)
 
-    async def save_digest(self, entry: OutboxEntry | None, following: datetime) -> None:
-        """The digest (if one is due) and when the next one is, together or not at all."""
+    async def save_digest(self, entries: Sequence[OutboxEntry], following: datetime) -> None:
+        """The digest (one e-mail per language, if due) and when the next one is, together or
+        not at all."""
         async with self._client.start_session() as session, await session.start_transaction():
-            await self._write([], [entry] if entry else [], session)
+            await self._write([], entries, session)
             await self._leases.update_one(
                 {"_id": "digest-schedule"}, {"$set": {"due_at": following}}, upsert=True, session=session
             )

@@ -7,10 +7,13 @@ import math
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal
 
+from babel.numbers import format_decimal
 from pydantic import BaseModel
 
 from shared.domain.catalog import TWG_NAMES
-from shared.isodate import long_date
+from shared.i18n import N_, Messages, messages
+
+ENGLISH = messages("en")
 
 # The receivers by their names: the Reference Group, and the Thematic Working Groups as the
 # Ministerial Declaration of 2024 sets them up (shared.domain.catalog.TWG_NAMES).
@@ -34,22 +37,22 @@ def is_percent(unit: str) -> bool:
     return unit.strip().lower() in PERCENT_UNITS
 
 
-def number(value: float, unit: str = "") -> str:
+def number(value: float, unit: str = "", words: Messages = ENGLISH) -> str:
     """A figure without its unit: a percentage to one decimal at most (42%, 42.5%); anything
     else counts things (people, inspectors, agreements), so it is whole, with thousands
-    separators (12,500)."""
+    separators as the language writes them (12,500; 12 500)."""
     if not math.isfinite(value):
         return str(value)
     if is_percent(unit):
-        return f"{_rounded(value, 1):,}".removesuffix(".0") + "%"
-    return f"{_rounded(value, 0):,}"
+        return format_decimal(_rounded(value, 1), format="#,##0.#", locale=words.locale) + "%"
+    return format_decimal(_rounded(value, 0), format="#,##0", locale=words.locale)
 
 
-def quantity(value: float, unit: str) -> str:
+def quantity(value: float, unit: str, words: Messages = ENGLISH) -> str:
     """A figure with its unit: 137 inspectors, 12,500 people, 42%."""
     if is_percent(unit):
-        return number(value, unit)
-    return f"{number(value)} {unit.strip()}".rstrip()
+        return number(value, unit, words)
+    return f"{number(value, '', words)} {unit.strip()}".rstrip()
 
 
 def ratio(value: float) -> str:
@@ -72,8 +75,16 @@ def day_of(value: object) -> date | None:
     return None
 
 
-def status_words(status: str) -> str:
-    return status.replace("_", " ")
+STATUS_WORDS = {
+    "on_track": N_("on track"),
+    "at_risk": N_("at risk"),
+    "behind": N_("behind"),
+    "no_data": N_("no data"),
+}
+
+
+def status_words(status: str, words: Messages = ENGLISH) -> str:
+    return words.gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status.replace("_", " ")
 
 
 class IndicatorFigures(BaseModel):
@@ -90,21 +101,29 @@ class IndicatorFigures(BaseModel):
     projected_completion: date | None = None
 
 
-def indicator_line(figures: IndicatorFigures) -> str:
+def indicator_line(figures: IndicatorFigures, words: Messages = ENGLISH) -> str:
     """Return cases monitored: 1,234 cases against 2,356 expected by now (0.52 of the progress
     expected, behind); target 10,000 by 31 December 2030, reached at this pace on 14 June 2036"""
-    f = figures
-    expected = number(f.expected, f.unit)
+    f, _ = figures, words.gettext
+    expected = number(f.expected, f.unit, words)
     if f.actual is None:
-        line = f"{f.name}: nothing reported yet, {expected} expected by now"
+        line = _("{name}: nothing reported yet, {expected} expected by now").format(
+            name=f.name, expected=expected
+        )
     else:
-        line = f"{f.name}: {quantity(f.actual, f.unit)} against {expected} expected by now"
-    pace = f"{ratio(f.ratio)} of the progress expected, " if f.ratio is not None else ""
-    line += f" ({pace}{status_words(f.status)}); target {number(f.target, f.unit)}"
+        line = _("{name}: {actual} against {expected} expected by now").format(
+            name=f.name, actual=quantity(f.actual, f.unit, words), expected=expected
+        )
+    status = status_words(f.status, words)
+    if f.ratio is not None:
+        line += _(" ({ratio} of the progress expected, {status})").format(ratio=ratio(f.ratio), status=status)
+    else:
+        line += f" ({status})"
+    line += _("; target {target}").format(target=number(f.target, f.unit, words))
     if f.target_date is not None:
-        line += f" by {long_date(f.target_date)}"
+        line += _(" by {day}").format(day=words.date(f.target_date))
     if f.projected_completion is not None:
-        line += f", reached at this pace on {long_date(f.projected_completion)}"
+        line += _(", reached at this pace on {day}").format(day=words.date(f.projected_completion))
     return line
 
 

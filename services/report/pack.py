@@ -12,6 +12,7 @@ from typing import Any
 
 from shared.domain.changes import Moved
 from shared.domain.framework import ResultsFramework
+from shared.domain.said import Said
 from shared.domain.series import Series
 from shared.domain.status import expected_path
 from shared.domain.views import (
@@ -57,6 +58,11 @@ class MeetingPack:
     moved: list[Moved] = field(default_factory=list)
 
 
+def summary_of(alert: dict[str, Any]) -> Said:
+    """A stored alert's summary, with its messages to say it in another language."""
+    return Said.from_json(alert["summary"], (alert.get("phrases") or {}).get("summary"))
+
+
 def meeting_pack(
     model: ReadModel,
     framework: ResultsFramework,
@@ -90,7 +96,7 @@ def meeting_pack(
         silent=[p for p in projects if p.silent and p.start_date <= model.as_of <= p.end_date],
         countries=list(model.countries.values()),
         participants=total,
-        alerts=[Alert(a["severity"], a["summary"], a["starts_at"]) for a in alerts],
+        alerts=[Alert(a["severity"], summary_of(a), a["starts_at"]) for a in alerts],
         since=since,
         moved=list(moved),
     )

@@ -266,7 +266,12 @@ class _Writer:
         if pack.alerts:
             alert_rows: list[Sequence[Any]] = [(_("Severity"), _("Alert"), _("Since"))]
             alert_rows += [
-                (a.severity, self._p(esc(a.summary), "small"), self.t.date(a.since)) for a in pack.alerts
+                (
+                    self.t.gettext(a.severity),
+                    self._p(esc(self.t.said(a.summary)), "small"),
+                    self.t.date(a.since),
+                )
+                for a in pack.alerts
             ]
             story.append(table(alert_rows, (20 * mm, 120 * mm, 38 * mm)))
         else:

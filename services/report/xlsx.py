@@ -282,5 +282,5 @@ def _place_sheets(book: Workbook, pack: MeetingPack, words: _Words) -> None:
         book,
         _("Alerts"),
         (_("severity"), _("alert"), _("since (UTC)")),
-        ((a.severity, a.summary, _naive(a.since)) for a in pack.alerts),
+        ((words.gettext(a.severity), words.said(a.summary), _naive(a.since)) for a in pack.alerts),
     )

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
 from shared.domain.catalog import IMPLEMENTATION_START
 from shared.domain.framework import Indicator
+from shared.domain.said import Said, Word
 from shared.domain.series import Series
 from shared.i18n import N_
 
@@ -38,53 +39,12 @@ class Thresholds:
     stale_after_days: int = 120
 
 
-class Why(str):
-    """Why a status is what it is, in words: English as a string (what the API, logs and
-    alerts carry), and in another language with `text(gettext)`. Made of clauses, each a
-    message of the catalogs with its values; a status among the values is said in words."""
-
-    clauses: tuple[tuple[str, tuple[tuple[str, object], ...]], ...]
-
-    def __new__(cls, text: str, clauses: tuple[tuple[str, tuple[tuple[str, object], ...]], ...] = ()) -> Why:
-        made = super().__new__(cls, text)
-        made.clauses = clauses
-        return made
-
-    @classmethod
-    def of(cls, message: str, **values: object) -> Why:
-        clauses = ((message, tuple(values.items())),)
-        return cls(_said(clauses, _same), clauses)
-
-    def __add__(self, other: str) -> Why:  # "a; b": the clauses of both
-        clauses = self.clauses + getattr(other, "clauses", ((str(other), ()),))
-        return Why(_said(clauses, _same), clauses)
-
-    def text(self, gettext: Callable[[str], str]) -> str:
-        """In the language of `gettext` (its catalog's messages)."""
-        return _said(self.clauses, gettext) if self.clauses else str(self)
-
-
-def _same(message: str) -> str:
-    return message
-
-
-def _said(
-    clauses: tuple[tuple[str, tuple[tuple[str, object], ...]], ...], gettext: Callable[[str], str]
-) -> str:
-    def word(value: object) -> object:
-        return gettext(STATUS_WORDS[value]) if isinstance(value, Status) else value
-
-    return "; ".join(
-        gettext(message).format(**{k: word(v) for k, v in values}) for message, values in clauses
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class Judged:
     """A status with why: the rule that gave it and its numbers, in words."""
 
     status: Status
-    why: Why
+    why: Said
 
 
 # A status in the words of a `why` ("2 of 6 action points behind or without data").
@@ -118,7 +78,7 @@ class IndicatorFigures:
     expected_value: float  # the value due by as_of
     ratio: float | None
     status: Status
-    why: Why
+    why: Said
     projected_completion: date | None
     projected_late: bool
 
@@ -156,28 +116,28 @@ def indicator_status(progress: float | None, expected: float, thresholds: Thresh
         if expected > 0:
             return Judged(
                 Status.NO_DATA,
-                Why.of(N_("nothing measured, while {due} of the way is due"), due=_share(expected)),
+                Said.of(N_("nothing measured, while {due} of the way is due"), due=_share(expected)),
             )
-        return Judged(Status.ON_TRACK, Why.of(N_("nothing measured, and nothing is due yet")))
+        return Judged(Status.ON_TRACK, Said.of(N_("nothing measured, and nothing is due yet")))
     done = _share(progress)
     if expected <= 0:
         return Judged(
-            Status.ON_TRACK, Why.of(N_("{done} of the way done, and nothing is due yet"), done=done)
+            Status.ON_TRACK, Said.of(N_("{done} of the way done, and nothing is due yet"), done=done)
         )
     ratio = progress / expected
     due, on_track, at_risk = _share(expected), f"{thresholds.on_track:.2f}", f"{thresholds.at_risk:.2f}"
     if ratio >= thresholds.on_track:
         shown = _compared(ratio, thresholds.on_track)
         message = N_("ratio {ratio} ≥ {on_track}: {done} of the way done, {due} due")
-        return Judged(Status.ON_TRACK, Why.of(message, ratio=shown, on_track=on_track, done=done, due=due))
+        return Judged(Status.ON_TRACK, Said.of(message, ratio=shown, on_track=on_track, done=done, due=due))
     if ratio >= thresholds.at_risk:
         shown = _compared(ratio, thresholds.on_track)
         message = N_("{at_risk} ≤ ratio {ratio} < {on_track}: {done} of the way done, {due} due")
-        why = Why.of(message, at_risk=at_risk, ratio=shown, on_track=on_track, done=done, due=due)
+        why = Said.of(message, at_risk=at_risk, ratio=shown, on_track=on_track, done=done, due=due)
         return Judged(Status.AT_RISK, why)
     shown = _compared(ratio, thresholds.at_risk)
     message = N_("ratio {ratio} < {at_risk}: {done} of the way done, {due} due")
-    return Judged(Status.BEHIND, Why.of(message, ratio=shown, at_risk=at_risk, done=done, due=due))
+    return Judged(Status.BEHIND, Said.of(message, ratio=shown, at_risk=at_risk, done=done, due=due))
 
 
 def projected_completion(series: Series, indicator: Indicator, as_of: date) -> date | None:
@@ -247,23 +207,28 @@ def action_point_status(
         named = ", ".join(f"“{name}”" for name, s in indicators if s is status)
         if len(indicators) == 1:
             return Judged(
-                status, Why.of(N_("its one indicator, {names}, {status}"), names=named, status=status)
+                status,
+                Said.of(
+                    N_("its one indicator, {names}, {status}"), names=named, status=Word(STATUS_WORDS[status])
+                ),
             )
         if status is Status.ON_TRACK:
-            return Judged(status, Why.of(N_("all {n} of its indicators on track"), n=len(indicators)))
+            return Judged(status, Said.of(N_("all {n} of its indicators on track"), n=len(indicators)))
         message = N_("worst of its {n} indicators: {names} {status}")
-        return Judged(status, Why.of(message, n=len(indicators), names=named, status=status))
+        return Judged(
+            status, Said.of(message, n=len(indicators), names=named, status=Word(STATUS_WORDS[status]))
+        )
     if last_activity is None:
-        return Judged(Status.NO_DATA, Why.of(N_("no indicators, and no activity yet")))
+        return Judged(Status.NO_DATA, Said.of(N_("no indicators, and no activity yet")))
     days, limit = (as_of - last_activity).days, thresholds.stale_after_days
     if is_stale(last_activity, as_of, thresholds):
         return Judged(
             Status.AT_RISK,
-            Why.of(N_("no indicators; last activity {days} days ago > {limit}"), days=days, limit=limit),
+            Said.of(N_("no indicators; last activity {days} days ago > {limit}"), days=days, limit=limit),
         )
     return Judged(
         Status.ON_TRACK,
-        Why.of(N_("no indicators; last activity {days} days ago ≤ {limit}"), days=days, limit=limit),
+        Said.of(N_("no indicators; last activity {days} days ago ≤ {limit}"), days=days, limit=limit),
     )
 
 
@@ -277,24 +242,24 @@ def priority_status(action_points: Mapping[str, Status]) -> Judged:
     if n and 3 * len(troubled) >= n:
         return Judged(
             Status.BEHIND,
-            Why.of(
+            Said.of(
                 N_("{troubled} of {n} action points behind or without data{listed} ≥ one third"), **counts
             ),
         )
     few = (
-        Why.of(N_("{troubled} of {n} action points behind or without data{listed} < one third"), **counts)
+        Said.of(N_("{troubled} of {n} action points behind or without data{listed} < one third"), **counts)
         if troubled
         else None
     )
     if lagging:
-        why = Why.of(
+        why = Said.of(
             N_("{lagging} of {n} action points at risk or behind{listed}"),
             lagging=len(lagging),
             n=n,
             listed=_listed(lagging),
         )
         return Judged(Status.AT_RISK, why + few if few else why)
-    calm = Why.of(N_("none of its {n} action points at risk or behind"), n=n)
+    calm = Said.of(N_("none of its {n} action points at risk or behind"), n=n)
     return Judged(Status.ON_TRACK, calm + few if few else calm)
 
 
@@ -355,12 +320,12 @@ def project_status(
             if last_report
             else N_("no report yet; started {days} days ago > {times} × its {cadence}-day cadence: silent")
         )
-    why = Why.of(message, **values)
+    why = Said.of(message, **values)
     if not milestones_in_trouble:
         return Judged(status, why)
     ids = ", ".join(milestones_in_trouble)
     if len(milestones_in_trouble) > 1:
-        trouble = Why.of(N_("milestones {ids} missed or overdue"), ids=ids)
+        trouble = Said.of(N_("milestones {ids} missed or overdue"), ids=ids)
     else:
-        trouble = Why.of(N_("milestone {ids} missed or overdue"), ids=ids)
+        trouble = Said.of(N_("milestone {ids} missed or overdue"), ids=ids)
     return Judged(worst([status, Status.AT_RISK]), why + trouble)

@@ -284,6 +284,13 @@ async def test_the_dashboard_in_russian_with_its_map(dashboard: Dashboard) -> No
                 r"Отставание: \d+ из \d+ пунктов действий отстают или без данных \(.+\) ≥ одной трети", why
             ), why
             assert "дн. назад" in await page.locator('tr[id^="project-SIM-"] .why').first.inner_text()
+            alerts = await page.locator("ul.alerts li").all_inner_texts()  # the notifier's, in Russian
+            assert alerts and all(re.search(r"с \d{1,2} [а-я]+ \d{4}\u202fг\.$", line) for line in alerts), (
+                alerts
+            )
+            assert any(
+                re.search(r"Приоритет \d отстаёт: \d+ из \d+ пунктов действий", line) for line in alerts
+            )
             # The Call for Action's texts: English, marked, and the page says why.
             assert await page.locator("#catalog-language").is_visible()
             title = page.locator("#priority-2 h3 span[lang=en]").first

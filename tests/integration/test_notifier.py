@@ -288,3 +288,49 @@ async def test_the_clock_setting_runs_the_notifier_as_of_another_day(
         alerts = (await api.get("/v1/alerts", headers=AUTH)).json()["items"]
     assert evaluated["as_of"] == "2026-06-30" and evaluated["dry_run"] is False
     assert alerts and {a["starts_at"] for a in alerts} == {"2026-06-30T09:00:00Z"}
+
+
+RUSSIAN_READER = (
+    "twg:\n"
+    "  law_enforcement: {email: [le@test.example]}\n"
+    "  legal_pathways: {email: [lp@test.example]}\n"
+    "  return_reintegration: {email: [rr@test.example, ru@test.example], languages: {ru@test.example: ru}}\n"
+)
+
+
+async def test_a_member_who_reads_russian_gets_the_alerts_in_russian(
+    stack: StackEndpoints, isolation: dict[str, str], tmp_path: Path
+) -> None:
+    """One e-mail per language a group reads: the same alerts, the summary, why, figures,
+    days and moments in Russian; the Call for Action's texts and the projects' as written."""
+    events = [
+        {"_id": f"e-{n}", "id": f"e-{n}", "type": str(kind), "data": data, "time": NOW - timedelta(days=ago)}
+        for n, (kind, data, ago) in enumerate(seeded_events())
+    ]
+    async for notifier in running_notifier(
+        stack, isolation, tmp_path, Hook(), events=events, more_config=RUSSIAN_READER
+    ):
+        await notifier.api.post("/v1/evaluate", headers=AUTH)
+        notifier.clock.advance(seconds=30)
+        await until(lambda: bool(notifier.mail_to("ru@test.example")), what="the Russian reader's e-mail")
+        await until(lambda: bool(notifier.mail_to("rr@test.example")), what="the English reader's e-mail")
+        [russian] = notifier.mail_to("ru@test.example")
+        [english] = notifier.mail_to("rr@test.example")
+        assert str(russian["To"]) == "ru@test.example" and str(english["To"]) == "rr@test.example"
+        text = russian.get_body(("plain",)).get_content()
+        page = russian.get_body(("html",)).get_content()
+        assert text.startswith("Уважаемые члены группы «Thematic Working Group on Return and Reintegration»,")
+        assert (
+            "Пункт действий 3.3 отстаёт (Return cases followed by monitoring and evaluation systems)" in text
+        )
+        assert (
+            "1\xa0234 cases при ожидаемых к этой дате 2\xa0356 (0.52 ожидаемого продвижения, отставание)"
+            in text
+        )
+        assert "ожидался 30 сентября 2025\u202fг.: пропущен" in text
+        assert "Почему: последнее сообщение 200 дн. назад > 1.5 × периодичности 90 дн.: молчит" in text
+        assert "Действует с 1 июня 2026, 09:00 UTC" in text and '<html lang="ru">' in page
+        assert "Мониторинг Призыва к действию" in str(russian["Subject"])
+        assert not re.search(r"\d{4}-\d{2}-\d{2}", text) and "На панели: https://" in text
+        # The English reader's e-mail is the one the group always had.
+        assert english.get_body(("plain",)).get_content().startswith("Dear members of the Thematic")

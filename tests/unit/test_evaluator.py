@@ -58,8 +58,8 @@ class FakeAlertStore:
     async def digest_due_at(self) -> datetime | None:
         return self.digest_at
 
-    async def save_digest(self, entry: OutboxEntry | None, following: datetime) -> None:
-        self.outbox += [entry] if entry else []
+    async def save_digest(self, entries: Sequence[OutboxEntry], following: datetime) -> None:
+        self.outbox += list(entries)
         self.digest_at = following
 
     async def packs_sent(self) -> set[date]:

@@ -4,6 +4,7 @@ and numbers follow each language."""
 from __future__ import annotations
 
 import re
+import tokenize
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from babel.messages.pofile import read_po
 from shared.i18n import LANGUAGES, catalog_path, chosen_language, messages
 
 ROOT = Path(__file__).resolve().parents[2]
+GETTEXT_CALL = re.compile(r"\b(?:gettext|ngettext|_|N_)\(\s*['\"]")  # a message written in the call
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)s")  # str.format's in code, Jinja's in templates
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
@@ -26,6 +28,23 @@ def extracted() -> set[str]:
         for _, _, message, _, _ in extract_from_dir(ROOT / folder, method_map=METHODS, options_map=OPTIONS):
             found.add(message if isinstance(message, str) else message[0])
     return found
+
+
+def test_no_message_is_hidden_in_an_f_string() -> None:
+    """Babel cannot extract a message from inside an f-string: it would never be translated."""
+    hidden = []
+    for folder in ("services", "shared"):
+        for path in (ROOT / folder).rglob("*.py"):
+            with path.open("rb") as file:
+                for token in tokenize.tokenize(file.readline):
+                    prefix = token.string[: token.string.find(token.string.lstrip("rRbBuUfF")[:1])]
+                    if (
+                        token.type == tokenize.STRING
+                        and "f" in prefix.lower()
+                        and GETTEXT_CALL.search(token.string)
+                    ):
+                        hidden.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert hidden == []
 
 
 @pytest.mark.parametrize("language", [lang for lang in LANGUAGES if lang != "en"])

@@ -22,7 +22,6 @@ from services.notifier.wording import (
     day_of,
     group_name,
     indicator_line,
-    long_date,
     number,
     quantity,
     ratio,
@@ -33,7 +32,7 @@ from shared.domain.factset import FactSet
 from shared.domain.framework import load_framework
 from shared.domain.readmodel import build_read_model
 from shared.domain.status import Thresholds
-from shared.isodate import long_moment
+from shared.isodate import long_date, long_moment
 from tests.notices import decimals_outside_ratios, seeded_events
 
 NOW = datetime(2026, 6, 1, 9, tzinfo=UTC)
