@@ -312,8 +312,8 @@ async def test_a_member_who_reads_russian_gets_the_alerts_in_russian(
     ):
         await notifier.api.post("/v1/evaluate", headers=AUTH)
         notifier.clock.advance(seconds=30)
-        await until(lambda: bool(notifier.mail_to("ru@test.example")), what="the Russian reader's e-mail")
-        await until(lambda: bool(notifier.mail_to("rr@test.example")), what="the English reader's e-mail")
+        await until(lambda n=notifier: bool(n.mail_to("ru@test.example")), what="the Russian reader's e-mail")
+        await until(lambda n=notifier: bool(n.mail_to("rr@test.example")), what="the English reader's e-mail")
         [russian] = notifier.mail_to("ru@test.example")
         [english] = notifier.mail_to("rr@test.example")
         assert str(russian["To"]) == "ru@test.example" and str(english["To"]) == "rr@test.example"
