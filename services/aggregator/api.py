@@ -22,6 +22,7 @@ from shared.adapters.auth import Role, require
 from shared.adapters.knownat import KnownAt, read_model_known_at
 from shared.adapters.paging import Cursor, Limit, Page, page
 from shared.adapters.problems import Problem
+from shared.adapters.translations_store import Translations
 from shared.clock import Clock
 from shared.domain.liveview import LiveView
 from shared.domain.review import Basis
@@ -250,9 +251,11 @@ def create_router(
     known: KnownAt,
     clock: Clock,
     alerts: Alerts = no_alerts,
+    translations: Translations | None = None,
 ) -> APIRouter:
     """The read API over `view`, as of any day (default today by `clock`); reads need a reader
-    or operator token unless CFA_PUBLIC_READS is true."""
+    or operator token unless CFA_PUBLIC_READS is true. The meeting pack says the Call for
+    Action's texts as `translations` has them."""
     router = APIRouter(
         prefix="/v1", tags=["read model"], dependencies=[Depends(require(Role.READER, settings))]
     )
@@ -262,5 +265,5 @@ def create_router(
     router.include_router(indicator_routes(view, reports, known, model))
     router.include_router(review_routes(view, settings))
     router.include_router(_report_routes(settings, view, known, clock, model))
-    router.include_router(pack_routes(view, known, clock, model, alerts))
+    router.include_router(pack_routes(view, known, clock, model, alerts, translations))
     return router

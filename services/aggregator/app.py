@@ -25,6 +25,7 @@ from shared.adapters.knownat import KnownAt
 from shared.adapters.metrics import ServiceMetrics
 from shared.adapters.mongo import connect
 from shared.adapters.service import create_service_app
+from shared.adapters.translations_store import Translations
 from shared.clock import Clock
 from shared.domain.framework import load_framework
 from shared.domain.liveview import LiveView
@@ -40,6 +41,7 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
     db = mongo[settings.mongodb_db]
     store, snapshots = MongoEventStore(db, writer=uuid.uuid4().hex), MongoReadModelStore(db)
     frameworks = FrameworkSource(db, settings.results_framework)
+    translations = Translations(db)
     view = LiveView(load_framework(settings.results_framework), settings.thresholds, settings.figures)
 
     progress_out = declare_publisher(
@@ -74,6 +76,7 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
         await keys.load(ServiceKeys.INTAKE)
         await snapshots.prepare()
         view.set_framework(await frameworks.current())
+        await translations.refresh(view.framework)
         await progress.start()
 
     async def follow_log() -> None:
@@ -82,19 +85,24 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
     async def follow_framework() -> None:
         await frameworks.follow(view.set_framework, settings.config_refresh_seconds)
 
+    async def follow_translations() -> None:
+        await translations.follow(lambda: view.framework, settings.config_refresh_seconds)
+
     app = create_service_app(
         "aggregator",
         settings,
         broker,
         mongo,
         on_start=prepare,
-        background=[follow_log, follow_framework, progress.run],
+        background=[follow_log, follow_framework, follow_translations, progress.run],
         not_ready=lambda: {} if view.ready.is_set() else {"read_model": "loading the event log"},
         metrics=metrics,
     )
     # Past moments: one cache for the API and the pages.
     settle = timedelta(seconds=settings.known_at_settle_seconds)
     known = KnownAt(snapshots, view.receipts, clock=clock, settle=settle)
-    app.include_router(create_router(settings, view, snapshots, known, clock, partial(firing_alerts, db)))
-    app.include_router(create_dashboard(settings, db, view, known, clock))
+    app.include_router(
+        create_router(settings, view, snapshots, known, clock, partial(firing_alerts, db), translations)
+    )
+    app.include_router(create_dashboard(settings, db, view, known, clock, translations))
     return app

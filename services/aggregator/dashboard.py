@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,6 +27,7 @@ from services.aggregator.pages import map_context, page_language, render
 from shared.adapters.auth import TOKEN_COOKIE, Role, allowed, role_of
 from shared.adapters.eventlog import EventLog
 from shared.adapters.knownat import KnownAt, read_model_known_at
+from shared.adapters.translations_store import Translations
 from shared.clock import Clock
 from shared.domain import catalog
 from shared.domain.changes import what_moved
@@ -34,6 +37,7 @@ from shared.domain.views import ReadModel
 from shared.i18n import Messages, messages
 from shared.settings import CommonSettings
 
+Shows = Callable[..., Response]  # pages.render, with the translations loaded
 COOKIE_DAYS = 30
 SHOWN_ALERTS = 12  # on the dashboard; /alerts lists them all
 SHOWN_EVENTS = 50  # of the events received between two moments
@@ -65,6 +69,7 @@ def _page_routes(
     log: EventLog,
     known: KnownAt,
     clock: Clock,
+    show: Shows,
 ) -> APIRouter:
     router = APIRouter()
 
@@ -79,9 +84,9 @@ def _page_routes(
         day, known_at, since, basis = choice.day, choice.known_at, choice.since, choice.basis
         if choice.problem is not None:  # never today's figures under a date that was not asked for
             context = {**page_context(request, now.date(), now.date()), "problem": choice.problem}
-            return render(request, "bad_date.html", {**context, "lang": choice.language}, status_code=400)
+            return show(request, "bad_date.html", {**context, "lang": choice.language}, status_code=400)
         if not view.ready.is_set():
-            return render(request, "loading.html", {"lang": choice.language}, status_code=503)
+            return show(request, "loading.html", {"lang": choice.language}, status_code=503)
         model = await read_model_known_at(view, known, now, day, known_at, basis)
         facts = (view.figures if known_at is None else await known.figures(known_at)).of(model.figures)
         alerts = await firing_alerts(db)
@@ -103,7 +108,7 @@ def _page_routes(
             ),
             **(await _changes_since(model, since, known_at or now) if since is not None else {}),
         }
-        return render(request, "dashboard.html", context)
+        return show(request, "dashboard.html", context)
 
     async def _changes_since(model: ReadModel, since: datetime, until: datetime) -> dict[str, Any]:
         """What moved from `since` to `until` (the figures of the same day), and the events
@@ -119,13 +124,13 @@ def _page_routes(
             return RedirectResponse("/login", status_code=303)
         today = clock().date()
         context = {**page_context(request, today, today), "alerts": await firing_alerts(db)}
-        return render(request, "alerts.html", context)
+        return show(request, "alerts.html", context)
 
     return router
 
 
 def _indicator_routes(
-    settings: CommonSettings, view: LiveView, log: EventLog, known: KnownAt, clock: Clock
+    settings: CommonSettings, view: LiveView, log: EventLog, known: KnownAt, clock: Clock, show: Shows
 ) -> APIRouter:
     router = APIRouter()
 
@@ -150,9 +155,9 @@ def _indicator_routes(
                 "lang": choice.language,
             }
             status = 404 if indicator is None and not choice.problem else 400
-            return render(request, "bad_date.html", context, status_code=status)
+            return show(request, "bad_date.html", context, status_code=status)
         if not view.ready.is_set():
-            return render(request, "loading.html", {"lang": choice.language}, status_code=503)
+            return show(request, "loading.html", {"lang": choice.language}, status_code=503)
         model = await read_model_known_at(view, known, now, day, known_at, basis)
         ap = model.action_points[indicator.action_point]
         entries = await reports_behind(log, indicator_id, indicator.aggregation, day, known_at)
@@ -167,18 +172,18 @@ def _indicator_routes(
             "lang": choice.language,
             "known_at": known_at,
         }
-        return render(request, "indicator.html", context)
+        return show(request, "indicator.html", context)
 
     return router
 
 
-def _sign_in_routes(settings: CommonSettings) -> APIRouter:
+def _sign_in_routes(settings: CommonSettings, show: Shows) -> APIRouter:
     """The reader signs in with the reader token, kept in a cookie, and out again."""
     router = APIRouter()
 
     @router.get("/login", response_class=HTMLResponse)
     async def login_page(request: Request) -> Response:
-        return render(request, "login.html", {"error": None})
+        return show(request, "login.html", {"error": None})
 
     @router.post("/login", response_class=HTMLResponse)
     async def login(request: Request) -> Response:
@@ -191,7 +196,7 @@ def _sign_in_routes(settings: CommonSettings) -> APIRouter:
             error = words.gettext(
                 "That is not a reader token. (The operator token is not used in a browser.)"
             )
-            return render(request, "login.html", {"error": error}, status_code=401)
+            return show(request, "login.html", {"error": error}, status_code=401)
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(
             TOKEN_COOKIE,
@@ -213,13 +218,19 @@ def _sign_in_routes(settings: CommonSettings) -> APIRouter:
 
 
 def create_dashboard(
-    settings: CommonSettings, db: AsyncDatabase[dict[str, Any]], view: LiveView, known: KnownAt, clock: Clock
+    settings: CommonSettings,
+    db: AsyncDatabase[dict[str, Any]],
+    view: LiveView,
+    known: KnownAt,
+    clock: Clock,
+    translations: Translations | None = None,
 ) -> APIRouter:
     """The pages over `view` and `known` (the read API's), today by `clock`; the alerts and
-    the events from `db`."""
+    the events from `db`; the Call for Action's texts in a language from `translations`."""
     router = APIRouter(include_in_schema=False)
     log = EventLog(db)
-    router.include_router(_page_routes(settings, db, view, log, known, clock))
-    router.include_router(_indicator_routes(settings, view, log, known, clock))
-    router.include_router(_sign_in_routes(settings))
+    show = partial(render, translations=translations)
+    router.include_router(_page_routes(settings, db, view, log, known, clock, show))
+    router.include_router(_indicator_routes(settings, view, log, known, clock, show))
+    router.include_router(_sign_in_routes(settings, show))
     return router

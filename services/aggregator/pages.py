@@ -25,7 +25,9 @@ from markupsafe import Markup
 
 from services.report import worldmap
 from services.report.pack import summary_of
+from shared.adapters.translations_store import Translations
 from shared.domain.status import Status
+from shared.domain.translations import ENGLISH_TEXTS, CatalogTexts
 from shared.domain.views import CountryView, PriorityView, ReadModel
 from shared.i18n import LANGUAGES, N_, Messages, chosen_language, messages
 
@@ -179,14 +181,16 @@ def country_names(language: str) -> dict[str, str]:
     }
 
 
-def language_context(request: Request, language: str) -> dict[str, Any]:
+def language_context(request: Request, language: str, texts: CatalogTexts) -> dict[str, Any]:
     """What a page needs to speak `language`: its words, status labels, month and country
-    names, and the links to the page in every language."""
+    names, the Call for Action's texts (`texts`: in English until an official translation
+    is loaded), and the links to the page in every language."""
     words = messages(language)
     query = {k: v for k, v in request.query_params.items() if k != "lang"}
     return {
         "lang": language,
-        "catalog_lang": "en",  # the Call for Action's own texts: English, the only official text
+        "texts": texts,
+        "catalog_lang": texts.language,
         "labels": {status: words.gettext(label) for status, label in STATUS_LABEL.items()},
         "months": list(get_month_names("wide", context="stand-alone", locale=words.locale).values()),
         "country_names": country_names(language) if language != "en" else {},
@@ -194,10 +198,18 @@ def language_context(request: Request, language: str) -> dict[str, Any]:
     }
 
 
-def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    """A page in the reader's language; a language asked for with `?lang=` is remembered."""
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    translations: Translations | None = None,
+) -> Response:
+    """A page in the reader's language, with the Call for Action's texts as `translations`
+    has them in it; a language asked for with `?lang=` is remembered."""
     language = context.get("lang") or page_language(request)[0]
-    full = {**language_context(request, language), **context}
+    texts = translations.texts(language) if translations else ENGLISH_TEXTS
+    full = {**language_context(request, language, texts), **context}
     response = TEMPLATES.TemplateResponse(request, template, full, status_code=status_code)
     response.headers["Content-Language"] = language
     response.headers["Vary"] = "Accept-Language, Cookie"

@@ -17,7 +17,9 @@ from services.aggregator.store import MongoReadModelStore
 from services.cli.common import err, fail, out, settings_or_exit
 from shared.adapters.framework_store import FrameworkSource
 from shared.adapters.mongo import EVENTS, connect, shown
+from shared.adapters.translations_store import Translations
 from shared.domain.framework import FrameworkError, parse_framework
+from shared.domain.translations import CatalogTranslation, TranslationError
 from shared.isodate import iso_date, parse_moment
 
 framework_app = typer.Typer(
@@ -60,6 +62,55 @@ def load(file: Annotated[Path, typer.Argument(help="Results framework YAML", exi
     out.print(
         f"Loaded {len(framework.indicators)} indicators covering {covered} of 37 action points from {file}; "
         f"the services use it within {settings.config_refresh_seconds:g} s."
+    )
+
+
+catalog_app = typer.Typer(help="The Call for Action's own texts.", no_args_is_help=True)
+translations_app = typer.Typer(
+    help="Official translations of the Call for Action's and the framework's texts.", no_args_is_help=True
+)
+catalog_app.add_typer(translations_app, name="translations")
+
+
+@translations_app.callback()
+def _quiet_translations() -> None:
+    logging.disable(logging.ERROR)
+
+
+@translations_app.command("load")
+def load_translation(
+    file: Annotated[Path, typer.Argument(help="Translation YAML (language, source, texts)", exists=False)],
+) -> None:
+    """Check FILE against the catalog and the framework loaded, and make it its language's
+    translation of the Call for Action's texts (only an official text belongs there)."""
+    settings = settings_or_exit(AggregatorSettings)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot read {file}: {error.strerror}")
+
+    async def store() -> CatalogTranslation:
+        mongo = connect(settings.mongodb_url)
+        try:
+            db = mongo[settings.mongodb_db]
+            framework = await FrameworkSource(db, settings.results_framework).current()
+            return await Translations(db).save(text, str(file), framework, settings.clock()())
+        finally:
+            await mongo.close()
+
+    try:
+        translation = asyncio.run(store())
+    except TranslationError as error:
+        for problem in error.problems:
+            err.print(f"cfamon: {problem}", markup=False)
+        raise typer.Exit(1) from None
+    except PyMongoError as error:
+        where = shown(settings.mongodb_url)
+        fail(f"cannot store the translation in MongoDB at {where}: {type(error).__name__}")
+    out.print(
+        f"Loaded {translation.count()} {translation.language} texts from {file} ({translation.source}); "
+        f"the pages and reports use them within {settings.config_refresh_seconds:g} s.",
+        markup=False,
     )
 
 

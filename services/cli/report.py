@@ -22,10 +22,12 @@ from services.report.xlsx import workbook
 from shared.adapters.eventlog import EventLog
 from shared.adapters.framework_store import FrameworkSource
 from shared.adapters.mongo import EVENTS, connect, shown
+from shared.adapters.translations_store import Translations
 from shared.domain.changes import what_moved
 from shared.domain.facts import fact_of_document
 from shared.domain.liveview import read_model_over
 from shared.domain.review import Figures
+from shared.domain.translations import CatalogTexts
 from shared.isodate import iso_date, parse_moment
 from shared.settings import StatusSettings
 
@@ -73,21 +75,30 @@ def report(
     if not out_file.parent.is_dir():
         fail(f"cannot write {out_file}: {out_file.parent} is not a folder")
     try:
-        pack = asyncio.run(_pack(settings, day, now, known, before))
+        pack, texts = asyncio.run(_pack(settings, day, now, known, before, str(lang)))
     except PyMongoError as error:
         fail(f"cannot read the event log in MongoDB at {shown(settings.mongodb_url)}: {short_error(error)}")
-    body = document(pack, str(lang)) if format_ is Format.PDF else workbook(pack, str(lang))
+    write = document if format_ is Format.PDF else workbook
+    body = write(pack, str(lang), texts)
     out_file.write_bytes(body)
     out.print(f"Wrote the meeting pack as of {day} to {out_file} ({len(body):,} bytes).")
 
 
 async def _pack(
-    settings: StatusSettings, day: date, now: datetime, known: datetime | None, since: datetime | None
-) -> MeetingPack:
+    settings: StatusSettings,
+    day: date,
+    now: datetime,
+    known: datetime | None,
+    since: datetime | None,
+    language: str,
+) -> tuple[MeetingPack, CatalogTexts]:
+    """The pack, and the Call for Action's texts in `language` (an official translation loaded)."""
     mongo = connect(settings.mongodb_url)
     try:
         db = mongo[settings.mongodb_db]
         framework = await FrameworkSource(db, settings.results_framework).current()
+        translations = Translations(db)
+        await translations.refresh(framework)
         log = EventLog(db)
         total = await db[EVENTS].estimated_document_count()
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
@@ -103,7 +114,8 @@ async def _pack(
         alerts = await firing_alerts(db)
     finally:
         await mongo.close()
-    return meeting_pack(model, framework, figures.of(basis).indexes.series, now, alerts, since, moved)
+    pack = meeting_pack(model, framework, figures.of(basis).indexes.series, now, alerts, since, moved)
+    return pack, translations.texts(language)
 
 
 async def _fold(log: EventLog, known_at: datetime | None, bar: Progress, what: str, total: int) -> Figures:

@@ -32,6 +32,7 @@ from shared.adapters.knownat import KnownAt
 from shared.adapters.metrics import ServiceMetrics
 from shared.adapters.mongo import connect
 from shared.adapters.service import create_service_app
+from shared.adapters.translations_store import Translations
 from shared.clock import Clock
 from shared.domain.framework import load_framework
 from shared.domain.liveview import LiveView
@@ -78,6 +79,7 @@ def create_app(settings: NotifierSettings, clock: Clock | None = None) -> FastAP
             clock=clock,
             settle=timedelta(seconds=settings.known_at_settle_seconds),
         ),
+        Translations(db),
     )
     http = httpx.AsyncClient(timeout=10)
     channels = _channels(settings, broker, http)

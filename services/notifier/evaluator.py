@@ -20,10 +20,12 @@ from services.notifier.rules import Finding, evaluate
 from services.report.pack import meeting_pack
 from services.report.pdf import document
 from shared.adapters.knownat import KnownAt, read_model_known_at
+from shared.adapters.translations_store import Translations
 from shared.clock import Clock
 from shared.domain.catalog import TWG_PRIORITY
 from shared.domain.liveview import LiveView
 from shared.domain.review import Basis
+from shared.domain.translations import ENGLISH_TEXTS
 from shared.logging import get_logger
 
 log = get_logger("cfa.notifier")
@@ -103,8 +105,10 @@ class Evaluator:
         lease: timedelta = timedelta(seconds=30),
         dashboard_url: str | None = None,
         known: KnownAt | None = None,
+        translations: Translations | None = None,
     ) -> None:
         self._view, self._store = view, store
+        self._translations = translations  # of the Call for Action's texts, for the meeting pack
         self._known = known  # figures as known at a past moment, for dry runs
         self._dashboard_url = dashboard_url  # the e-mails link each alert there
         self._config = config
@@ -217,13 +221,21 @@ class Evaluator:
         model = await self._view.read_model_off_loop(now.date())
         series = self._view.figures.of(model.figures).indexes.series
         firing = [
-            {"severity": a.severity, "summary": a.summary, "starts_at": a.starts_at}
+            {"severity": a.severity, "summary": a.summary, "phrases": a.phrases, "starts_at": a.starts_at}
             for a in (await self._store.alerts()).values()
             if a.state == "firing"
         ]
         pack = await asyncio.to_thread(meeting_pack, model, self._view.framework, series, now, firing)
         languages = self._config.reference_group.by_language()
-        documents = {language: await asyncio.to_thread(document, pack, language) for language in languages}
+        translations = self._translations
+        if translations is not None:  # the official texts loaded by now, in each language
+            await translations.refresh(self._view.framework)
+        documents = {
+            language: await asyncio.to_thread(
+                document, pack, language, translations.texts(language) if translations else ENGLISH_TEXTS
+            )
+            for language in languages
+        }
         return pack_entries(self._config, meeting, model.as_of, documents, now)
 
     async def digest(self) -> bool:

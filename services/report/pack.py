@@ -6,7 +6,7 @@ firing. Pure: made from read models, the facts' series and the alerts."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from shared.domain.framework import ResultsFramework
 from shared.domain.said import Said
 from shared.domain.series import Series
 from shared.domain.status import expected_path
+from shared.domain.translations import ENGLISH_TEXTS, CatalogTexts
 from shared.domain.views import (
     ActionPointView,
     CountryView,
@@ -99,4 +100,35 @@ def meeting_pack(
         alerts=[Alert(a["severity"], summary_of(a), a["starts_at"]) for a in alerts],
         since=since,
         moved=list(moved),
+    )
+
+
+def translated(pack: MeetingPack, texts: CatalogTexts) -> MeetingPack:
+    """The pack with the Call for Action's and the framework's texts as `texts` gives them
+    (an official translation; English where it has none)."""
+    if texts is ENGLISH_TEXTS:
+        return pack
+
+    def indicators(ap: ActionPointView) -> list[Any]:
+        return [
+            i.model_copy(update={"name": texts.indicator(i.id, i.name), "unit": texts.unit(i.id, i.unit)})
+            for i in ap.indicators
+        ]
+
+    def moved(m: Moved) -> Moved:
+        name = {
+            "priority": lambda: texts.priority(int(m.id), m.name),
+            "action_point": lambda: texts.action_point(m.id, m.name),
+            "indicator": lambda: texts.indicator(m.id, m.name),
+        }.get(m.kind, lambda: m.name)()
+        return replace(m, name=name)
+
+    return replace(
+        pack,
+        priorities=[p.model_copy(update={"title": texts.priority(p.id, p.title)}) for p in pack.priorities],
+        action_points=[
+            ap.model_copy(update={"text": texts.action_point(ap.id, ap.text), "indicators": indicators(ap)})
+            for ap in pack.action_points
+        ],
+        moved=[moved(m) for m in pack.moved],
     )

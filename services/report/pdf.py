@@ -25,18 +25,20 @@ from reportlab.platypus import (
 )
 
 from services.report.drawing import COLOUR, chart, styles, table
-from services.report.pack import MeetingPack
+from services.report.pack import MeetingPack, translated
 from shared.domain.readmodel import ROUTE_ROLES
+from shared.domain.translations import ENGLISH_TEXTS, CatalogTexts
 from shared.i18n import Messages, messages
 
 
-def document(pack: MeetingPack, language: str = "en") -> bytes:
-    return _Writer(pack, messages(language)).write()
+def document(pack: MeetingPack, language: str = "en", texts: CatalogTexts = ENGLISH_TEXTS) -> bytes:
+    """The pack as a PDF in `language`; the Call for Action's texts as `texts` gives them."""
+    return _Writer(translated(pack, texts), messages(language), texts.language == language).write()
 
 
 class _Writer:
-    def __init__(self, pack: MeetingPack, t: Messages) -> None:
-        self.pack, self.t = pack, t
+    def __init__(self, pack: MeetingPack, t: Messages, official: bool = False) -> None:
+        self.pack, self.t, self.official = pack, t, official
         self.s = styles()
         _ = t.gettext
         self.status = {
@@ -109,13 +111,13 @@ class _Writer:
                 (45 * mm, 120 * mm),
             ),
         ]
-        if self.t.language != "en":
+        if self.t.language != "en" and not self.official:
             story.append(Spacer(1, 4 * mm))
             story.append(
                 self._p(
                     _(
-                        "The texts of the Call for Action, the names of indicators and the reasons "
-                        "for each status are given in English: no official translation has been loaded."
+                        "The texts of the Call for Action and the names of indicators are given in "
+                        "English: no official translation has been loaded."
                     ),
                     "small",
                 )

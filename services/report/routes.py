@@ -16,9 +16,11 @@ from services.report.pdf import document
 from services.report.xlsx import workbook
 from shared.adapters.knownat import KnownAt, read_model_known_at
 from shared.adapters.problems import Problem
+from shared.adapters.translations_store import Translations
 from shared.clock import Clock
 from shared.domain.changes import what_moved
 from shared.domain.liveview import LiveView
+from shared.domain.translations import ENGLISH_TEXTS
 from shared.domain.views import ReadModel
 from shared.i18n import chosen_language
 from shared.isodate import IsoDateTime
@@ -57,7 +59,14 @@ class Packs:
         return found
 
 
-def pack_routes(view: LiveView, known: KnownAt, clock: Clock, model: Any, alerts: Alerts) -> APIRouter:
+def pack_routes(
+    view: LiveView,
+    known: KnownAt,
+    clock: Clock,
+    model: Any,
+    alerts: Alerts,
+    translations: Translations | None = None,
+) -> APIRouter:
     router = APIRouter()
     packs = Packs()
 
@@ -76,7 +85,8 @@ def pack_routes(view: LiveView, known: KnownAt, clock: Clock, model: Any, alerts
         firing = await alerts()
         version = view.figures.version if rm.known_at is None else rm.known_at
         shown = tuple((a["severity"], a["summary"], a["starts_at"]) for a in firing)
-        key = (kind, language, rm.as_of, rm.figures, version, id(view.framework), since, shown)
+        texts = translations.texts(language) if translations else ENGLISH_TEXTS
+        key = (kind, language, rm.as_of, rm.figures, version, id(view.framework), texts.version, since, shown)
 
         async def make() -> bytes:
             figures = view.figures if rm.known_at is None else await known.figures(rm.known_at)
@@ -89,7 +99,7 @@ def pack_routes(view: LiveView, known: KnownAt, clock: Clock, model: Any, alerts
                 meeting_pack, rm, view.framework, series, now, firing, since, moved
             )
             write = document if kind == "pdf" else workbook
-            return await asyncio.to_thread(write, pack, language)
+            return await asyncio.to_thread(write, pack, language, texts)
 
         return await packs.get(key, make), language
 

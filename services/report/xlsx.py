@@ -13,8 +13,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from services.report.pack import MeetingPack
+from services.report.pack import MeetingPack, translated
 from shared.domain.readmodel import ROUTE_ROLES
+from shared.domain.translations import ENGLISH_TEXTS, CatalogTexts
 from shared.i18n import Messages, messages
 
 
@@ -61,8 +62,10 @@ class _Words:
         }
 
 
-def workbook(pack: MeetingPack, language: str = "en") -> bytes:
-    """The workbook, its sheets and headings in `language`; the figures are numbers and dates."""
+def workbook(pack: MeetingPack, language: str = "en", texts: CatalogTexts = ENGLISH_TEXTS) -> bytes:
+    """The workbook, its sheets and headings in `language`, the Call for Action's texts as
+    `texts` gives them; the figures are numbers and dates."""
+    pack = translated(pack, texts)
     words = _Words(messages(language))
     _ = words.gettext
     book = Workbook()

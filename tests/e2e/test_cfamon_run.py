@@ -4,6 +4,7 @@ reported with it is stored, Ctrl-C stops every process."""
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from pymongo import MongoClient
+from pypdf import PdfReader
 
 from shared.adapters.mongo import EVENTS
 from shared.domain.projects import Credentials
@@ -168,6 +170,50 @@ def test_framework_load_and_rebuild_against_the_running_stack(
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert "snapshots as of" in rebuilt.stdout
     assert "maintained snapshots of that day: identical" in rebuilt.stdout
+
+    # A translation of the Call for Action's texts: checked like the framework, then used by
+    # the pages and the meeting pack in its language. (Test texts: no official one ships.)
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(
+        'language: de\nsource: ""\naction_points: {"9.9": x}\npriorities: {1: "a\\u0007b"}\ncolour: red\n'
+    )
+    refused = cfamon("catalog", "translations", "load", str(wrong), env=local_stack.env)
+    assert refused.returncode == 1, refused.stdout
+    for problem in ("source: ", "priorities[1]: holds a control character", "colour: "):
+        assert f"{wrong}: {problem}" in refused.stderr, refused.stderr
+    wrong.write_text(
+        'language: de\nsource: s\naction_points: {"9.9": x}\nindicators: {ind-nope: {name: y}}\n'
+    )
+    refused = cfamon("catalog", "translations", "load", str(wrong), env=local_stack.env)
+    assert refused.returncode == 1, refused.stdout
+    assert "language: 'de' is not one the monitor translates into (ru)" in refused.stderr
+    assert "action_points.9.9: no such action point" in refused.stderr
+    assert "indicators.ind-nope: no such indicator" in refused.stderr
+    russian = tmp_path / "ru.yaml"
+    russian.write_text(
+        "language: ru\nsource: a test text, not an official one\n"
+        "priorities: {1: Предотвращать нерегулярную миграцию (тест)}\n"
+        "indicators: {ind-1.1-cooperation-agreements: {name: Соглашения о сотрудничестве (тест)}}\n"
+    )
+    loaded = cfamon("catalog", "translations", "load", str(russian), env=local_stack.env)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "Loaded 2 ru texts" in loaded.stdout
+    aggregator = f"http://127.0.0.1:{local_stack.ports['aggregator']}"
+    deadline = time.monotonic() + 30  # the services look again every CFA_CONFIG_REFRESH_SECONDS (10 s)
+    page = ""
+    while "Предотвращать нерегулярную миграцию (тест)" not in page and time.monotonic() < deadline:
+        page = httpx.get(f"{aggregator}/?lang=ru", timeout=10).text
+        time.sleep(0.5)
+    assert "Предотвращать нерегулярную миграцию (тест)" in page
+    assert 'id="catalog-language"' not in page  # translated: the English note is gone
+    assert '<span lang="en">Strengthen existing policies' in page  # what it lacks: English, marked
+    english = httpx.get(f"{aggregator}/?lang=en", timeout=10).text
+    assert "Предотвращать" not in english
+    pdf = httpx.get(f"{aggregator}/v1/report.pdf?lang=ru", timeout=60)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages).split())
+    assert (
+        "Предотвращать нерегулярную миграцию (тест)" in text and "Соглашения о сотрудничестве (тест)" in text
+    )
 
 
 def test_the_demo_shows_projects_lagging_and_refused_reports_within_a_minute(demo_stack: LocalStack) -> None:

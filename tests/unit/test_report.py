@@ -32,6 +32,11 @@ ALERTS = [{"severity": "critical", "summary": "Priority 3 is behind", "starts_at
 
 @pytest.fixture(scope="module")
 def pack() -> MeetingPack:
+    return seeded_pack()
+
+
+def seeded_pack() -> MeetingPack:
+    """The pack of the unit seed, with what moved since the third fact and an alert."""
     facts = base_facts()
     before = build_read_model(FactSet(facts[:3]), FRAMEWORK, AS_OF, Thresholds())
     live = FactSet(facts)
