@@ -12,22 +12,51 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
 
 from shared.events.rejections import field_path, plain_message
+from shared.i18n import N_, chosen_language, messages
 from shared.logging import get_logger
 
 PROBLEM_JSON = "application/problem+json"
 log = get_logger("cfa.http")
+# Every problem's title, for the catalogs: a title is said in the language the client asks
+# for (Accept-Language, or `lang`), as RFC 9457 allows; so is a detail the catalogs hold. The
+# fields' messages (`errors`) and the machine-readable `reason` stay as they are.
+TITLES = (
+    N_("Already accepted"),
+    N_("Content Too Large"),
+    N_("Event refused"),
+    N_("Forbidden"),
+    N_("HTTP error"),
+    N_("Internal Server Error"),
+    N_("Invalid request"),
+    N_("Method Not Allowed"),
+    N_("Not Found"),
+    N_("Not permitted"),
+    N_("Service Unavailable"),
+    N_("Too Many Requests"),
+    N_("Unauthorized"),
+)
+SERVER_FAILED = N_("the server failed; the error is logged")
 
 
 def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+    """The problem in the language the request asks for (English unless it asks another)."""
+    try:
+        language = chosen_language(request.query_params.get("lang"), request.headers.get("accept-language"))
+    except ValueError:  # an unknown `lang`: English, the problem says what is wrong
+        language = "en"
+    words = messages(language)
     body = {
         "type": "about:blank",
-        "title": title,
+        "title": words.gettext(title),
         "status": status,
-        "detail": detail,
+        "detail": words.gettext(detail),
         "instance": request.url.path,
         **extra,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    response = JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    response.headers["Content-Language"] = language
+    response.headers["Vary"] = "Accept-Language"
+    return response
 
 
 class Problem(HTTPException):
@@ -111,4 +140,4 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("request failed", path=request.url.path)
-        return problem(500, "Internal Server Error", "the server failed; the error is logged", request)
+        return problem(500, "Internal Server Error", SERVER_FAILED, request)

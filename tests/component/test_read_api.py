@@ -154,6 +154,21 @@ def test_errors_are_problem_details(
         assert field in [e["field"] for e in body["errors"]]
 
 
+def test_a_problem_is_said_in_the_language_asked(client: TestClient) -> None:
+    """The title (and a detail the catalogs hold) in Russian when asked; fields' messages and
+    the machine-readable parts as they are."""
+    english = client.get("/v1/projects/NOPE-1")
+    assert english.json()["title"] == "Not Found" and english.headers["content-language"] == "en"
+    russian = client.get("/v1/projects/NOPE-1", headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"})
+    assert russian.status_code == 404 and russian.json()["title"] == "Не найдено"
+    assert russian.headers["content-language"] == "ru" and "Accept-Language" in russian.headers["vary"]
+    invalid = client.get("/v1/priorities", params={"limit": 0, "lang": "ru"})
+    assert invalid.json()["title"] == "Неверный запрос"
+    assert [e["field"] for e in invalid.json()["errors"]] == ["query.limit"]
+    unknown = client.get("/v1/projects/NOPE-1", params={"lang": "xx"})
+    assert unknown.json()["title"] == "Not Found" and unknown.headers["content-language"] == "en"
+
+
 def test_openapi_describes_the_read_api(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/priorities", "/v1/action-points/{action_point_id}", "/v1/report"} <= paths.keys()
