@@ -106,7 +106,9 @@ class CommonSettings(BaseSettings):
         "(default: deploy/config/results-framework.yaml)",
     )
     config_refresh_seconds: float = Field(
-        10.0, gt=0, description="How often a service looks for a newly loaded results framework"
+        10.0,
+        gt=0,
+        description="How often a service looks for a newly loaded results framework or translation",
     )
     operator_token: SecretStr | None = Field(
         None,
