@@ -11,6 +11,8 @@ from functools import cache
 from io import BytesIO
 from pathlib import Path
 
+import pycountry
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -69,6 +71,13 @@ class Messages:
             return "—"
         pattern = "#,##0" if abs(value) >= 100 or value == round(value) else "#,##0.0"
         return format_decimal(value, format=pattern, locale=self.locale)
+
+
+@cache
+def country_names(language: str) -> dict[str, str]:
+    """Countries' names in `language` by ISO 3166 alpha-3 code, from the CLDR (Babel)."""
+    territories = Locale.parse(messages(language).locale).territories
+    return {c.alpha_3: territories[c.alpha_2] for c in pycountry.countries if c.alpha_2 in territories}
 
 
 def catalog_path(language: str) -> Path:

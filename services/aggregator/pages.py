@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import pycountry
-from babel import Locale
 from babel.dates import get_month_names
 from fastapi import Request
 from fastapi.responses import Response
@@ -29,7 +26,7 @@ from shared.adapters.translations_store import Translations
 from shared.domain.status import Status
 from shared.domain.translations import ENGLISH_TEXTS, CatalogTexts
 from shared.domain.views import CountryView, PriorityView, ReadModel
-from shared.i18n import LANGUAGES, N_, Messages, chosen_language, messages
+from shared.i18n import LANGUAGES, N_, Messages, chosen_language, country_names, messages
 
 LANGUAGE_COOKIE = "cfa_lang"
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
@@ -135,20 +132,9 @@ def map_context(model: ReadModel, language: str, by: str) -> dict[str, Any]:
         )
 
     if by == "status":
-        legend = [(worldmap.STATUS_FILL[s], words.gettext(label)) for s, label in STATUS_LABEL.items()]
-        legend.append((worldmap.NONE, words.gettext("no project there")))
+        legend = worldmap.status_legend(words, STATUS_LABEL)
     else:
-        steps = worldmap.ACTIVITY_STEPS
-        legend = [
-            (
-                fill,
-                f"{words.number(least)}–{words.number(steps[i + 1][0] - 1)}"
-                if i + 1 < len(steps)
-                else f"≥ {words.number(least)}",
-            )
-            for i, (least, fill) in enumerate(steps)
-        ]
-        legend.insert(0, (worldmap.NONE, words.gettext("no activity")))
+        legend = worldmap.activity_legend(words)
     statuses = worldmap.country_statuses(model.projects.values())
     shown = worldmap.shade(model.countries, by, statuses, title, legend)
     label = words.gettext("Map of the countries where projects report activities")
@@ -167,18 +153,6 @@ def page_language(request: Request) -> tuple[str, str | None]:
             )
         return chosen_language(None, request.headers.get("accept-language")), problem
     return chosen_language(asked, None), None
-
-
-@cache
-def country_names(language: str) -> dict[str, str]:
-    """Countries' names in `language` by ISO 3166 alpha-3 code, from the CLDR (Babel); in
-    English, the catalog's own names are used."""
-    territories = Locale.parse(messages(language).locale).territories
-    return {
-        country.alpha_3: territories[country.alpha_2]
-        for country in pycountry.countries
-        if country.alpha_2 in territories
-    }
 
 
 def language_context(request: Request, language: str, texts: CatalogTexts) -> dict[str, Any]:

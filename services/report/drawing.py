@@ -8,6 +8,7 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, String
@@ -16,7 +17,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import Table, TableStyle
+from reportlab.platypus import Paragraph, Table, TableStyle
 
 from services.report.pack import Chart
 
@@ -43,6 +44,7 @@ def styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle(
             "small", parent=body, fontSize=8, leading=10, textColor=colors.HexColor("#444444")
         ),
+        "heading": ParagraphStyle("heading", parent=body, fontName="DejaVu-Bold", fontSize=8, leading=10),
     }
 
 
@@ -59,7 +61,12 @@ GRID = TableStyle(
 
 
 def table(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> Table:
-    table = Table([list(r) for r in rows], colWidths=list(widths), repeatRows=1)
+    """A grid whose first row is its headings, each wrapped to its column (a Russian heading
+    is longer than its English one)."""
+    heading = styles()["heading"]
+    first, *rest = [list(r) for r in rows]
+    first = [Paragraph(escape(cell), heading) if isinstance(cell, str) else cell for cell in first]
+    table = Table([first, *rest], colWidths=list(widths), repeatRows=1)
     table.setStyle(GRID)
     return table
 

@@ -24,11 +24,12 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from services.report import worldmap
 from services.report.drawing import COLOUR, chart, styles, table
 from services.report.pack import MeetingPack, translated
 from shared.domain.readmodel import ROUTE_ROLES
 from shared.domain.translations import ENGLISH_TEXTS, CatalogTexts
-from shared.i18n import Messages, messages
+from shared.i18n import Messages, country_names, messages
 
 
 def document(pack: MeetingPack, language: str = "en", texts: CatalogTexts = ENGLISH_TEXTS) -> bytes:
@@ -123,6 +124,16 @@ class _Writer:
                 )
             )
         return [*story, Spacer(1, 6 * mm)]
+
+    def _map(self) -> list[Any]:
+        """The countries on the map, coloured by the activities reported there, and its key."""
+        world = worldmap.shade({c.code: c for c in self.pack.countries}, "activity", {}, lambda c: c.name, [])
+        key = " ".join(
+            f'<font color="{fill}">■</font>&nbsp;{esc(words)}'
+            for fill, words in worldmap.activity_legend(self.t)
+        )
+        caption = self.t.gettext("Activities reported in each country")
+        return [worldmap.drawing(world, 178 * mm), self._p(f"{esc(caption)}: {key}", "small")]
 
     def _priorities(self) -> list[Any]:
         _ = self.t.gettext
@@ -249,10 +260,13 @@ class _Writer:
             _("As destination"),
             _("Participants"),
         )
+        if pack.countries:
+            story += self._map()
+        names = country_names(self.t.language) if self.t.language != "en" else {}
         country_rows: list[Sequence[Any]] = [header]
         country_rows += [
             (
-                f"{c.name} ({c.code})",
+                f"{names.get(c.code, c.name)} ({c.code})",
                 len(c.projects),
                 c.activity_count,
                 *(c.route_roles.get(r, 0) for r in ROUTE_ROLES),

@@ -13,8 +13,14 @@ from functools import cache
 from html import escape
 from pathlib import Path
 
+from reportlab.graphics.shapes import Circle, Drawing
+from reportlab.graphics.shapes import Path as Outline
+from reportlab.lib import colors
+from reportlab.lib.colors import HexColor
+
 from shared.domain.status import Status, worst
 from shared.domain.views import CountryView, ProjectView
+from shared.i18n import Messages
 
 MAP_FILE = Path(__file__).parent / "worldmap.json"
 NONE = "#e4e7ec"  # a country with nothing reported
@@ -82,6 +88,22 @@ class WorldMap:
     box: tuple[int, int, int, int]  # the crop: x, y, width, height
     shaded: dict[str, Shaded]
     legend: list[tuple[str, str]]  # (fill, words)
+
+
+def activity_legend(words: Messages) -> list[tuple[str, str]]:
+    """What each colour of the map by activities means, in the language of `words`."""
+    steps = ACTIVITY_STEPS
+    legend = [(NONE, words.gettext("no activity"))]
+    for i, (least, fill) in enumerate(steps):
+        last = f"–{words.number(steps[i + 1][0] - 1)}" if i + 1 < len(steps) else ""
+        legend.append((fill, f"{words.number(least)}{last}" if last else f"≥ {words.number(least)}"))
+    return legend
+
+
+def status_legend(words: Messages, labels: Mapping[Status, str]) -> list[tuple[str, str]]:
+    """What each colour of the map by status means; `labels` the statuses in words."""
+    legend = [(STATUS_FILL[status], words.gettext(label)) for status, label in labels.items()]
+    return [*legend, (NONE, words.gettext("no project there"))]
 
 
 def activity_fill(count: int) -> str:
@@ -166,3 +188,72 @@ def svg(world: WorldMap, label: str) -> str:
         parts.append(f'<a href="#country-{code}" data-country="{code}" data-fill="{shaded.fill}">{drawn}</a>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _clipped(ring: list[tuple[int, int]], box: tuple[int, int, int, int]) -> list[tuple[float, float]]:
+    """The ring cut to the box (Sutherland-Hodgman): a PDF drawing does not clip what it draws."""
+    x0, y0, width, height = box
+    # Each edge: the axis (0: x, 1: y), its bound, and whether inside is at or above it.
+    edges = ((0, x0, True), (0, x0 + width, False), (1, y0, True), (1, y0 + height, False))
+    points: list[tuple[float, float]] = [(float(x), float(y)) for x, y in ring]
+    for axis, bound, above in edges:
+
+        def inside(
+            point: tuple[float, float], axis: int = axis, bound: float = bound, above: bool = above
+        ) -> bool:
+            return point[axis] >= bound if above else point[axis] <= bound
+
+        def cross(
+            a: tuple[float, float], b: tuple[float, float], axis: int = axis, bound: float = bound
+        ) -> tuple[float, float]:
+            share = (bound - a[axis]) / (b[axis] - a[axis])
+            return (
+                (bound, a[1] + (b[1] - a[1]) * share) if axis == 0 else (a[0] + (b[0] - a[0]) * share, bound)
+            )
+
+        kept: list[tuple[float, float]] = []
+        for i, current in enumerate(points):
+            previous = points[i - 1]
+            if inside(current):
+                if not inside(previous):
+                    kept.append(cross(previous, current))
+                kept.append(current)
+            elif inside(previous):
+                kept.append(cross(previous, current))
+        points = kept
+        if not points:
+            break
+    return points
+
+
+def drawing(world: WorldMap, width: float) -> Drawing:
+    """The map for the PDF, `width` points wide: the same crop, shapes and colours as the SVG."""
+    known = borders()
+    x0, y0, box_width, box_height = world.box
+    scale = width / box_width
+    shown = Drawing(width, box_height * scale)
+
+    def flipped(x: float, y: float) -> tuple[float, float]:
+        return (x - x0) * scale, (y0 + box_height - y) * scale
+
+    def add(path: str, fill: str) -> None:
+        for ring in rings(path):
+            points = _clipped(ring, world.box)
+            if len(points) < 3:
+                continue
+            shape = Outline(fillColor=HexColor(fill), strokeColor=colors.white, strokeWidth=0.3)
+            shape.moveTo(*flipped(*points[0]))
+            for point in points[1:]:
+                shape.lineTo(*flipped(*point))
+            shape.closePath()
+            shown.add(shape)
+
+    for path in known.land:
+        add(path, NONE)
+    for code, path in known.shapes.items():
+        add(path, world.shaded[code].fill if code in world.shaded else NONE)
+    for code, shaded in world.shaded.items():
+        if code in known.dots:
+            cx, cy = flipped(*known.dots[code])
+            shown.add(Circle(cx, cy, 2, fillColor=HexColor(shaded.fill), strokeColor=HexColor("#12355b")))
+    return shown

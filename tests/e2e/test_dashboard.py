@@ -4,6 +4,7 @@ the date picker, the statuses changing with it; a screenshot into test-output/."
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,9 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pypdfium2 as pdfium
 import pytest
 from lxml import etree
 from playwright.async_api import Page, async_playwright
+from pypdf import PdfReader
 
 from services.aggregator.app import create_app as create_aggregator
 from services.aggregator.settings import AggregatorSettings
@@ -357,6 +360,57 @@ async def test_the_dashboard_in_russian_with_its_map(dashboard: Dashboard) -> No
             await russian.close()
         finally:
             await browser.close()
+
+
+async def test_the_meeting_pack_of_the_simulated_projects_in_both_languages(dashboard: Dashboard) -> None:
+    """The pack of the `make run` data (the simulator's projects) over HTTP, in English and in
+    Russian: read back, its pages counted, its first page and its map drawn into test-output/."""
+    figures = {}
+    async with httpx.AsyncClient(
+        base_url=dashboard.url, headers={"Authorization": f"Bearer {READER}"}
+    ) as http:
+        for p in (await http.get("/v1/priorities")).json()["items"]:
+            figures[p["id"]] = p
+        ap = (await http.get("/v1/action-points/5.1")).json()
+        sizes = {}
+        for language in ("en", "ru"):
+            response = await http.get("/v1/report.pdf", params={"lang": language}, timeout=120)
+            assert response.status_code == 200 and response.headers["content-language"] == language
+            body = response.content
+            (TEST_OUTPUT / f"meeting-pack-{language}.pdf").write_bytes(body)
+            reader = PdfReader(io.BytesIO(body))
+            pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+            text = " ".join(pages)
+            sizes[language] = (len(reader.pages), len(body))
+            for p in figures.values():  # every priority, its title as the Call for Action has it
+                assert p["title"][:40] in text
+            indicator = ap["indicators"][0]
+            assert indicator["name"] in text
+            if language == "ru":
+                assert "Шесть приоритетов" in text and "Данные на 1 июля 2026" in text and "Страны" in text
+                assert "Афганистан (AFG)" in text  # the countries by their Russian names
+            else:
+                assert "The six priorities" in text and "Afghanistan (AFG)" in text
+            document = pdfium.PdfDocument(body)
+            try:
+                first = document[0].render(scale=1.5).to_pil()
+                first.save(TEST_OUTPUT / f"meeting-pack-{language}-page-1.png")
+                with_map = next(
+                    n
+                    for n, page in enumerate(pages)
+                    if ("Countries" if language == "en" else "Страны") in page
+                )
+                document[with_map].render(scale=1.5).to_pil().save(
+                    TEST_OUTPUT / f"meeting-pack-{language}-map.png"
+                )
+                coloured = {
+                    pixel for pixel in document[with_map].render(scale=0.5).to_pil().convert("RGB").getdata()
+                }
+            finally:
+                document.close()
+            # The map's colours are on the page: the countries with activities are coloured.
+            assert {(0x93, 0xBD, 0xE0), (0x5B, 0x97, 0xCB)} & coloured, "no country coloured on the map page"
+    print(f"meeting pack of {dashboard.events} simulated events: pages and bytes {sizes}")
 
 
 async def test_without_public_reads_the_dashboard_asks_for_a_reader_token(dashboard: Dashboard) -> None:
