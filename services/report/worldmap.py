@@ -162,6 +162,13 @@ def crop(shaded: Mapping[str, Shaded]) -> tuple[int, int, int, int]:
     return x0, y0, x1 - x0, height
 
 
+def _meets(extent: tuple[int, int, int, int], box: tuple[int, int, int, int]) -> bool:
+    """Whether a country's extent (x0, y0, x1, y1) reaches into the crop (x, y, width, height):
+    what lies wholly outside it is left out of the page."""
+    x, y, width, height = box
+    return extent[2] >= x and extent[0] <= x + width and extent[3] >= y and extent[1] <= y + height
+
+
 def svg(world: WorldMap, label: str) -> str:
     """The map as inline SVG: every country drawn, those shown filled, each linking to its
     row (#country-XXX) with its title; no script, nothing fetched."""
@@ -174,7 +181,7 @@ def svg(world: WorldMap, label: str) -> str:
         *(f'<path d="{d}"/>' for d in known.land),
     ]
     for code, d in known.shapes.items():
-        if code not in world.shaded:
+        if code not in world.shaded and _meets(known.extents[code], world.box):
             parts.append(f'<path d="{d}" data-country="{code}"/>')
     parts.append("</g>")
     for code, shaded in world.shaded.items():
@@ -251,7 +258,8 @@ def drawing(world: WorldMap, width: float) -> Drawing:
     for path in known.land:
         add(path, NONE)
     for code, path in known.shapes.items():
-        add(path, world.shaded[code].fill if code in world.shaded else NONE)
+        if _meets(known.extents[code], world.box):
+            add(path, world.shaded[code].fill if code in world.shaded else NONE)
     for code, shaded in world.shaded.items():
         if code in known.dots:
             cx, cy = flipped(*known.dots[code])
