@@ -47,7 +47,8 @@ class Messages:
             self._translations = Translations(compiled, domain=DOMAIN)
 
     def gettext(self, message: str) -> str:
-        return self._translations.gettext(message)
+        # An empty message is the catalog's header in gettext: never a text to show.
+        return self._translations.gettext(message) if message else message
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._translations.ngettext(singular, plural, n)

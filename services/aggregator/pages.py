@@ -143,16 +143,16 @@ def map_context(model: ReadModel, language: str, by: str) -> dict[str, Any]:
 
 def page_language(request: Request) -> tuple[str, str | None]:
     """The reader's language: `?lang=`, else the one chosen before (the cookie), else the
-    browser's. A second value is the problem with an unknown `?lang=`, in words."""
-    asked = request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE)
-    if asked not in LANGUAGES:
-        problem = None
-        if request.query_params.get("lang"):
-            problem = (
-                f"“{asked[:20] if asked else ''}” is not a language of the monitor: {', '.join(LANGUAGES)}."
-            )
-        return chosen_language(None, request.headers.get("accept-language")), problem
-    return chosen_language(asked, None), None
+    browser's. A second value is the problem with an unknown `?lang=`, in the language the
+    page is then shown in."""
+    asked, kept = request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)
+    fallback = kept if kept in LANGUAGES else chosen_language(None, request.headers.get("accept-language"))
+    if not asked:
+        return fallback, None
+    if asked in LANGUAGES:
+        return asked, None
+    problem = messages(fallback).gettext("“{text}” is not a language of the monitor: {languages}.")
+    return fallback, problem.format(text=asked[:20], languages=", ".join(LANGUAGES))
 
 
 def language_context(request: Request, language: str, texts: CatalogTexts) -> dict[str, Any]:

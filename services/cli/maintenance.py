@@ -19,7 +19,7 @@ from shared.adapters.framework_store import FrameworkSource
 from shared.adapters.mongo import EVENTS, connect, shown
 from shared.adapters.translations_store import Translations
 from shared.domain.framework import FrameworkError, parse_framework
-from shared.domain.translations import CatalogTranslation, TranslationError
+from shared.domain.translations import MAX_FILE_BYTES, CatalogTranslation, TranslationError
 from shared.isodate import iso_date, parse_moment
 
 framework_app = typer.Typer(
@@ -85,9 +85,15 @@ def load_translation(
     translation of the Call for Action's texts (only an official text belongs there)."""
     settings = settings_or_exit(AggregatorSettings)
     try:
+        if file.stat().st_size > MAX_FILE_BYTES:
+            fail(
+                f"{file}: larger than {MAX_FILE_BYTES // 1024} KiB: not a translation of the catalog's texts"
+            )
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         fail(f"cannot read {file}: {error.strerror}")
+    except UnicodeDecodeError:
+        fail(f"{file}: not UTF-8 text")
 
     async def store() -> CatalogTranslation:
         mongo = connect(settings.mongodb_url)

@@ -53,7 +53,8 @@ def digest_lines(
         for a in sorted(changed, key=lambda a: a.starts_at)
     ] or [_("  no alert started or resolved")]
     lines += ["", _("Projected late at the pace so far:")]
-    for ap, i in late_indicators(model.action_points.values()):
+    late = late_indicators(model.action_points.values())
+    for ap, i in late:
         projected = words.date(i.projected_completion) if i.projected_completion else _("never at this pace")
         lines.append(
             _("  {id} {name}: target {target} by {day}, projected {projected}").format(
@@ -64,7 +65,7 @@ def digest_lines(
                 projected=projected,
             )
         )
-    if not late_indicators(model.action_points.values()):
+    if not late:
         lines.append(_("  nothing"))
     return lines
 

@@ -87,6 +87,15 @@ def workbook(pack: MeetingPack, language: str = "en", texts: CatalogTexts = ENGL
         (_("Changes since (UTC)"), _naive(pack.since) if pack.since else "—"),
     ):
         cover.append(list(row))
+    if language != "en" and texts.language != language:
+        cover.append(
+            [
+                _(
+                    "The texts of the Call for Action and the names of indicators are given in "
+                    "English: no official translation has been loaded."
+                )
+            ]
+        )
     cover["A1"].font = Font(bold=True, size=14)
     cover.column_dimensions["A"].width = 24
     cover.column_dimensions["B"].width = 40

@@ -5,6 +5,7 @@ load`), one per language; none until one is loaded."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.adapters.mongo import CONFIG
 from shared.domain.framework import ResultsFramework
-from shared.domain.translations import CatalogTexts, CatalogTranslation, TranslationError, parse_translation
+from shared.domain.translations import (
+    ENGLISH_TEXTS,
+    CatalogTexts,
+    CatalogTranslation,
+    TranslationError,
+    parse_translation,
+)
 from shared.logging import get_logger
 
 PREFIX = "catalog_translation:"
@@ -25,11 +32,13 @@ class Translations:
 
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._config = db[CONFIG]
-        self._loaded: dict[str, CatalogTranslation] = {}
-        self._stamps: dict[str, datetime] = {}
+        self._loaded: dict[str, CatalogTexts] = {}
+        self._stamps: dict[str, tuple[datetime, int]] = {}  # what each was read from: its load, the framework
+        self._loads = itertools.count(1)
 
     def texts(self, language: str) -> CatalogTexts:
-        return CatalogTexts(self._loaded.get(language))
+        """The texts in `language`: its translation loaded, else English (ENGLISH_TEXTS)."""
+        return self._loaded.get(language, ENGLISH_TEXTS)
 
     async def save(
         self, text: str, source: str, framework: ResultsFramework, at: datetime
@@ -44,16 +53,20 @@ class Translations:
         return translation
 
     async def refresh(self, framework: ResultsFramework) -> None:
-        """Read the stored translations again; one that no longer checks (the framework lost an
-        indicator it names) is kept as it was, and said in the log."""
+        """Read the translations stored since the last time. An indicator the framework no
+        longer has is left out (every replica the same); one that does not check at all is
+        said in the log once, and the one before is kept."""
         found = self._config.find({"_id": {"$regex": f"^{PREFIX}"}})
         async for doc in found:
             language = doc["_id"].removeprefix(PREFIX)
-            if self._stamps.get(language) == doc["loaded_at"]:
+            if self._stamps.get(language) == (doc["loaded_at"], id(framework)):
                 continue
+            self._stamps[language] = (doc["loaded_at"], id(framework))
             try:
-                self._loaded[language] = parse_translation(doc["text"], doc["source"], framework)
-                self._stamps[language] = doc["loaded_at"]
+                read = await asyncio.to_thread(
+                    parse_translation, doc["text"], doc["source"], framework, False
+                )
+                self._loaded[language] = CatalogTexts(read, next(self._loads))
             except TranslationError as error:
                 log.error(
                     "stored translation is invalid; keeping the previous one",

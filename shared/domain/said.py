@@ -56,8 +56,10 @@ class Said(str):
         clauses = ((message, tuple(values.items())),)
         return cls(_said(clauses, ENGLISH), clauses)
 
-    def __add__(self, other: str) -> Said:  # "a; b": the clauses of both
-        clauses = self.clauses + getattr(other, "clauses", ((str(other), ()),))
+    def joined(self, other: Said) -> Said:
+        """ "a; b": the clauses of both (a text with no clauses is kept as it is, never read as
+        a message)."""
+        clauses = _clauses_of(self) + _clauses_of(other)
         return Said(_said(clauses, ENGLISH), clauses)
 
     def text(self, words: Words) -> str:
@@ -88,6 +90,10 @@ class Said(str):
             for message, values in clauses or ()
         )
         return cls(text, kept)
+
+
+def _clauses_of(text: Said) -> Clauses:
+    return text.clauses or (("{text}", (("text", str(text)),)),)
 
 
 def _said(clauses: Clauses, words: Words) -> str:

@@ -258,9 +258,9 @@ def priority_status(action_points: Mapping[str, Status]) -> Judged:
             n=n,
             listed=_listed(lagging),
         )
-        return Judged(Status.AT_RISK, why + few if few else why)
+        return Judged(Status.AT_RISK, why.joined(few) if few else why)
     calm = Said.of(N_("none of its {n} action points at risk or behind"), n=n)
-    return Judged(Status.ON_TRACK, calm + few if few else calm)
+    return Judged(Status.ON_TRACK, calm.joined(few) if few else calm)
 
 
 # A project is silent (behind) once this many reporting cadences pass without a report.
@@ -328,4 +328,4 @@ def project_status(
         trouble = Said.of(N_("milestones {ids} missed or overdue"), ids=ids)
     else:
         trouble = Said.of(N_("milestone {ids} missed or overdue"), ids=ids)
-    return Judged(worst([status, Status.AT_RISK]), why + trouble)
+    return Judged(worst([status, Status.AT_RISK]), why.joined(trouble))

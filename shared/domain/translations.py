@@ -17,26 +17,35 @@ Every key must name something of the catalog or of the framework loaded; any may
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from typing import Annotated
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, StrictInt, StringConstraints, ValidationError
 
 from shared.domain import catalog
 from shared.domain.framework import ResultsFramework
 from shared.events.rejections import field_path, plain_message
 from shared.i18n import LANGUAGES
 
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+MAX_FILE_BYTES = 256 * 1024  # a translation of every text of the catalog and framework is ~60 KB
+
 
 def _printable(text: str) -> str:
-    if not text.replace("\n", " ").isprintable():
+    """Text as an official document has it (non-breaking spaces included): no control
+    character but a line break, and no bidirectional override that would reorder what it shows."""
+    if any((unicodedata.category(c) == "Cc" and c != "\n") or c in BIDI_CONTROLS for c in text):
         raise ValueError("holds a control character")
     return text
 
 
 Text = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(_printable)
+]
+Source = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), AfterValidator(_printable)
 ]
 
 
@@ -51,8 +60,8 @@ class CatalogTranslation(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     language: str
-    source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    priorities: dict[int, Text] = {}
+    source: Source
+    priorities: dict[StrictInt, Text] = {}
     action_points: dict[str, Text] = {}
     twg: dict[str, Text] = {}
     indicators: dict[str, IndicatorTexts] = {}
@@ -71,8 +80,12 @@ class TranslationError(Exception):
         self.problems = problems
 
 
-def parse_translation(text: str, source: str, framework: ResultsFramework) -> CatalogTranslation:
-    """The translation in `text` (YAML), checked against the catalog and `framework`."""
+def parse_translation(
+    text: str, source: str, framework: ResultsFramework, strict: bool = True
+) -> CatalogTranslation:
+    """The translation in `text` (YAML), checked against the catalog and `framework`. Not
+    `strict` (a translation loaded before, read again by a service): an indicator the
+    framework no longer has is left out, not a problem, so every replica shows the same."""
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -85,6 +98,9 @@ def parse_translation(text: str, source: str, framework: ResultsFramework) -> Ca
             for e in error.errors()
         ]
         raise TranslationError(problems) from None
+    if not strict:
+        kept = {k: v for k, v in translation.indicators.items() if k in framework.by_id}
+        translation = translation.model_copy(update={"indicators": kept})
     problems = [f"{source}: {problem}" for problem in _unknown(translation, framework)]
     if problems:
         raise TranslationError(problems)
@@ -113,15 +129,10 @@ class CatalogTexts:
     """The Call for Action's and the framework's texts in a language: the official translation
     loaded for it, else English. `language` is that of the texts it gives (en without one)."""
 
-    def __init__(self, translation: CatalogTranslation | None = None) -> None:
+    def __init__(self, translation: CatalogTranslation | None = None, version: int = 0) -> None:
         self._t = translation
         self.language = translation.language if translation else "en"
-        self.source = translation.source if translation else None
-
-    @property
-    def version(self) -> int:
-        """Which translation it gives (a cache key): another once one is loaded again."""
-        return id(self._t)
+        self.version = version  # which load of the translation (a cache key); 0: none
 
     def priority(self, priority: int, english: str) -> str:
         return self._t.priorities.get(priority, english) if self._t else english

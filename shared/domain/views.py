@@ -22,7 +22,7 @@ ActivityCount = Annotated[
     ),
 ]
 
-# A status's why, a `Said` (shared.domain.status), kept as it is: English in JSON, in any language on
+# A status's why, a `Said` (shared.domain.said), kept as it is: English in JSON, in any language on
 # the pages. Read back from JSON, it is the English text.
 WhyText = SkipValidation[str]
 

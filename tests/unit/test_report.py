@@ -109,6 +109,8 @@ def test_the_workbook_in_russian_keeps_its_numbers(pack: MeetingPack) -> None:
     [indicator] = list(book["Показатели"].iter_rows(min_row=2, values_only=True))
     assert indicator[4] == 320 and indicator[9] == "отставание"
     assert indicator[10] == "отношение 0.43 < 0.60: пройдено 32% пути, ожидалось 75%"
+    cover = [str(cell) for row in book["Титул"].iter_rows(values_only=True) for cell in row if cell]
+    assert any("официальный перевод не загружен" in text for text in cover)  # its texts: English, marked
 
 
 def test_a_hostile_title_is_text_in_the_pdf_and_the_workbook() -> None:

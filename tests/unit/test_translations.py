@@ -28,7 +28,7 @@ indicators: {ind-1.1-cooperation-agreements: {name: Соглашения, unit: 
 
 def test_a_translation_is_checked_and_gives_what_it_has() -> None:
     texts = CatalogTexts(parse_translation(GOOD, "ru.yaml", FRAMEWORK))
-    assert texts.language == "ru" and texts.source == "a test text (no official one ships)"
+    assert texts.language == "ru"
     first = catalog.priorities()[0]
     assert texts.priority(1, first.title) == "Приоритет один"
     assert texts.priority(2, "English") == "English"  # not translated: English
@@ -70,6 +70,24 @@ def test_each_problem_is_named(text: str, problem: str) -> None:
     with pytest.raises(TranslationError) as refused:
         parse_translation(text, "ru.yaml", FRAMEWORK)
     assert any(p.startswith(problem) for p in refused.value.problems), refused.value.problems
+
+
+def test_official_texts_keep_their_non_breaking_spaces() -> None:
+    text = 'language: ru\nsource: s\npriorities: {1: "Призыв 2025\u20132030\u00a0гг. (10\u202f000)"}\n'
+    assert (
+        parse_translation(text, "ru.yaml", FRAMEWORK).priorities[1]
+        == "Призыв 2025–2030\u00a0гг. (10\u202f000)"
+    )
+
+
+def test_a_service_reads_a_translation_the_framework_has_since_outgrown() -> None:
+    """Loading refuses an indicator the framework does not have; a service reading a
+    translation loaded before leaves it out, so every replica shows the same texts."""
+    old = "language: ru\nsource: s\npriorities: {1: x}\nindicators: {ind-gone: {name: y}}\n"
+    with pytest.raises(TranslationError):
+        parse_translation(old, "ru.yaml", FRAMEWORK)
+    read = parse_translation(old, "ru.yaml", FRAMEWORK, strict=False)
+    assert read.priorities == {1: "x"} and read.indicators == {}
 
 
 def test_the_pdf_says_the_official_texts_and_drops_the_english_note() -> None:
