@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,7 @@ import httpx
 import pypdfium2 as pdfium
 import pytest
 from lxml import etree
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from pypdf import PdfReader
 
 from services.aggregator.app import create_app as create_aggregator
@@ -82,6 +83,19 @@ async def _has(collection: Any) -> bool:
     return await collection.count_documents({"state": "firing"}) > 0
 
 
+@asynccontextmanager
+async def signed_in(dashboard: Dashboard) -> AsyncIterator[tuple[Browser, BrowserContext]]:
+    """Chromium, and a browsing context holding the reader's cookie; closed at the end."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport={"width": 1280, "height": 900})
+            await context.add_cookies([{"name": "cfa_token", "value": READER, "url": dashboard.url}])
+            yield browser, context
+        finally:
+            await browser.close()
+
+
 async def _priority_statuses(page: Page) -> dict[str, str]:
     tiles = await page.locator("[data-priority]").all()
     return {
@@ -90,165 +104,155 @@ async def _priority_statuses(page: Page) -> dict[str, str]:
 
 
 async def test_the_dashboard_shows_the_priorities_and_follows_the_date_picker(dashboard: Dashboard) -> None:
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
-        try:
-            context = await browser.new_context(viewport={"width": 1280, "height": 900})
-            await context.add_cookies([{"name": "cfa_token", "value": READER, "url": dashboard.url}])
-            page = await context.new_page()
-            response = await page.goto(dashboard.url + "/")
-            assert response is not None and response.status == 200
-            await page.wait_for_load_state("load")
-            loaded_ms = await page.evaluate("performance.getEntriesByType('navigation')[0].duration")
-            size = len(await page.content())
-            assert await page.locator("h1").inner_text() == "Budapest Process Call for Action 2025–2030"
-            assert await page.locator("#as-of").inner_text() == "1 July 2026"
-            assert await page.locator("article.priority").count() == 6
-            assert await page.locator("details.ap").count() == 37
-            today = await _priority_statuses(page)
-            assert set(today) == {"1", "2", "3", "4", "5", "6"}
-            assert today["5"] == "Behind"  # the simulated projects of priority 5 lag
-            # Each tile names its priority and leads to it.
-            tile = page.locator('[data-priority="2"]')
-            assert "legal migration" in await tile.inner_text()
-            await tile.click()
-            assert page.url.endswith("#priority-2")
-            projects = await page.locator('tr[id^="project-SIM-"]').count()
-            assert projects == 16
+    async with signed_in(dashboard) as (_, context):
+        page = await context.new_page()
+        response = await page.goto(dashboard.url + "/")
+        assert response is not None and response.status == 200
+        await page.wait_for_load_state("load")
+        loaded_ms = await page.evaluate("performance.getEntriesByType('navigation')[0].duration")
+        size = len(await page.content())
+        assert await page.locator("h1").inner_text() == "Budapest Process Call for Action 2025–2030"
+        assert await page.locator("#as-of").inner_text() == "1 July 2026"
+        assert await page.locator("article.priority").count() == 6
+        assert await page.locator("details.ap").count() == 37
+        today = await _priority_statuses(page)
+        assert set(today) == {"1", "2", "3", "4", "5", "6"}
+        assert today["5"] == "Behind"  # the simulated projects of priority 5 lag
+        # Each tile names its priority and leads to it.
+        tile = page.locator('[data-priority="2"]')
+        assert "legal migration" in await tile.inner_text()
+        await tile.click()
+        assert page.url.endswith("#priority-2")
+        projects = await page.locator('tr[id^="project-SIM-"]').count()
+        assert projects == 16
 
-            # Each priority card says why it has its colour.
-            counts = await page.locator('[data-priority="5"] .counts').inner_text()
-            assert re.fullmatch(r"\d+ of \d+ action points (behind|without data|at risk)( · .+)?", counts), (
-                counts
-            )
-            # And the priority, each action point, indicator and project say why, with the numbers.
-            why = await page.locator("#priority-5 > p.why").inner_text()
-            assert re.fullmatch(
-                r"Behind: \d+ of \d+ action points behind or without data \(.+\) ≥ one third", why
-            ), why
-            badge = page.locator("#priority-5 h3 .badge")
-            assert await badge.get_attribute("title") == why.removeprefix("Behind: ")
-            assert await page.locator("details.ap > p.why").count() == 37
-            assert "days ago" in await page.locator('tr[id^="project-SIM-"] .why').first.inner_text()
+        # Each priority card says why it has its colour.
+        counts = await page.locator('[data-priority="5"] .counts').inner_text()
+        assert re.fullmatch(r"\d+ of \d+ action points (behind|without data|at risk)( · .+)?", counts), counts
+        # And the priority, each action point, indicator and project say why, with the numbers.
+        why = await page.locator("#priority-5 > p.why").inner_text()
+        assert re.fullmatch(
+            r"Behind: \d+ of \d+ action points behind or without data \(.+\) ≥ one third", why
+        ), why
+        badge = page.locator("#priority-5 h3 .badge")
+        assert await badge.get_attribute("title") == why.removeprefix("Behind: ")
+        assert await page.locator("details.ap > p.why").count() == 37
+        assert "days ago" in await page.locator('tr[id^="project-SIM-"] .why').first.inner_text()
 
-            # An action point looks openable (a marker that turns), opens on a click, and
-            # shows its indicators, each with its chart sized to its card.
-            ap = page.locator("details#ap-5\\.1")
-            toggle = ap.locator("summary .toggle")
-            assert await toggle.is_visible() and await toggle.inner_text() == "▸"
-            assert await ap.locator("summary").evaluate("s => getComputedStyle(s).cursor") == "pointer"
-            await ap.locator("summary").click()
-            assert await toggle.evaluate("t => getComputedStyle(t).transform") != "none"  # turned
-            indicator = ap.locator(".indicator").first
-            await indicator.locator("svg polyline").first.wait_for(state="visible")
-            assert "target" in await indicator.locator(".figures").inner_text()
-            card, chart = await indicator.bounding_box(), await indicator.locator("svg").bounding_box()
-            assert card and chart and chart["width"] <= card["width"]  # never wider than its card
-            assert chart["width"] >= 0.8 * min(card["width"], 560)  # and filling it, up to 560 px
-            description = await indicator.locator("svg").get_attribute("aria-label") or ""
-            years = await indicator.locator("svg text").all_text_contents()
-            reached = re.search(r"reached on \d+ \w+ (\d{4})", description)
-            if reached:  # the axis goes as far as the text says
-                assert reached[1] in years, (description, years)
-            # Each figure links to every report behind it; the counted values make its actual.
-            drill = indicator.locator("p.drill a")
-            href = await drill.get_attribute("href") or ""
-            assert re.fullmatch(r"/indicators/ind-5\.1-[a-z0-9-]+\?as_of=2026-07-01", href), href
-            reports = await context.new_page()
-            response = await reports.goto(dashboard.url + href)
-            assert response is not None and response.status == 200
-            rows = reports.locator("#measurements tbody tr[data-state]")
-            assert await rows.count() > 0
-            assert set(await reports.locator("#measurements td.review").all_inner_texts()) == {"pending"}
-            assert (
-                await reports.locator("h2 .badge").inner_text()
-                == await indicator.locator("h4 .badge").inner_text()
-            )
-            TEST_OUTPUT.mkdir(exist_ok=True)
-            await reports.screenshot(
-                path=str(TEST_OUTPUT / "dashboard-indicator-reports.png"), full_page=True
-            )
-            await reports.close()
-            missing = await page.request.get(dashboard.url + "/indicators/ind-nope")
-            assert missing.status == 404
-            shot = TEST_OUTPUT / "dashboard.png"
-            await page.screenshot(path=str(shot), full_page=True)
-            await ap.screenshot(path=str(TEST_OUTPUT / "dashboard-action-point-5.1.png"))
-            await page.goto(dashboard.url + "/")
-            await page.screenshot(path=str(TEST_OUTPUT / "dashboard-top.png"))
+        # An action point looks openable (a marker that turns), opens on a click, and
+        # shows its indicators, each with its chart sized to its card.
+        ap = page.locator("details#ap-5\\.1")
+        toggle = ap.locator("summary .toggle")
+        assert await toggle.is_visible() and await toggle.inner_text() == "▸"
+        assert await ap.locator("summary").evaluate("s => getComputedStyle(s).cursor") == "pointer"
+        await ap.locator("summary").click()
+        assert await toggle.evaluate("t => getComputedStyle(t).transform") != "none"  # turned
+        indicator = ap.locator(".indicator").first
+        await indicator.locator("svg polyline").first.wait_for(state="visible")
+        assert "target" in await indicator.locator(".figures").inner_text()
+        card, chart = await indicator.bounding_box(), await indicator.locator("svg").bounding_box()
+        assert card and chart and chart["width"] <= card["width"]  # never wider than its card
+        assert chart["width"] >= 0.8 * min(card["width"], 560)  # and filling it, up to 560 px
+        description = await indicator.locator("svg").get_attribute("aria-label") or ""
+        years = await indicator.locator("svg text").all_text_contents()
+        reached = re.search(r"reached on \d+ \w+ (\d{4})", description)
+        if reached:  # the axis goes as far as the text says
+            assert reached[1] in years, (description, years)
+        # Each figure links to every report behind it; the counted values make its actual.
+        drill = indicator.locator("p.drill a")
+        href = await drill.get_attribute("href") or ""
+        assert re.fullmatch(r"/indicators/ind-5\.1-[a-z0-9-]+\?as_of=2026-07-01", href), href
+        reports = await context.new_page()
+        response = await reports.goto(dashboard.url + href)
+        assert response is not None and response.status == 200
+        rows = reports.locator("#measurements tbody tr[data-state]")
+        assert await rows.count() > 0
+        assert set(await reports.locator("#measurements td.review").all_inner_texts()) == {"pending"}
+        assert (
+            await reports.locator("h2 .badge").inner_text()
+            == await indicator.locator("h4 .badge").inner_text()
+        )
+        TEST_OUTPUT.mkdir(exist_ok=True)
+        await reports.screenshot(path=str(TEST_OUTPUT / "dashboard-indicator-reports.png"), full_page=True)
+        await reports.close()
+        missing = await page.request.get(dashboard.url + "/indicators/ind-nope")
+        assert missing.status == 404
+        shot = TEST_OUTPUT / "dashboard.png"
+        await page.screenshot(path=str(shot), full_page=True)
+        await ap.screenshot(path=str(TEST_OUTPUT / "dashboard-action-point-5.1.png"))
+        await page.goto(dashboard.url + "/")
+        await page.screenshot(path=str(TEST_OUTPUT / "dashboard-top.png"))
 
-            # Alerts in words, dates in one format, and a page that lists them all.
-            listed = await page.locator("ul.alerts li").all_inner_texts()
-            assert listed, "the notifier's alerts are not shown"
-            for line in listed:
-                assert not re.search(r"\d{4}-\d{2}-\d{2}", line), line
-                assert re.search(r"since \d{1,2} [A-Z][a-z]+ \d{4}$", line), line
-            assert "/v1/alerts" not in await page.content()
-            await page.click("#all-alerts")
-            assert page.url.endswith("/alerts")
-            everything = await page.locator("ul.alerts li").count()
-            assert everything >= len(listed)
-            first = page.locator("ul.alerts li").first
-            assert (await first.get_attribute("id") or "").startswith("alert-")
-            await page.screenshot(path=str(TEST_OUTPUT / "dashboard-alerts.png"), full_page=True)
-            await first.locator("a").click()  # to what the alert is about, on the dashboard
-            assert re.search(r"/#(ap-|priority-|project-)", page.url), page.url
-            await page.goto(dashboard.url + "/")
+        # Alerts in words, dates in one format, and a page that lists them all.
+        listed = await page.locator("ul.alerts li").all_inner_texts()
+        assert listed, "the notifier's alerts are not shown"
+        for line in listed:
+            assert not re.search(r"\d{4}-\d{2}-\d{2}", line), line
+            assert re.search(r"since \d{1,2} [A-Z][a-z]+ \d{4}$", line), line
+        assert "/v1/alerts" not in await page.content()
+        await page.click("#all-alerts")
+        assert page.url.endswith("/alerts")
+        everything = await page.locator("ul.alerts li").count()
+        assert everything >= len(listed)
+        first = page.locator("ul.alerts li").first
+        assert (await first.get_attribute("id") or "").startswith("alert-")
+        await page.screenshot(path=str(TEST_OUTPUT / "dashboard-alerts.png"), full_page=True)
+        await first.locator("a").click()  # to what the alert is about, on the dashboard
+        assert re.search(r"/#(ap-|priority-|project-)", page.url), page.url
+        await page.goto(dashboard.url + "/")
 
-            # As known at a moment before anything was received: nothing counts; and what moved
-            # since then, with the reports that moved it.
-            then = await page.goto(dashboard.url + "/?known_at=2026-01-01T00:00")
-            assert then is not None and then.status == 200
-            assert await page.locator("#known-at").inner_text() == "1 January 2026, 00:00 UTC"
-            assert set((await _priority_statuses(page)).values()) == {"Behind"}
-            assert await page.locator('tr[id^="project-SIM-"]').count() == 0
-            await page.goto(dashboard.url + "/?since=2026-01-01T00:00")
-            assert await page.locator("#moved tbody tr").count() > 0
-            received = await page.locator("#received").inner_text()
-            assert re.match(r"\d+ reports? received in between", received), received
-            await page.screenshot(path=str(TEST_OUTPUT / "dashboard-changes-since.png"), full_page=True)
-            # Over the approved figures only: nothing is approved yet, so nothing counts; every
-            # simulated report waits for the Secretariat's review.
-            await page.goto(dashboard.url + "/?figures=approved")
-            assert await page.locator("#basis").inner_text() == "over the figures the Secretariat approved"
-            assert set((await _priority_statuses(page)).values()) == {"Behind"}
-            waiting = await page.locator("details.ap .badge.review").all_inner_texts()
-            assert waiting and all(re.fullmatch(r"\d+ awaiting review", w) for w in waiting), waiting
-            await page.goto(dashboard.url + "/")
-            assert await page.locator("#basis").inner_text() == "over every reported figure"
-            bad_moment = await page.goto(dashboard.url + "/?known_at=yesterday")
-            assert bad_moment is not None and bad_moment.status == 400
-            await page.goto(dashboard.url + "/")
+        # As known at a moment before anything was received: nothing counts; and what moved
+        # since then, with the reports that moved it.
+        then = await page.goto(dashboard.url + "/?known_at=2026-01-01T00:00")
+        assert then is not None and then.status == 200
+        assert await page.locator("#known-at").inner_text() == "1 January 2026, 00:00 UTC"
+        assert set((await _priority_statuses(page)).values()) == {"Behind"}
+        assert await page.locator('tr[id^="project-SIM-"]').count() == 0
+        await page.goto(dashboard.url + "/?since=2026-01-01T00:00")
+        assert await page.locator("#moved tbody tr").count() > 0
+        received = await page.locator("#received").inner_text()
+        assert re.match(r"\d+ reports? received in between", received), received
+        await page.screenshot(path=str(TEST_OUTPUT / "dashboard-changes-since.png"), full_page=True)
+        # Over the approved figures only: nothing is approved yet, so nothing counts; every
+        # simulated report waits for the Secretariat's review.
+        await page.goto(dashboard.url + "/?figures=approved")
+        assert await page.locator("#basis").inner_text() == "over the figures the Secretariat approved"
+        assert set((await _priority_statuses(page)).values()) == {"Behind"}
+        waiting = await page.locator("details.ap .badge.review").all_inner_texts()
+        assert waiting and all(re.fullmatch(r"\d+ awaiting review", w) for w in waiting), waiting
+        await page.goto(dashboard.url + "/")
+        assert await page.locator("#basis").inner_text() == "over every reported figure"
+        bad_moment = await page.goto(dashboard.url + "/?known_at=yesterday")
+        assert bad_moment is not None and bad_moment.status == 400
+        await page.goto(dashboard.url + "/")
 
-            # The date picker: day, month and year in the page's language; early in 2025
-            # little was due, and the figures are those of then.
-            assert await page.locator("#month option").first.inner_text() == "January"
-            await page.select_option("#day", "1")
-            await page.select_option("#month", "3")
-            await page.select_option("#year", "2025")
-            async with page.expect_navigation():
-                await page.click("header form.as-of button[type=submit]")
-            assert "day=1&month=3&year=2025" in page.url
-            assert await page.locator("#as-of").inner_text() == "1 March 2025"
-            early = await _priority_statuses(page)
-            assert early != today, "the statuses did not change with as_of"
-            await page.screenshot(path=str(TEST_OUTPUT / "dashboard-2025-03-01.png"), full_page=True)
-            by_link = await page.goto(dashboard.url + "/?as_of=2025-03-01")
-            assert by_link is not None and by_link.status == 200
-            assert await page.locator("#as-of").inner_text() == "1 March 2025"
-            # A bad date is said so, and no figures are shown under it.
-            hostile = ("as_of=<script>document.title='x'</script>", "day=1&month=1&year=" + "9" * 20)
-            for bad_query in ("as_of=someday", "day=31&month=2&year=2026", *hostile):
-                bad = await page.goto(f"{dashboard.url}/?{bad_query}")
-                assert bad is not None and bad.status == 400
-                assert await page.locator("#problem").is_visible()
-                assert await page.locator("article.priority").count() == 0
-                assert await page.locator("main script").count() == 0  # shown as text, never run
-                assert await page.title() != "x"
-            await page.goto(f"{dashboard.url}/?as_of=someday")
-            assert "“someday” is not a date" in await page.locator("#problem").inner_text()
-        finally:
-            await browser.close()
+        # The date picker: day, month and year in the page's language; early in 2025
+        # little was due, and the figures are those of then.
+        assert await page.locator("#month option").first.inner_text() == "January"
+        await page.select_option("#day", "1")
+        await page.select_option("#month", "3")
+        await page.select_option("#year", "2025")
+        async with page.expect_navigation():
+            await page.click("header form.as-of button[type=submit]")
+        assert "day=1&month=3&year=2025" in page.url
+        assert await page.locator("#as-of").inner_text() == "1 March 2025"
+        early = await _priority_statuses(page)
+        assert early != today, "the statuses did not change with as_of"
+        await page.screenshot(path=str(TEST_OUTPUT / "dashboard-2025-03-01.png"), full_page=True)
+        by_link = await page.goto(dashboard.url + "/?as_of=2025-03-01")
+        assert by_link is not None and by_link.status == 200
+        assert await page.locator("#as-of").inner_text() == "1 March 2025"
+        # A bad date is said so, and no figures are shown under it.
+        hostile = ("as_of=<script>document.title='x'</script>", "day=1&month=1&year=" + "9" * 20)
+        for bad_query in ("as_of=someday", "day=31&month=2&year=2026", *hostile):
+            bad = await page.goto(f"{dashboard.url}/?{bad_query}")
+            assert bad is not None and bad.status == 400
+            assert await page.locator("#problem").is_visible()
+            assert await page.locator("article.priority").count() == 0
+            assert await page.locator("main script").count() == 0  # shown as text, never run
+            assert await page.title() != "x"
+        await page.goto(f"{dashboard.url}/?as_of=someday")
+        assert "“someday” is not a date" in await page.locator("#problem").inner_text()
     print(
         f"dashboard over {dashboard.events} simulated events: loaded in {loaded_ms:.0f} ms, "
         f"{size / 1024:.0f} KiB of HTML; screenshot {shot}"
@@ -259,107 +263,95 @@ async def test_the_dashboard_in_russian_with_its_map(dashboard: Dashboard) -> No
     """The page in Russian, asked with ?lang=ru (then remembered) or by the browser's
     language; the Call for Action's own texts in English, marked as such; the countries on a
     map, each linking to its row."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
-        try:
-            context = await browser.new_context(viewport={"width": 1280, "height": 900})
-            await context.add_cookies([{"name": "cfa_token", "value": READER, "url": dashboard.url}])
-            page = await context.new_page()
-            response = await page.goto(dashboard.url + "/?lang=ru")
-            assert response is not None and response.status == 200
-            assert response.headers["content-language"] == "ru"
-            assert await page.locator("html").get_attribute("lang") == "ru"
-            assert (
-                await page.locator("h1").inner_text() == "Будапештский процесс: Призыв к действию 2025–2030"
-            )
-            assert await page.locator("#as-of").inner_text() == "1 июля 2026\u202fг."
-            assert await page.locator("h2#overview").inner_text() == "Кратко"
-            statuses = await _priority_statuses(page)
-            assert statuses["5"] == "Отставание"
-            assert set(statuses.values()) <= {"По плану", "Под угрозой", "Отставание", "Нет данных"}
-            counts = await page.locator('[data-priority="5"] .counts').inner_text()
-            assert re.fullmatch(
-                r"(отстают|без данных|под угрозой) \d+ из \d+ пунктов действий( · .+)?", counts
-            ), counts
-            assert await page.locator("#month option").first.inner_text() == "январь"
-            why = await page.locator("#priority-5 > p.why").inner_text()  # why, in Russian too
-            assert re.fullmatch(
-                r"Отставание: \d+ из \d+ пунктов действий отстают или без данных \(.+\) ≥ одной трети", why
-            ), why
-            assert "дн. назад" in await page.locator('tr[id^="project-SIM-"] .why').first.inner_text()
-            alerts = await page.locator("ul.alerts li").all_inner_texts()  # the notifier's, in Russian
-            assert alerts and all(re.search(r"с \d{1,2} [а-я]+ \d{4}\u202fг\.$", line) for line in alerts), (
-                alerts
-            )
-            assert any(
-                re.search(r"Приоритет \d отстаёт: \d+ из \d+ пунктов действий", line) for line in alerts
-            )
-            # The Call for Action's texts: English, marked, and the page says why.
-            assert await page.locator("#catalog-language").is_visible()
-            title = page.locator("#priority-2 h3 span[lang=en]").first
-            assert "legal migration" in await title.inner_text()
-            # Countries by their Russian names; figures in the Russian way.
-            rows = page.locator('tr[id^="country-"]')
-            assert await rows.count() > 0
-            names = await rows.locator("td:first-child").all_inner_texts()
-            assert all(re.search("[а-яА-Я]", name) for name in names), names
-            await page.screenshot(path=str(TEST_OUTPUT / "dashboard-ru.png"), full_page=False)
+    async with signed_in(dashboard) as (browser, context):
+        page = await context.new_page()
+        response = await page.goto(dashboard.url + "/?lang=ru")
+        assert response is not None and response.status == 200
+        assert response.headers["content-language"] == "ru"
+        assert await page.locator("html").get_attribute("lang") == "ru"
+        assert await page.locator("h1").inner_text() == "Будапештский процесс: Призыв к действию 2025–2030"
+        assert await page.locator("#as-of").inner_text() == "1 июля 2026\u202fг."
+        assert await page.locator("h2#overview").inner_text() == "Кратко"
+        statuses = await _priority_statuses(page)
+        assert statuses["5"] == "Отставание"
+        assert set(statuses.values()) <= {"По плану", "Под угрозой", "Отставание", "Нет данных"}
+        counts = await page.locator('[data-priority="5"] .counts').inner_text()
+        assert re.fullmatch(
+            r"(отстают|без данных|под угрозой) \d+ из \d+ пунктов действий( · .+)?", counts
+        ), counts
+        assert await page.locator("#month option").first.inner_text() == "январь"
+        why = await page.locator("#priority-5 > p.why").inner_text()  # why, in Russian too
+        assert re.fullmatch(
+            r"Отставание: \d+ из \d+ пунктов действий отстают или без данных \(.+\) ≥ одной трети", why
+        ), why
+        assert "дн. назад" in await page.locator('tr[id^="project-SIM-"] .why').first.inner_text()
+        alerts = await page.locator("ul.alerts li").all_inner_texts()  # the notifier's, in Russian
+        assert alerts and all(re.search(r"с \d{1,2} [а-я]+ \d{4}\u202fг\.$", line) for line in alerts), alerts
+        assert any(re.search(r"Приоритет \d отстаёт: \d+ из \d+ пунктов действий", line) for line in alerts)
+        # The Call for Action's texts: English, marked, and the page says why.
+        assert await page.locator("#catalog-language").is_visible()
+        title = page.locator("#priority-2 h3 span[lang=en]").first
+        assert "legal migration" in await title.inner_text()
+        # Countries by their Russian names; figures in the Russian way.
+        rows = page.locator('tr[id^="country-"]')
+        assert await rows.count() > 0
+        names = await rows.locator("td:first-child").all_inner_texts()
+        assert all(re.search("[а-яА-Я]", name) for name in names), names
+        await page.screenshot(path=str(TEST_OUTPUT / "dashboard-ru.png"), full_page=False)
 
-            # The map: every country of the table on it, coloured by its activities, each
-            # linking to its row; nothing runs and nothing is fetched from elsewhere.
-            world = page.locator("#map svg")
-            assert await world.count() == 1
-            linked = page.locator("#map a[data-country]")
-            codes = {await a.get_attribute("data-country") for a in await linked.all()}
-            rows_codes = {(await r.get_attribute("id") or "")[len("country-") :] for r in await rows.all()}
-            assert codes and codes <= rows_codes and len(codes) >= len(rows_codes) - 2, (codes, rows_codes)
-            fills = {await a.get_attribute("data-fill") for a in await linked.all()}
-            assert len(fills) > 1, "every country has the same colour"
-            assert await page.locator("#map script, #map image, #map use").count() == 0
-            assert "http" not in (await world.evaluate("s => s.outerHTML")).replace(
-                "http://www.w3.org/2000/svg", ""
-            )
-            tip = await linked.first.locator("title").text_content() or ""
-            assert re.search("[а-яА-Я]+: [\\d\u00a0]+ мероприяти", tip), tip
-            code = await linked.first.get_attribute("data-country")
-            await linked.first.click()
-            assert page.url.endswith(f"#country-{code}")
-            TEST_OUTPUT.mkdir(exist_ok=True)
-            await page.locator("#map").screenshot(path=str(TEST_OUTPUT / "dashboard-map.png"))
-            await page.click("#map-status")
-            assert "map=status" in page.url
-            status_fills = {
-                await a.get_attribute("data-fill") for a in await page.locator("#map a[data-country]").all()
-            }
-            assert status_fills <= {"#1b7f3b", "#b26a00", "#b3261e", "#8a93a3"}, status_fills
-            await page.locator("#map").screenshot(path=str(TEST_OUTPUT / "dashboard-map-status.png"))
+        # The map: every country of the table on it, coloured by its activities, each
+        # linking to its row; nothing runs and nothing is fetched from elsewhere.
+        world = page.locator("#map svg")
+        assert await world.count() == 1
+        linked = page.locator("#map a[data-country]")
+        codes = {await a.get_attribute("data-country") for a in await linked.all()}
+        rows_codes = {(await r.get_attribute("id") or "")[len("country-") :] for r in await rows.all()}
+        assert codes and codes <= rows_codes and len(codes) >= len(rows_codes) - 2, (codes, rows_codes)
+        fills = {await a.get_attribute("data-fill") for a in await linked.all()}
+        assert len(fills) > 1, "every country has the same colour"
+        assert await page.locator("#map script, #map image, #map use").count() == 0
+        assert "http" not in (await world.evaluate("s => s.outerHTML")).replace(
+            "http://www.w3.org/2000/svg", ""
+        )
+        tip = await linked.first.locator("title").text_content() or ""
+        assert re.search("[а-яА-Я]+: [\\d\u00a0]+ мероприяти", tip), tip
+        code = await linked.first.get_attribute("data-country")
+        await linked.first.click()
+        assert page.url.endswith(f"#country-{code}")
+        TEST_OUTPUT.mkdir(exist_ok=True)
+        await page.locator("#map").screenshot(path=str(TEST_OUTPUT / "dashboard-map.png"))
+        await page.click("#map-status")
+        assert "map=status" in page.url
+        status_fills = {
+            await a.get_attribute("data-fill") for a in await page.locator("#map a[data-country]").all()
+        }
+        assert status_fills <= {"#1b7f3b", "#b26a00", "#b3261e", "#8a93a3"}, status_fills
+        await page.locator("#map").screenshot(path=str(TEST_OUTPUT / "dashboard-map-status.png"))
 
-            # The language is remembered: the next pages, without ?lang=, are in Russian too.
-            await page.goto(dashboard.url + "/alerts")
-            assert (
-                await page.locator("h2#alerts").inner_text()
-                == f"Действующие оповещения ({await page.locator('ul.alerts li').count()})"
-            )
-            bad = await page.goto(dashboard.url + "/?as_of=someday")
-            assert bad is not None and bad.status == 400
-            assert "«someday» — не дата" in await page.locator("#problem").inner_text()
-            await page.click("#lang-en")  # the same page, in English, and English from now on
-            assert "“someday” is not a date" in await page.locator("#problem").inner_text()
-            await page.goto(dashboard.url + "/")
-            assert await page.locator("h2#overview").inner_text() == "At a glance"
-            unknown = await page.goto(dashboard.url + "/?lang=xx")
-            assert unknown is not None and unknown.status == 400
-            assert "is not a language of the monitor" in await page.locator("#problem").inner_text()
+        # The language is remembered: the next pages, without ?lang=, are in Russian too.
+        await page.goto(dashboard.url + "/alerts")
+        assert (
+            await page.locator("h2#alerts").inner_text()
+            == f"Действующие оповещения ({await page.locator('ul.alerts li').count()})"
+        )
+        bad = await page.goto(dashboard.url + "/?as_of=someday")
+        assert bad is not None and bad.status == 400
+        assert "«someday» — не дата" in await page.locator("#problem").inner_text()
+        await page.click("#lang-en")  # the same page, in English, and English from now on
+        assert "“someday” is not a date" in await page.locator("#problem").inner_text()
+        await page.goto(dashboard.url + "/")
+        assert await page.locator("h2#overview").inner_text() == "At a glance"
+        unknown = await page.goto(dashboard.url + "/?lang=xx")
+        assert unknown is not None and unknown.status == 400
+        assert "is not a language of the monitor" in await page.locator("#problem").inner_text()
 
-            # A browser set to Russian gets Russian without asking.
-            russian = await browser.new_context(locale="ru-RU")
-            await russian.add_cookies([{"name": "cfa_token", "value": READER, "url": dashboard.url}])
-            other = await russian.new_page()
-            await other.goto(dashboard.url + "/")
-            assert await other.locator("h2#overview").inner_text() == "Кратко"
-            await russian.close()
-        finally:
-            await browser.close()
+        # A browser set to Russian gets Russian without asking.
+        russian = await browser.new_context(locale="ru-RU")
+        await russian.add_cookies([{"name": "cfa_token", "value": READER, "url": dashboard.url}])
+        other = await russian.new_page()
+        await other.goto(dashboard.url + "/")
+        assert await other.locator("h2#overview").inner_text() == "Кратко"
+        await russian.close()
 
 
 async def test_the_meeting_pack_of_the_simulated_projects_in_both_languages(dashboard: Dashboard) -> None:
@@ -418,9 +410,9 @@ async def test_without_public_reads_the_dashboard_asks_for_a_reader_token(dashbo
         assert first.status_code == 303 and first.headers["location"] == "/login"
         refused = await client.post("/login", data={"token": "not-it"})
         assert refused.status_code == 401 and "not a reader" in refused.text
-        signed_in = await client.post("/login", data={"token": READER})
-        assert signed_in.status_code == 303
-        assert "httponly" in signed_in.headers["set-cookie"].lower()
+        logged_in = await client.post("/login", data={"token": READER})
+        assert logged_in.status_code == 303
+        assert "httponly" in logged_in.headers["set-cookie"].lower()
         page = await client.get("/")
         assert page.status_code == 200 and "Priority 1" in page.text
         # The read API takes the cookie too (reads only: shared.adapters.auth.require).
