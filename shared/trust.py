@@ -79,17 +79,23 @@ class Principal:
 
 
 Headers = Iterable[tuple[str, bytes]]
+# Where intake read an event on bp.events.raw (topic/partition/offset), on its bp.events.v1
+# record: a second record of the same (source, id) from the same raw position is a
+# redelivery, from another one a re-send. Under intake's mark, like the event itself.
+RAW_POSITION = "cfa-raw-position"
 
 
 def _record_mac(
     key: bytes, purpose: str, principal: str, record_key: bytes | None, headers: Headers, value: bytes
 ) -> bytes:
     # What carries the event, as the decoder reads it (lower-case names, the last of a name
-    # wins): the ce_ attributes and the content type. Clients and FastStream add headers of
+    # wins): the ce_ attributes, the content type and the raw position. Clients and FastStream add headers of
     # their own (correlation_id) that mean nothing here. Names and values are separate,
     # length-prefixed parts: no two header lists give the same input.
     view = header_view(headers)
-    covered = sorted((n, v) for n, v in view.items() if n.startswith("ce_") or n == "content-type")
+    covered = sorted(
+        (n, v) for n, v in view.items() if n.startswith("ce_") or n in ("content-type", RAW_POSITION)
+    )
     parts = [part for name, v in covered for part in (name.encode(), v)]
     return mac(
         key,

@@ -24,6 +24,7 @@ from shared.adapters.kafka import client_options, new_broker
 from shared.adapters.knownat import KnownAt
 from shared.adapters.metrics import ServiceMetrics
 from shared.adapters.mongo import connect
+from shared.adapters.rejections import MongoRejectionStore
 from shared.adapters.service import create_service_app
 from shared.adapters.translations_store import Translations
 from shared.clock import Clock
@@ -69,7 +70,8 @@ def create_app(settings: AggregatorSettings, clock: Clock | None = None) -> Fast
     view.on_change(progress.mark_dirty)
     counts = AggregatorMetrics(metrics, settings, view, clock)
     keys = ServiceKeys(db)
-    register_handlers(broker, settings, store, view, clock, keys, counts)
+    rejections = MongoRejectionStore(db)
+    register_handlers(broker, settings, store, view, clock, keys, counts, rejections)
     declare_publisher(broker, settings.topics.dlq, DLQ_DESCRIPTION)
 
     async def prepare() -> None:

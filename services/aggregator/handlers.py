@@ -5,14 +5,20 @@ who can reach Kafka can write one) is ignored and counted, never stored nor dead
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import EventStore, event_document
-from shared.adapters.dlq import Refused, dead_letter
+from shared.adapters.dlq import Refused, dead_letter, duplicate
 from shared.adapters.kafka import batch_subscriber, records_of
 from shared.adapters.kafka_batches import UnreadableBatch
+from shared.adapters.rejections import RejectionRecorder
 from shared.clock import Clock
 from shared.domain.liveview import LiveView
 from shared.events.codec import KafkaRecord, decode_canonical
@@ -31,7 +37,9 @@ def register_handlers(
     clock: Clock,
     keys: Keys,
     metrics: AggregatorMetrics | None = None,
+    rejections: RejectionRecorder | None = None,
 ) -> None:
+    """`rejections`: where a re-sent event's refusal is recorded, as intake records its own."""
     topics = settings.topics
 
     @batch_subscriber(broker, topics.validated, settings, settings.aggregator_group_id)
@@ -39,6 +47,7 @@ def register_handlers(
         """Store the batch; the offsets move only after MongoDB acknowledged the writes."""
         now = clock()
         documents = []
+        read: dict[str, KafkaRecord] = {}  # the record of each event, by source#id
         records = records_of(message)
         if metrics is not None:
             metrics.unreadable.saw(records)
@@ -63,12 +72,40 @@ def register_handlers(
                 _ignore(record, "not_permitted", metrics)
                 continue
             documents.append(event_document(event, record, now, principal))
-        stored = await store.append(documents)
+            read[event.key] = record
+        appended = await store.append(documents)
         # Visible to this replica's reads at once; the change stream brings them to the others.
-        view.apply_documents(documents)
+        view.apply_documents(appended.stored)
+        if appended.resent and rejections is not None:
+            await dead_letter_resent(broker, topics.dlq, appended.resent, read, rejections, now)
         if metrics is not None:
-            metrics.applied(records, stored)
-        log.debug("events stored", new=stored, **batch_context(records))
+            metrics.applied(records, len(appended.stored))
+        log.debug(
+            "events stored", new=len(appended.stored), resent=len(appended.resent), **batch_context(records)
+        )
+
+
+async def dead_letter_resent(
+    broker: KafkaBroker,
+    dlq: str,
+    resent: list[dict[str, Any]],
+    read: dict[str, KafkaRecord],
+    rejections: RejectionRecorder,
+    at: datetime,
+) -> None:
+    """Each re-sent event to the DLQ once, as intake would have refused it: under the raw
+    position it was read at (original_*, and the key of its rejection record), with the bytes
+    of its bp.events.v1 record, and the refusal recorded for its project to see."""
+    refused = []
+    for doc in resent:
+        record = read[doc["_id"]]
+        topic, partition, offset = doc["received"].rsplit("/", 2)
+        raw = replace(record, topic=topic, partition=int(partition), offset=int(offset))
+        refused.append(duplicate(raw, doc["source"], doc["id"], doc["project_id"]))
+    done = await rejections.already_recorded(refused)
+    fresh = [r for r in refused if r.record.position not in done]
+    await asyncio.gather(*(dead_letter(broker, dlq, r, "aggregator", at) for r in fresh))
+    await rejections.record(fresh, at, "kafka")
 
 
 def _ignore(record: KafkaRecord, reason: str, metrics: AggregatorMetrics | None) -> None:

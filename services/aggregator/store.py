@@ -5,6 +5,7 @@ by shared.adapters.eventlog."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -14,14 +15,24 @@ from pymongo.errors import BulkWriteError
 
 from shared.adapters.eventlog import EventLog
 from shared.adapters.mongo import EVENTS, READ_MODEL, only_duplicate_keys
-from shared.events.codec import KafkaRecord, data_json
+from shared.events.codec import KafkaRecord, data_json, header_view
 from shared.events.envelope import Event
-from shared.trust import Principal
+from shared.trust import RAW_POSITION, Principal
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What a batch did to the log: the documents stored now, and those whose (source, id)
+    was stored before from another raw position: re-sent, a duplicate. The rest came again
+    from the same raw position (a redelivery): nothing to say about them."""
+
+    stored: list[dict[str, Any]]
+    resent: list[dict[str, Any]]
 
 
 class EventStore(Protocol):
-    async def append(self, events: Sequence[dict[str, Any]]) -> int:
-        """Store events not stored before; answer how many were new."""
+    async def append(self, events: Sequence[dict[str, Any]]) -> Appended:
+        """Store events not stored before; say which were new and which were re-sent."""
         ...
 
 
@@ -43,7 +54,22 @@ def event_document(
         "stored_at": stored_at,
         "vouched_by": str(vouched_by),
         "kafka": {"partition": record.partition, "offset": record.offset},
+        "received": raw_position(record),
     }
+
+
+def resent(document: dict[str, Any], stored_from: str | None) -> bool:
+    """Whether an event refused as stored before was re-sent (read at another raw position
+    than the stored one) rather than redelivered. A record that does not say where it was
+    read (an older intake's) is taken as redelivered: that intake refused re-sends itself."""
+    received = document.get("received")
+    return received is not None and received != stored_from
+
+
+def raw_position(record: KafkaRecord) -> str | None:
+    """Where intake read the event on bp.events.raw (None from an intake that did not say)."""
+    found = header_view(record.headers).get(RAW_POSITION)
+    return found.decode("utf-8", "replace") if found is not None else None
 
 
 class MongoEventStore:
@@ -54,17 +80,24 @@ class MongoEventStore:
         self._events = db[EVENTS]
         self.writer = writer
 
-    async def append(self, events: Sequence[dict[str, Any]]) -> int:
+    async def append(self, events: Sequence[dict[str, Any]]) -> Appended:
+        """One write for the batch: `_id` (source#id) refuses what was stored before. Only
+        for those, where they were stored from is read back to tell a re-send."""
         if not events:
-            return 0
+            return Appended([], [])
         try:
             documents = [{**doc, "writer": self.writer} for doc in events]
-            result = await self._events.insert_many(documents, ordered=False)
-            return len(result.inserted_ids)
+            await self._events.insert_many(documents, ordered=False)
+            return Appended(list(events), [])
         except BulkWriteError as error:
             if not only_duplicate_keys(error.details):
                 raise
-            return int(error.details["nInserted"])
+            taken = {e["index"] for e in error.details["writeErrors"]}
+        again = [events[n] for n in sorted(taken)]
+        found = self._events.find({"_id": {"$in": [d["_id"] for d in again]}}, {"received": 1})
+        kept = {doc["_id"]: doc.get("received") async for doc in found}
+        stored = [doc for n, doc in enumerate(events) if n not in taken]
+        return Appended(stored, [doc for doc in again if resent(doc, kept.get(doc["_id"]))])
 
 
 class MongoReadModelStore(EventLog):

@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse
 from services.intake.callers import Callers
 from services.intake.feedback import ReviewFeedback
 from services.intake.receipts import EVENT_BODY, REFUSALS, Receipt, batch_body, receipt, refusal
-from services.intake.rejections import MongoRejectionStore, RejectionView
 from services.intake.settings import IntakeSettings
 from services.intake.submission import Submissions, Verdict
 from shared.adapters.auth import forbidden
 from shared.adapters.dlq import Refused
 from shared.adapters.paging import MAX_LIMIT, Page, page
 from shared.adapters.problems import Problem
+from shared.adapters.rejections import MongoRejectionStore, RejectionView
 from shared.domain.review import FigureReview, ReviewState, review_order
 from shared.events.codec import KafkaRecord
 from shared.events.http import batch_records, event_record, is_batch

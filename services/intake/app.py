@@ -11,7 +11,6 @@ from services.intake.callers import Callers
 from services.intake.feedback import ReviewFeedback
 from services.intake.handlers import register_handlers
 from services.intake.metrics import CountedRejections, IntakeMetrics
-from services.intake.rejections import MongoRejectionStore
 from services.intake.settings import IntakeSettings
 from services.intake.store import mongo_pipeline
 from services.intake.submission import Submissions
@@ -24,6 +23,7 @@ from shared.adapters.kafka import client_options, new_broker
 from shared.adapters.metrics import ServiceMetrics
 from shared.adapters.mongo import connect
 from shared.adapters.registry import ProjectRegistry
+from shared.adapters.rejections import MongoRejectionStore
 from shared.adapters.service import create_service_app
 from shared.clock import Clock
 from shared.domain.framework import ResultsFramework, load_framework

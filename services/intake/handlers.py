@@ -6,11 +6,11 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 
 from services.intake.metrics import IntakeMetrics
 from services.intake.pipeline import Accepted, IntakePipeline
-from services.intake.rejections import RejectionRecorder
 from services.intake.routing import route
 from services.intake.settings import IntakeSettings
 from shared.adapters.asyncapi import declare_publisher
 from shared.adapters.kafka import batch_subscriber, records_of
+from shared.adapters.rejections import RejectionRecorder
 from shared.clock import Clock
 from shared.events.envelope import Envelope
 from shared.logging import batch_context, get_logger

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from services.intake.pipeline import Accepted, Outcome
-from services.intake.rejections import Channel, RejectionRecorder
 from services.intake.settings import IntakeSettings
 from shared.adapters.dlq import Refused
 from shared.adapters.metrics import ServiceMetrics
+from shared.adapters.rejections import Channel, RejectionRecorder
 from shared.events.models import EventType
 
 KNOWN_TYPES = frozenset(t.value for t in EventType)

@@ -11,13 +11,13 @@ from typing import Protocol
 
 from services.intake.checks import Context, check_event
 from services.intake.vouching import Vouch, verify_proof
-from shared.adapters.dlq import Refused
+from shared.adapters.dlq import Refused, duplicate
 from shared.clock import Clock
 from shared.domain.projects import RegisteredProject
 from shared.events.codec import KafkaRecord, claims_of, decode_event
 from shared.events.envelope import SOURCE_PATTERN, Event
 from shared.events.models import ProjectRegistered
-from shared.events.rejections import Rejected, Rejection, RejectionReason
+from shared.events.rejections import Rejected, Rejection
 from shared.events.signing import Proof
 from shared.trust import SUBMITTED, Keys, Principal, ServiceKeys, vouched_by
 
@@ -186,14 +186,4 @@ def _named_projects(reads: Sequence[_Read]) -> set[str]:
 
 def _duplicate(outcome: Accepted) -> Refused:
     envelope = outcome.event.envelope
-    return Refused(
-        outcome.record,
-        Rejection.of(
-            RejectionReason.DUPLICATE,
-            "id",
-            f"event {envelope.id!r} of {envelope.source} was accepted before; "
-            "a correction is a new event with a new id",
-        ),
-        outcome.principal.project_id,
-        envelope.id,
-    )
+    return duplicate(outcome.record, envelope.source, envelope.id, outcome.principal.project_id)

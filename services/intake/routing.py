@@ -10,18 +10,20 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 
 from services.intake.pipeline import Accepted, Outcome
-from services.intake.rejections import RejectionRecorder
 from shared.adapters.asyncapi import Publisher
 from shared.adapters.dlq import Refused, dead_letter
+from shared.adapters.rejections import RejectionRecorder
 from shared.events.codec import encode_structured
 from shared.topics import Topics
-from shared.trust import VALIDATED, mark
+from shared.trust import RAW_POSITION, VALIDATED, mark
 
 
 def validated_message(intake_key: bytes, accepted: Accepted) -> tuple[bytes, dict[str, str], bytes]:
-    """(key, headers, value) of an accepted event on bp.events.v1: its canonical form, marked
-    with the principal that vouched for it (the aggregator stores nothing unmarked)."""
+    """(key, headers, value) of an accepted event on bp.events.v1: its canonical form and where
+    it was read on bp.events.raw, marked with the principal that vouched for it (the
+    aggregator stores nothing unmarked)."""
     key, headers, value = encode_structured(accepted.event)
+    headers = {**headers, RAW_POSITION: accepted.record.position}
     encoded = [(name, text.encode()) for name, text in headers.items()]
     return key, {**headers, **mark(intake_key, VALIDATED, accepted.principal, key, encoded, value)}, value
 

@@ -17,10 +17,10 @@ from typing import Any
 from faststream.kafka import KafkaBroker
 
 from services.intake.pipeline import Accepted, IntakePipeline, Outcome
-from services.intake.rejections import RejectionRecorder
 from shared.adapters.dlq import Refused, dead_letter
 from shared.adapters.kafka import publish_record
 from shared.adapters.problems import unavailable
+from shared.adapters.rejections import RejectionRecorder
 from shared.clock import Clock
 from shared.events.codec import KafkaRecord
 from shared.events.rejections import RejectionReason

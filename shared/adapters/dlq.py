@@ -11,7 +11,7 @@ from faststream.kafka import KafkaBroker
 from shared.adapters.kafka import publish_exactly
 from shared.adapters.kafka_batches import UnreadableBatch
 from shared.events.codec import Claims, KafkaRecord, claims_of
-from shared.events.rejections import Rejection
+from shared.events.rejections import Rejection, RejectionReason
 from shared.logging import get_logger
 
 log = get_logger("cfa.dlq")
@@ -38,6 +38,16 @@ class Refused:
     def claims(self) -> Claims:
         """What the message says it is (read once: metrics and the rejection record ask)."""
         return claims_of(self.record)
+
+
+def duplicate(record: KafkaRecord, source: str, event_id: str, project_id: str | None) -> Refused:
+    """A re-sent event: its (source, id) was accepted before, from another message."""
+    rejection = Rejection.of(
+        RejectionReason.DUPLICATE,
+        "id",
+        f"event {event_id!r} of {source} was accepted before; a correction is a new event with a new id",
+    )
+    return Refused(record, rejection, project_id, event_id)
 
 
 def dead_letter_headers(refused: Refused, rejected_by: str, at: datetime) -> dict[str, str]:

@@ -9,10 +9,10 @@ from typing import Any
 from faststream.kafka import KafkaBroker, KafkaMessage, TestKafkaBroker
 
 from services.intake.handlers import register_handlers
-from services.intake.rejections import Channel
 from services.intake.settings import IntakeSettings
 from shared.adapters.dlq import Refused
 from shared.adapters.kafka import records_of
+from shared.adapters.rejections import Channel
 from shared.clock import fixed_clock
 from shared.events.models import EventType
 from shared.trust import VALIDATED, Principal, ServiceKeys, vouched_by

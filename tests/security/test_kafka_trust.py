@@ -21,7 +21,7 @@ from shared.events.codec import decode_event, encode_structured
 from shared.events.keys import ProjectKey
 from shared.events.models import EventType
 from shared.events.produce import signed
-from shared.trust import PRINCIPAL_HEADER, VALIDATED, VOUCH_HEADER, Principal, mark
+from shared.trust import PRINCIPAL_HEADER, RAW_POSITION, VALIDATED, VOUCH_HEADER, Principal, mark
 from tests.cli import cfamon
 from tests.factories import activity_data, project_key, registration_data
 from tests.fakes import as_record
@@ -177,6 +177,34 @@ async def test_replayed_copies_of_genuine_events_are_duplicates(aggregator_ready
     await suite.send(topics.raw, binary(marker))
     assert await suite.wait_stored(suite.b, "b-3") == {"b-1", "b-2", "b-3"}
     assert await suite.ignored("unauthenticated") == 0  # intake's marks held: stored once, not ignored
+
+
+async def test_where_intake_read_an_event_is_under_its_mark(aggregator_ready: Suite) -> None:
+    """A copy of a bp.events.v1 record claiming another raw position (to pass a redelivery off
+    as a re-send and fill the DLQ, or a re-send off as a redelivery) is not intake's record:
+    ignored and counted, never stored nor dead-lettered."""
+    suite = aggregator_ready
+    topics = suite.settings.topics
+    await suite.send(
+        topics.raw, binary(sdk_event(EventType.ACTIVITY_REPORTED, activity_data(suite.b, "X-7"), "b-7"))
+    )
+    await suite.wait_stored(suite.b, "b-7")
+    [v1] = await read_topic(suite.bootstrap, topics.validated, lambda r: len(r) >= 1)
+    position = header(v1, RAW_POSITION) or ""
+    assert position.startswith(f"{topics.raw}/"), position  # where intake read it, on its record
+    forged = [(n, b"bp.events.raw/0/999999" if n == RAW_POSITION else v) for n, v in v1.headers]
+    await suite.send(topics.validated, (v1.key, forged, v1.value))
+
+    async def ignored() -> bool:
+        return await suite.ignored("unauthenticated") >= 1
+
+    await eventually(ignored, what="the aggregator ignoring the copy with another raw position")
+    marker = sdk_event(EventType.ACTIVITY_REPORTED, activity_data(suite.b, "X-8"), "b-8")
+    await suite.send(topics.raw, binary(marker))
+    assert await suite.wait_stored(suite.b, "b-8") == {"b-7", "b-8"}
+    # Whatever else this suite's earlier tests dead-lettered, nothing of b-7.
+    refused = await read_topic(suite.bootstrap, topics.dlq, lambda r: False, timeout=2)
+    assert [r for r in refused if header(r, "event_id") == "b-7"] == []
 
 
 async def test_a_replaced_credential_stops_working_at_once_on_kafka_and_http(
