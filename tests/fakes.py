@@ -3,10 +3,10 @@ pure logic, so no test module imports another."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
-from services.intake.pipeline import Claim, IntakePipeline
+from services.intake.pipeline import IntakePipeline
 from shared.clock import fixed_clock
 from shared.domain.projects import RegisteredProject
 from shared.events.codec import KafkaRecord
@@ -35,19 +35,13 @@ KEYS = {ServiceKeys.INTAKE: b"i" * 32, ServiceKeys.SECRETARIAT: SECRETARIAT_KEY}
 
 
 class FakeSeenStore:
-    def __init__(self) -> None:
-        self.owner: dict[str, str] = {}
+    """The events the log stores, by source#id (the tests put them there: intake writes none)."""
 
-    async def claim(self, claims: Sequence[Claim]) -> set[str]:
-        taken = set()
-        for c in claims:
-            owner = self.owner.setdefault(c.key, c.position)
-            if owner != c.position:
-                taken.add(c.position)
-        return taken
+    def __init__(self) -> None:
+        self.stored: set[str] = set()
 
     async def known(self, keys: Collection[str]) -> set[str]:
-        return {k for k in keys if k in self.owner}
+        return {k for k in keys if k in self.stored}
 
 
 def pipeline(seen: FakeSeenStore | None = None, directory: FakeDirectory | None = None) -> IntakePipeline:

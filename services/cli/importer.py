@@ -27,7 +27,7 @@ from services.cli.rows import RowError, column_of, row_event
 from services.cli.sheets import Row, SheetError, read_rows, write_csv
 from services.intake.pipeline import Accepted
 from services.intake.settings import IntakeSettings
-from services.intake.store import MongoSeenStore, mongo_pipeline
+from services.intake.store import StoredEvents, mongo_pipeline
 from shared.adapters.dlq import Refused
 from shared.adapters.framework_store import FrameworkSource
 from shared.adapters.kafka import client_options, ensure_topics, new_broker, publish_record
@@ -126,15 +126,15 @@ async def _import(
                         *(publish_record(broker, settings.topics.raw, r) for r in publish if r is not None)
                     )
                     progress.advance(task, min(CHUNK, len(rows) - start))
-        summary.confirmed = await _confirmed(MongoSeenStore(db, clock), summary.published, wait)
+        summary.confirmed = await _confirmed(StoredEvents(db), summary.published, wait)
     finally:
         await mongo.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-async def _confirmed(seen: MongoSeenStore, keys: list[str], wait: float) -> int:
-    """How many published events intake has accepted, waiting up to `wait` seconds for all."""
+async def _confirmed(seen: StoredEvents, keys: list[str], wait: float) -> int:
+    """How many published events the log stores, waiting up to `wait` seconds for all."""
     deadline = time.monotonic() + wait
     pending = set(keys)
     while True:

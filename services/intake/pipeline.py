@@ -32,14 +32,6 @@ class Accepted:
 Outcome = Accepted | Refused
 
 
-@dataclass(frozen=True)
-class Claim:
-    """A message claiming an event identity; `position` tells a redelivery from a re-send."""
-
-    key: str
-    position: str
-
-
 class ProjectDirectory(Protocol):
     """The registry, read for every batch (no cache): a replaced key fails at once."""
 
@@ -51,12 +43,8 @@ class ProjectDirectory(Protocol):
 
 
 class SeenStore(Protocol):
-    async def claim(self, claims: Sequence[Claim]) -> set[str]:
-        """Record the claims; answer the positions whose key another message claimed first."""
-        ...
-
     async def known(self, keys: Collection[str]) -> set[str]:
-        """The keys accepted before (nothing recorded)."""
+        """The keys (source#id) of the events stored before (a read: nothing recorded)."""
         ...
 
 
@@ -90,15 +78,21 @@ class IntakePipeline:
         self._indicators = indicators
 
     async def process(self, records: Sequence[KafkaRecord]) -> list[Outcome]:
-        """One outcome per record, in order; accepted events are claimed, so a re-sent one
-        (even within the batch) is a duplicate, while a redelivered message is not."""
+        """One outcome per record, in order. Intake writes nothing per event: an event sent
+        again in a later batch is told where the log stores it (the aggregator's one write,
+        `_id` = source#id) and dead-lettered there as a duplicate; one sent twice in a batch
+        is refused here. A registration, which intake applies to the registry itself, is
+        first looked for in the log (a read, for registrations only): a re-sent one changes
+        nothing."""
         checked = await self.check(records)
-        passed = [o for o in checked if isinstance(o, Accepted)]
-        seen_before = await self._seen.claim([Claim(o.event.key, o.record.position) for o in passed])
-        final = [
-            _duplicate(o) if isinstance(o, Accepted) and o.record.position in seen_before else o
+        registrations = {
+            o.event.key
             for o in checked
-        ]
+            if isinstance(o, Accepted) and isinstance(o.event.data, ProjectRegistered)
+        }
+        final = self._duplicates_marked(
+            checked, await self._seen.known(registrations) if registrations else set()
+        )
         await self._projects.apply(
             (o.event.data, o.event.envelope.time)
             for o in final
@@ -111,6 +105,12 @@ class IntakePipeline:
         `caller`: the credential of an HTTP request, which vouches for its events."""
         checked = await self.check(records, caller)
         known = await self._seen.known({o.event.key for o in checked if isinstance(o, Accepted)})
+        return self._duplicates_marked(checked, known)
+
+    @staticmethod
+    def _duplicates_marked(checked: list[Outcome], known: set[str]) -> list[Outcome]:
+        """`checked` with each accepted event stored before (`known`), or earlier in the
+        batch, refused as a duplicate."""
         first: set[str] = set()
         final: list[Outcome] = []
         for outcome in checked:

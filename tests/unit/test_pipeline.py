@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 from cloudevents.core.v1.event import CloudEvent
@@ -32,19 +33,43 @@ def reasons(outcomes: list[Accepted | Refused]) -> list[str]:
     return ["accepted" if isinstance(o, Accepted) else str(o.rejection.reason) for o in outcomes]
 
 
-async def test_a_resent_event_is_a_duplicate_even_within_one_batch() -> None:
-    outcomes = await pipeline().process([rec(0, "e1"), rec(1, "e2"), rec(2, "e1")])
-    assert reasons(outcomes) == ["accepted", "accepted", "duplicate"]
-    refused = outcomes[2]
-    assert isinstance(refused, Refused) and refused.rejection.fields == ("id",)
+def registration_record(offset: int, event_id: str, cadence: int) -> KafkaRecord:
+    """The Secretariat's registration of PID with a reporting cadence, read at `offset`."""
+    change = {**registration_data(PID), "reporting_cadence_days": cadence}
+    return as_record(binary(sdk_event(EventType.PROJECT_REGISTERED, change, event_id)), offset)
 
 
-async def test_a_redelivered_message_is_not_a_duplicate() -> None:
+async def test_intake_writes_nothing_per_event_the_log_tells_a_resend() -> None:
+    """An event sent twice in a batch is refused at once; sent again later, it passes intake
+    (the aggregator's write of the log refuses it and dead-letters it as a duplicate:
+    tests/integration/test_event_store.py). Intake reads the log for none of them."""
     seen = FakeSeenStore()
-    first = await pipeline(seen).process([rec(0, "e1"), rec(1, "e2")])
-    again = await pipeline(seen).process([rec(0, "e1"), rec(1, "e2"), rec(5, "e1")])
-    assert reasons(first) == ["accepted", "accepted"]
-    assert reasons(again) == ["accepted", "accepted", "duplicate"]
+    seen.stored.add("/projects/PK-RETURN-01#e1")
+    looked: list[set[str]] = []
+    known = seen.known
+
+    async def counted(keys: Collection[str]) -> set[str]:
+        looked.append(set(keys))
+        return await known(keys)
+
+    seen.known = counted  # type: ignore[method-assign]
+    outcomes = await pipeline(seen).process([rec(0, "e1"), rec(1, "e2"), rec(2, "e1")])
+    assert reasons(outcomes) == ["accepted", "accepted", "duplicate"] and looked == []  # twice in the batch
+    again = await pipeline(seen).process([rec(0, "e1"), rec(5, "e2")])
+    assert reasons(again) == ["accepted", "accepted"] and looked == []  # the log tells, later
+
+
+async def test_a_resent_registration_changes_nothing() -> None:
+    """A registration intake applies to the registry itself: one the log stores already, or
+    one sent twice in a batch, is refused as a duplicate before the registry changes."""
+    seen, directory = FakeSeenStore(), FakeDirectory(registered(PID))
+    first = registration_record(0, "reg-1", cadence=30)
+    outcomes = await pipeline(seen, directory).process([first, registration_record(1, "reg-1", cadence=60)])
+    assert reasons(outcomes) == ["accepted", "duplicate"]
+    assert directory.projects[PID].reporting_cadence_days == 30
+    seen.stored.add(outcomes[0].event.key)  # type: ignore[union-attr]
+    again = await pipeline(seen, directory).process([registration_record(5, "reg-1", cadence=90)])
+    assert reasons(again) == ["duplicate"] and directory.projects[PID].reporting_cadence_days == 30
 
 
 async def test_a_refused_event_does_not_claim_its_id() -> None:
@@ -146,14 +171,15 @@ async def test_refused_outcomes_carry_project_and_event_ids() -> None:
     )
 
 
-async def test_a_dry_run_gives_the_verdict_of_process_and_records_nothing() -> None:
+async def test_a_dry_run_reads_the_log_and_records_nothing() -> None:
+    """The verdict before the log's (HTTP's 409, `cfamon import`): stored before, or twice in
+    the batch, is a duplicate."""
     seen = FakeSeenStore()
-    await pipeline(seen).process([rec(0, "e1")])
+    seen.stored.add("/projects/PK-RETURN-01#e1")
     batch = [rec(1, "e1"), rec(2, "e2"), rec(3, "e2"), KafkaRecord("raw", 0, 4, None, b"{", ())]
     dry = await pipeline(seen).dry_run(batch)
     assert reasons(dry) == ["duplicate", "accepted", "duplicate", "schema"]
-    assert set(seen.owner) == {"/projects/PK-RETURN-01#e1"}
-    assert reasons(await pipeline(seen).process(batch)) == reasons(dry)
+    assert seen.stored == {"/projects/PK-RETURN-01#e1"}
 
 
 def test_a_batch_is_409_only_when_every_event_was_accepted_before() -> None:
