@@ -74,8 +74,12 @@ def register_handlers(
             documents.append(event_document(event, record, now, principal))
             read[event.key] = record
         appended = await store.append(documents)
-        # Visible to this replica's reads at once; the change stream brings them to the others.
-        view.apply_documents(appended.stored)
+        # Visible to this replica's reads at once; the change stream brings them to the others
+        # (never back to this one). A redelivered document is folded again: the first delivery
+        # may have been stored by a handler that failed before it folded it (folding is
+        # idempotent). A re-sent one is not: the log keeps the first.
+        refused = {id(doc) for doc in appended.resent}
+        view.apply_documents([doc for doc in documents if id(doc) not in refused])
         if appended.resent and rejections is not None:
             await dead_letter_resent(broker, topics.dlq, appended.resent, read, rejections, now)
         if metrics is not None:
