@@ -5,7 +5,6 @@ who can reach Kafka can write one) is ignored and counted, never stored nor dead
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -15,8 +14,8 @@ from faststream.kafka import KafkaBroker, KafkaMessage
 from services.aggregator.metrics import AggregatorMetrics
 from services.aggregator.settings import AggregatorSettings
 from services.aggregator.store import EventStore, event_document
-from shared.adapters.dlq import Refused, dead_letter, duplicate
-from shared.adapters.kafka import batch_subscriber, records_of
+from shared.adapters.dlq import Refused, dead_letter, dead_letter_message, duplicate
+from shared.adapters.kafka import batch_subscriber, publish_all, records_of
 from shared.adapters.kafka_batches import UnreadableBatch
 from shared.adapters.rejections import RejectionRecorder
 from shared.clock import Clock
@@ -78,8 +77,8 @@ def register_handlers(
         # (never back to this one). A redelivered document is folded again: the first delivery
         # may have been stored by a handler that failed before it folded it (folding is
         # idempotent). A re-sent one is not: the log keeps the first.
-        refused = {id(doc) for doc in appended.resent}
-        view.apply_documents([doc for doc in documents if id(doc) not in refused])
+        resent = {id(doc) for doc in appended.resent}
+        view.apply_documents([doc for doc in documents if id(doc) not in resent])
         if appended.resent and rejections is not None:
             await dead_letter_resent(broker, topics.dlq, appended.resent, read, rejections, now)
         if metrics is not None:
@@ -108,7 +107,7 @@ async def dead_letter_resent(
         refused.append(duplicate(raw, doc["source"], doc["id"], doc["project_id"]))
     done = await rejections.already_recorded(refused)
     fresh = [r for r in refused if r.record.position not in done]
-    await asyncio.gather(*(dead_letter(broker, dlq, r, "aggregator", at) for r in fresh))
+    await publish_all(broker, [dead_letter_message(r, dlq, "aggregator", at) for r in fresh])
     await rejections.record(fresh, at, "kafka")
 
 

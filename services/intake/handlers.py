@@ -29,7 +29,8 @@ def register_handlers(
     metrics: IntakeMetrics | None = None,
 ) -> None:
     topics = settings.topics
-    validated = declare_publisher(
+    # Declared for the AsyncAPI document; the batches go to the producer itself (routing.py).
+    declare_publisher(
         broker,
         topics.validated,
         "Accepted events as structured CloudEvents (JSON); key = the project id",
@@ -43,7 +44,7 @@ def register_handlers(
         if metrics is not None:
             metrics.unreadable.saw(records)
         outcomes = await pipeline.process(records)
-        await route(broker, validated, topics, outcomes, clock(), rejections, keys[ServiceKeys.INTAKE])
+        await route(broker, topics.validated, topics, outcomes, clock(), rejections, keys[ServiceKeys.INTAKE])
         if metrics is not None:
             metrics.decided(outcomes)
         accepted = sum(isinstance(o, Accepted) for o in outcomes)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from faststream.kafka import KafkaBroker
 
 from services.intake.pipeline import Accepted, Outcome
-from shared.adapters.asyncapi import Publisher
-from shared.adapters.dlq import Refused, dead_letter
+from shared.adapters.dlq import Refused, dead_letter_message
+from shared.adapters.kafka import Outgoing, publish_all
 from shared.adapters.rejections import RejectionRecorder
 from shared.events.codec import encode_structured
 from shared.topics import Topics
@@ -30,27 +28,28 @@ def validated_message(intake_key: bytes, accepted: Accepted) -> tuple[bytes, dic
 
 async def route(
     broker: KafkaBroker,
-    validated: Publisher,
+    validated: str,
     topics: Topics,
     outcomes: Sequence[Outcome],
     at: datetime,
     rejections: RejectionRecorder,
     intake_key: bytes,
 ) -> None:
-    """Publish every outcome and wait until the broker has them all, and record why each
+    """Publish every outcome (accepted ones to `validated`, the topic) and wait until the
+    broker has them all, and record why each
     refused one was refused (then offsets may move). A refused message redelivered after a
     crash is not dead-lettered again if its rejection was recorded: that record is written
     only once its DLQ copy is confirmed. (A crash between the two still leaves a second copy,
     recognisable by its original_* headers.)"""
     refused = [o for o in outcomes if isinstance(o, Refused)]
     done = await rejections.already_recorded(refused)
-    # Sent concurrently, so the producer batches them; gather returns when all are confirmed.
-    pending: list[Awaitable[Any]] = []
+    messages: list[Outgoing] = []
     for outcome in outcomes:
         if isinstance(outcome, Accepted):
             key, headers, value = validated_message(intake_key, outcome)
-            pending.append(validated.publish(value, key=key, headers=headers))
+            messages.append((validated, value, key, headers))
         elif outcome.record.position not in done:
-            pending.append(dead_letter(broker, topics.dlq, outcome, "intake", at))
-    await asyncio.gather(*pending)
+            messages.append(dead_letter_message(outcome, topics.dlq, "intake", at))
+    # One send each into the producer's batching, and one wait for the broker to have them all.
+    await publish_all(broker, messages)
     await rejections.record([r for r in refused if r.record.position not in done], at, "kafka")

@@ -8,7 +8,7 @@ from functools import cached_property
 
 from faststream.kafka import KafkaBroker
 
-from shared.adapters.kafka import publish_exactly
+from shared.adapters.kafka import Outgoing, publish_exactly
 from shared.adapters.kafka_batches import UnreadableBatch
 from shared.events.codec import Claims, KafkaRecord, claims_of
 from shared.events.rejections import Rejection, RejectionReason
@@ -79,12 +79,11 @@ def dead_letter_headers(refused: Refused, rejected_by: str, at: datetime) -> dic
     return headers
 
 
-async def dead_letter(
-    broker: KafkaBroker, topic: str, refused: Refused, rejected_by: str, at: datetime
-) -> None:
-    """Publish to the DLQ; returns once the broker has it (then the offset may move)."""
+def dead_letter_message(refused: Refused, topic: str, rejected_by: str, at: datetime) -> Outgoing:
+    """The DLQ copy of a refused message (topic, value, key, headers), said in the log (never
+    its body: it may hold the very personal data refused)."""
     record = refused.record
-    log.info(  # never the message body: it may hold the very personal data refused
+    log.info(
         "event rejected",
         reason=str(refused.rejection.reason),
         field=",".join(refused.rejection.fields),
@@ -95,9 +94,15 @@ async def dead_letter(
         offset=record.offset,
     )
     key = refused.project_id.encode("utf-8") if refused.project_id else refused.record.key
-    await publish_exactly(
-        broker, topic, _kept(refused.record.value), key, dead_letter_headers(refused, rejected_by, at)
-    )
+    return topic, _kept(refused.record.value), key, dead_letter_headers(refused, rejected_by, at)
+
+
+async def dead_letter(
+    broker: KafkaBroker, topic: str, refused: Refused, rejected_by: str, at: datetime
+) -> None:
+    """Publish to the DLQ; returns once the broker has it (then the offset may move)."""
+    _, value, key, headers = dead_letter_message(refused, topic, rejected_by, at)
+    await publish_exactly(broker, topic, value, key, headers)
 
 
 # Room for the headers under a stock broker's largest message (message.max.bytes, 1,048,588).
