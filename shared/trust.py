@@ -11,6 +11,7 @@ can read it could rewrite the registry and the event log anyway.
 from __future__ import annotations
 
 import contextlib
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -81,21 +82,23 @@ class Principal:
 Headers = Iterable[tuple[str, bytes]]
 # Where intake read an event on bp.events.raw (topic/partition/offset), on its bp.events.v1
 # record: a second record of the same (source, id) from the same raw position is a
-# redelivery, from another one a re-send. Under intake's mark, like the event itself.
+# redelivery, from another one a re-send. Vouched for by a MAC of its own, bound to the
+# record's mark, so an aggregator that does not read it still verifies the mark (any order
+# of upgrade works) and none can be moved to another record.
 RAW_POSITION = "cfa-raw-position"
+RAW_VOUCH = "cfa-raw-vouch"
+POSITION_PATTERN = re.compile(r"[A-Za-z0-9._-]+/\d{1,9}/\d{1,19}")
 
 
 def _record_mac(
     key: bytes, purpose: str, principal: str, record_key: bytes | None, headers: Headers, value: bytes
 ) -> bytes:
     # What carries the event, as the decoder reads it (lower-case names, the last of a name
-    # wins): the ce_ attributes, the content type and the raw position. Clients and FastStream add headers of
+    # wins): the ce_ attributes and the content type. Clients and FastStream add headers of
     # their own (correlation_id) that mean nothing here. Names and values are separate,
     # length-prefixed parts: no two header lists give the same input.
     view = header_view(headers)
-    covered = sorted(
-        (n, v) for n, v in view.items() if n.startswith("ce_") or n in ("content-type", RAW_POSITION)
-    )
+    covered = sorted((n, v) for n, v in view.items() if n.startswith("ce_") or n == "content-type")
     parts = [part for name, v in covered for part in (name.encode(), v)]
     return mac(
         key,
@@ -115,6 +118,26 @@ def mark(
     text = str(principal)
     signature = _record_mac(key, purpose, text, record_key, headers, value)
     return {PRINCIPAL_HEADER: text, VOUCH_HEADER: encode_mac(signature)}
+
+
+def vouch_position(key: bytes, marked_with: dict[str, str], position: str) -> dict[str, str]:
+    """The headers that say where intake read a record it marked (`marked_with`: its mark)."""
+    signature = mac(key, b"raw_position", marked_with[VOUCH_HEADER].encode(), position.encode())
+    return {RAW_POSITION: position, RAW_VOUCH: encode_mac(signature)}
+
+
+def vouched_position(key: bytes, headers: Headers) -> str | None:
+    """Where intake read the record, if it says so and its MAC holds; None otherwise (an
+    older intake's record, or headers someone changed: taken as a redelivery, never stored
+    twice either way)."""
+    view = header_view(headers)
+    position = view.get(RAW_POSITION, b"").decode("utf-8", "replace")
+    given = decode_mac(view.get(RAW_VOUCH, b"").decode("ascii", "replace"))
+    vouch = view.get(VOUCH_HEADER)
+    if given is None or vouch is None or not POSITION_PATTERN.fullmatch(position):
+        return None
+    expected = mac(key, b"raw_position", vouch, position.encode())
+    return position if secrets.compare_digest(given, expected) else None
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@ pure logic, so no test module imports another."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
-from services.intake.pipeline import IntakePipeline
+from services.intake.pipeline import Claim, IntakePipeline
 from shared.clock import fixed_clock
 from shared.domain.projects import RegisteredProject
 from shared.events.codec import KafkaRecord
@@ -35,10 +35,19 @@ KEYS = {ServiceKeys.INTAKE: b"i" * 32, ServiceKeys.SECRETARIAT: SECRETARIAT_KEY}
 
 
 class FakeSeenStore:
-    """The events the log stores, by source#id (the tests put them there: intake writes none)."""
+    """The events the log stores, by source#id (the tests put them there: intake writes none
+    but its claims of registrations, by position)."""
 
     def __init__(self) -> None:
         self.stored: set[str] = set()
+        self.owner: dict[str, str] = {}
+
+    async def claim(self, claims: Sequence[Claim]) -> set[str]:
+        taken = set()
+        for c in claims:
+            if self.owner.setdefault(c.key, c.position) != c.position:
+                taken.add(c.position)
+        return taken
 
     async def known(self, keys: Collection[str]) -> set[str]:
         return {k for k in keys if k in self.stored}

@@ -23,7 +23,7 @@ from shared.domain.liveview import LiveView
 from shared.events.codec import KafkaRecord, decode_canonical
 from shared.events.rejections import Rejected, Rejection, RejectionReason
 from shared.logging import batch_context, get_logger
-from shared.trust import VALIDATED, Keys, Principal, ServiceKeys, vouched_by
+from shared.trust import VALIDATED, Keys, Principal, ServiceKeys, vouched_by, vouched_position
 
 log = get_logger("cfa.aggregator")
 
@@ -46,7 +46,7 @@ def register_handlers(
         """Store the batch; the offsets move only after MongoDB acknowledged the writes."""
         now = clock()
         documents = []
-        read: dict[str, KafkaRecord] = {}  # the record of each event, by source#id
+        read: dict[int, tuple[KafkaRecord, Principal]] = {}  # each document's record and sender
         records = records_of(message)
         if metrics is not None:
             metrics.unreadable.saw(records)
@@ -70,8 +70,9 @@ def register_handlers(
             if principal.refusal(event.type, event.project_id) is not None:
                 _ignore(record, "not_permitted", metrics)
                 continue
-            documents.append(event_document(event, record, now, principal))
-            read[event.key] = record
+            received = vouched_position(keys[ServiceKeys.INTAKE], record.headers)
+            documents.append(event_document(event, record, now, principal, received))
+            read[id(documents[-1])] = (record, principal)
         appended = await store.append(documents)
         # Visible to this replica's reads at once; the change stream brings them to the others
         # (never back to this one). A redelivered document is folded again: the first delivery
@@ -79,10 +80,10 @@ def register_handlers(
         # idempotent). A re-sent one is not: the log keeps the first.
         resent = {id(doc) for doc in appended.resent}
         view.apply_documents([doc for doc in documents if id(doc) not in resent])
+        if metrics is not None:  # counted before the DLQ's step, which a failure would retry
+            metrics.applied(records, len(appended.stored), len(appended.resent))
         if appended.resent and rejections is not None:
             await dead_letter_resent(broker, topics.dlq, appended.resent, read, rejections, now)
-        if metrics is not None:
-            metrics.applied(records, len(appended.stored))
         log.debug(
             "events stored", new=len(appended.stored), resent=len(appended.resent), **batch_context(records)
         )
@@ -92,19 +93,20 @@ async def dead_letter_resent(
     broker: KafkaBroker,
     dlq: str,
     resent: list[dict[str, Any]],
-    read: dict[str, KafkaRecord],
+    read: dict[int, tuple[KafkaRecord, Principal]],
     rejections: RejectionRecorder,
     at: datetime,
 ) -> None:
     """Each re-sent event to the DLQ once, as intake would have refused it: under the raw
     position it was read at (original_*, and the key of its rejection record), with the bytes
-    of its bp.events.v1 record, and the refusal recorded for its project to see."""
+    of its bp.events.v1 record, and the refusal recorded under the credential that sent it
+    (never a project it merely names)."""
     refused = []
     for doc in resent:
-        record = read[doc["_id"]]
-        topic, partition, offset = doc["received"].rsplit("/", 2)
+        record, principal = read[id(doc)]
+        topic, partition, offset = doc["received"].rsplit("/", 2)  # shared.trust.POSITION_PATTERN
         raw = replace(record, topic=topic, partition=int(partition), offset=int(offset))
-        refused.append(duplicate(raw, doc["source"], doc["id"], doc["project_id"]))
+        refused.append(duplicate(raw, doc["source"], doc["id"], principal.project_id))
     done = await rejections.already_recorded(refused)
     fresh = [r for r in refused if r.record.position not in done]
     await publish_all(broker, [dead_letter_message(r, dlq, "aggregator", at) for r in fresh])

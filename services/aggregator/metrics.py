@@ -34,6 +34,11 @@ class AggregatorMetrics:
         )
         for reason in IGNORED_REASONS:
             self._ignored.labels(reason=reason)
+        self._resent = metrics.counter(
+            "cfa_events_resent_total",
+            "Events the event log refused as stored before from another message: each in the DLQ "
+            "as duplicate (one sent twice in a batch is refused by intake, in cfa_events_rejected_total)",
+        )
         self._latency = metrics.histogram(
             "cfa_read_model_update_seconds",
             "From intake publishing an event on bp.events.v1 to the read model showing it",
@@ -59,10 +64,11 @@ class AggregatorMetrics:
     def ignored(self, reason: str) -> None:
         self._ignored.labels(reason=reason).inc()
 
-    def applied(self, records: Sequence[KafkaRecord], stored: int) -> None:
+    def applied(self, records: Sequence[KafkaRecord], stored: int, resent: int = 0) -> None:
         """A batch is in the read model now (wall time, as the records' timestamps are: an
         operational measure, not a rule, so not the injected clock)."""
         self._stored.inc(stored)
+        self._resent.inc(resent)
         now_ms = time.time() * 1000
         for record in records:
             if record.timestamp_ms is not None:

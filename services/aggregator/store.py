@@ -15,9 +15,9 @@ from pymongo.errors import BulkWriteError
 
 from shared.adapters.eventlog import EventLog
 from shared.adapters.mongo import EVENTS, READ_MODEL, only_duplicate_keys
-from shared.events.codec import KafkaRecord, data_json, header_view
+from shared.events.codec import KafkaRecord, data_json
 from shared.events.envelope import Event
-from shared.trust import RAW_POSITION, Principal
+from shared.trust import Principal
 
 
 @dataclass(frozen=True)
@@ -37,10 +37,11 @@ class EventStore(Protocol):
 
 
 def event_document(
-    event: Event, record: KafkaRecord, stored_at: datetime, vouched_by: Principal
+    event: Event, record: KafkaRecord, stored_at: datetime, vouched_by: Principal, received: str | None = None
 ) -> dict[str, Any]:
     """An event as the log keeps it: `_id` is source#id, so it is stored once however often it
-    comes; `vouched_by` says whose credential sent it (a project, or the Secretariat)."""
+    comes; `vouched_by` says whose credential sent it (a project, or the Secretariat);
+    `received`, where intake read it on bp.events.raw (shared.trust.vouched_position)."""
     envelope = event.envelope
     return {
         "_id": event.key,
@@ -54,22 +55,17 @@ def event_document(
         "stored_at": stored_at,
         "vouched_by": str(vouched_by),
         "kafka": {"partition": record.partition, "offset": record.offset},
-        "received": raw_position(record),
+        "received": received,
     }
 
 
 def resent(document: dict[str, Any], stored_from: str | None) -> bool:
     """Whether an event refused as stored before was re-sent (read at another raw position
-    than the stored one) rather than redelivered. A record that does not say where it was
-    read (an older intake's) is taken as redelivered: that intake refused re-sends itself."""
+    than the stored one) rather than redelivered. When either copy does not say where it was
+    read (an older intake's), it is taken as redelivered: stored once either way, and while
+    intakes of both kinds run, an older one refuses re-sends itself."""
     received = document.get("received")
-    return received is not None and received != stored_from
-
-
-def raw_position(record: KafkaRecord) -> str | None:
-    """Where intake read the event on bp.events.raw (None from an intake that did not say)."""
-    found = header_view(record.headers).get(RAW_POSITION)
-    return found.decode("utf-8", "replace") if found is not None else None
+    return received is not None and stored_from is not None and received != stored_from
 
 
 class MongoEventStore:

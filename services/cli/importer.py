@@ -126,7 +126,7 @@ async def _import(
                         *(publish_record(broker, settings.topics.raw, r) for r in publish if r is not None)
                     )
                     progress.advance(task, min(CHUNK, len(rows) - start))
-        summary.confirmed = await _confirmed(StoredEvents(db), summary.published, wait)
+        summary.confirmed = await _confirmed(StoredEvents(db, clock), summary.published, wait)
     finally:
         await mongo.close()
     summary.seconds = time.perf_counter() - started

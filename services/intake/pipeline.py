@@ -42,7 +42,20 @@ class ProjectDirectory(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A message claiming an event identity; `position` tells a redelivery from a re-send."""
+
+    key: str
+    position: str
+
+
 class SeenStore(Protocol):
+    async def claim(self, claims: Sequence[Claim]) -> set[str]:
+        """Record the claims (registrations only); answer the positions whose key another
+        message claimed first."""
+        ...
+
     async def known(self, keys: Collection[str]) -> set[str]:
         """The keys (source#id) of the events stored before (a read: nothing recorded)."""
         ...
@@ -81,18 +94,21 @@ class IntakePipeline:
         """One outcome per record, in order. Intake writes nothing per event: an event sent
         again in a later batch is told where the log stores it (the aggregator's one write,
         `_id` = source#id) and dead-lettered there as a duplicate; one sent twice in a batch
-        is refused here. A registration, which intake applies to the registry itself, is
-        first looked for in the log (a read, for registrations only): a re-sent one changes
-        nothing."""
+        is refused here. A registration, which intake applies to the registry itself before
+        the log stores it, is claimed first (rare: the Secretariat's), so a re-sent one
+        changes nothing, and a redelivered one is no duplicate."""
         checked = await self.check(records)
-        registrations = {
-            o.event.key
+        registrations = [
+            Claim(o.event.key, o.record.position)
             for o in checked
             if isinstance(o, Accepted) and isinstance(o.event.data, ProjectRegistered)
-        }
-        final = self._duplicates_marked(
-            checked, await self._seen.known(registrations) if registrations else set()
-        )
+        ]
+        claimed_before = await self._seen.claim(registrations) if registrations else set()
+        claimed = {c.key for c in registrations}  # their claims decide, in the batch too
+        final = [
+            _duplicate(o) if isinstance(o, Accepted) and o.record.position in claimed_before else o
+            for o in self._duplicates_marked(checked, set(), claimed)
+        ]
         await self._projects.apply(
             (o.event.data, o.event.envelope.time)
             for o in final
@@ -108,13 +124,17 @@ class IntakePipeline:
         return self._duplicates_marked(checked, known)
 
     @staticmethod
-    def _duplicates_marked(checked: list[Outcome], known: set[str]) -> list[Outcome]:
+    def _duplicates_marked(
+        checked: list[Outcome], known: set[str], exempt: Collection[str] = ()
+    ) -> list[Outcome]:
         """`checked` with each accepted event stored before (`known`), or earlier in the
-        batch, refused as a duplicate."""
+        batch, refused as a duplicate (but those `exempt`: decided otherwise)."""
         first: set[str] = set()
         final: list[Outcome] = []
         for outcome in checked:
-            if isinstance(outcome, Accepted) and (outcome.event.key in known or outcome.event.key in first):
+            if isinstance(outcome, Accepted) and outcome.event.key in exempt:
+                pass
+            elif isinstance(outcome, Accepted) and (outcome.event.key in known or outcome.event.key in first):
                 outcome = _duplicate(outcome)
             elif isinstance(outcome, Accepted):
                 first.add(outcome.event.key)

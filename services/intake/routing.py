@@ -13,7 +13,7 @@ from shared.adapters.kafka import Outgoing, publish_all
 from shared.adapters.rejections import RejectionRecorder
 from shared.events.codec import encode_structured
 from shared.topics import Topics
-from shared.trust import RAW_POSITION, VALIDATED, mark
+from shared.trust import VALIDATED, mark, vouch_position
 
 
 def validated_message(intake_key: bytes, accepted: Accepted) -> tuple[bytes, dict[str, str], bytes]:
@@ -21,9 +21,10 @@ def validated_message(intake_key: bytes, accepted: Accepted) -> tuple[bytes, dic
     it was read on bp.events.raw, marked with the principal that vouched for it (the
     aggregator stores nothing unmarked)."""
     key, headers, value = encode_structured(accepted.event)
-    headers = {**headers, RAW_POSITION: accepted.record.position}
     encoded = [(name, text.encode()) for name, text in headers.items()]
-    return key, {**headers, **mark(intake_key, VALIDATED, accepted.principal, key, encoded, value)}, value
+    marked_with = mark(intake_key, VALIDATED, accepted.principal, key, encoded, value)
+    where = vouch_position(intake_key, marked_with, accepted.record.position)
+    return key, {**headers, **marked_with, **where}, value
 
 
 async def route(

@@ -1,8 +1,8 @@
 """An event posted over HTTP: the checks of the Kafka path, then bp.events.raw or the DLQ.
 
 Accepted events go to bp.events.raw unchanged (as the Kafka record the same client would
-have produced), so intake's consumer makes the one final decision, duplicates included;
-the HTTP answer is the dry run of that decision. A batch is all or nothing: when one event
+have produced), so the Kafka path makes the final decision (a duplicate: the event log's);
+the HTTP answer is the dry run of that decision, reading the log as it is. A batch is all or nothing: when one event
 is refused, none is published, and the refused ones go to the DLQ.
 """
 

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pymongo import AsyncMongoClient
 
 REGISTRY = "registry"  # projects as registered by the Secretariat, with token hashes
+INTAKE_SEEN = "intake_seen"  # (source, id) of each registration intake accepted, with where it read it
 EVENTS = "events"  # the event log: every accepted event once
 READ_MODEL = "read_model"  # status snapshots as of today: priorities, action points, projects
 REJECTIONS = "rejections"  # why each event was refused, for `GET /v1/rejections` (no bodies)

@@ -44,15 +44,14 @@ async def test_a_redelivery_is_stored_once_and_a_resend_is_told(
                 document("e-2", "raw/1/7", value=2),  # re-sent: another message, other data
                 document("e-3", "raw/0/3"),  # new
                 document("e-3", "raw/0/9"),  # re-sent within the same batch
-                document("e-old", "raw/0/4"),  # stored by an older intake, which said nothing of where
+                document("e-old", "raw/0/4"),  # stored from an older intake's record: where, unknown
                 document("e-1", None),  # an older intake's record: taken as redelivered
             ]
         )
-        assert [d["id"] for d in again.stored] == ["e-3"]
+        assert [d["id"] for d in again.stored] == ["e-3"]  # e-old: taken as redelivered, stored once
         assert [(d["id"], d["received"]) for d in again.resent] == [
             ("e-2", "raw/1/7"),
             ("e-3", "raw/0/9"),
-            ("e-old", "raw/0/4"),
         ]
         kept = await db[EVENTS].find_one({"_id": "urn:test#e-2"})
         assert (
