@@ -2,8 +2,8 @@
 
 Accepted events go to bp.events.raw unchanged (as the Kafka record the same client would
 have produced), so the Kafka path makes the final decision (a duplicate: the event log's);
-the HTTP answer is the dry run of that decision, reading the log as it is. A batch is all or nothing: when one event
-is refused, none is published, and the refused ones go to the DLQ.
+the HTTP answer is the dry run of that decision, reading the log as it is. A batch is all
+or nothing: when one event is refused, none is published, and the refused ones go to the DLQ.
 """
 
 from __future__ import annotations

@@ -18,7 +18,6 @@ from services.notifier.lifecycle import Alert, Silence, Timing, due, reconcile
 from services.notifier.notify import OutboxEntry, digest_entries, due_meetings, outbox_entries, pack_entries
 from services.notifier.rules import Finding, evaluate
 from services.report.pack import meeting_pack
-from services.report.pdf import document
 from shared.adapters.knownat import KnownAt, read_model_known_at
 from shared.adapters.translations_store import Translations
 from shared.clock import Clock
@@ -226,6 +225,8 @@ class Evaluator:
             if a.state == "firing"
         ]
         pack = await asyncio.to_thread(meeting_pack, model, self._view.framework, series, now, firing)
+        from services.report.pdf import document  # here: reportlab's memory only once a pack is due
+
         languages = self._config.reference_group.by_language()
         translations = self._translations
         if translations is not None:  # the official texts loaded by now, in each language

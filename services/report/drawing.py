@@ -11,15 +11,19 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Circle, Drawing, String
+from reportlab.graphics.shapes import Path as Outline
 from reportlab.lib import colors
+from reportlab.lib.colors import HexColor
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, Table, TableStyle
 
+from services.report import worldmap
 from services.report.pack import Chart
+from services.report.worldmap import WorldMap
 
 FONTS = Path(__file__).parent / "fonts"
 COLOUR = {
@@ -106,3 +110,73 @@ def chart(
     drawing.add(plot)
     drawing.add(String(width - 4, height - 8, caption, fontName="DejaVu", fontSize=6, textAnchor="end"))
     return drawing
+
+
+def _clipped(ring: list[tuple[int, int]], box: tuple[int, int, int, int]) -> list[tuple[float, float]]:
+    """The ring cut to the box (Sutherland-Hodgman): a PDF drawing does not clip what it draws."""
+    x0, y0, width, height = box
+    # Each edge: the axis (0: x, 1: y), its bound, and whether inside is at or above it.
+    edges = ((0, x0, True), (0, x0 + width, False), (1, y0, True), (1, y0 + height, False))
+    points: list[tuple[float, float]] = [(float(x), float(y)) for x, y in ring]
+    for axis, bound, above in edges:
+
+        def inside(
+            point: tuple[float, float], axis: int = axis, bound: float = bound, above: bool = above
+        ) -> bool:
+            return point[axis] >= bound if above else point[axis] <= bound
+
+        def cross(
+            a: tuple[float, float], b: tuple[float, float], axis: int = axis, bound: float = bound
+        ) -> tuple[float, float]:
+            share = (bound - a[axis]) / (b[axis] - a[axis])
+            return (
+                (bound, a[1] + (b[1] - a[1]) * share) if axis == 0 else (a[0] + (b[0] - a[0]) * share, bound)
+            )
+
+        kept: list[tuple[float, float]] = []
+        for i, current in enumerate(points):
+            previous = points[i - 1]
+            if inside(current):
+                if not inside(previous):
+                    kept.append(cross(previous, current))
+                kept.append(current)
+            elif inside(previous):
+                kept.append(cross(previous, current))
+        points = kept
+        if not points:
+            break
+    return points
+
+
+def map_drawing(world: WorldMap, width: float) -> Drawing:
+    """The map for the PDF, `width` points wide: the same crop, shapes and colours as the SVG."""
+    known = worldmap.borders()
+    x0, y0, box_width, box_height = world.box
+    scale = width / box_width
+    shown = Drawing(width, box_height * scale)
+
+    def flipped(x: float, y: float) -> tuple[float, float]:
+        return (x - x0) * scale, (y0 + box_height - y) * scale
+
+    def add(path: str, fill: str) -> None:
+        for ring in worldmap.rings(path):
+            points = _clipped(ring, world.box)
+            if len(points) < 3:
+                continue
+            shape = Outline(fillColor=HexColor(fill), strokeColor=colors.white, strokeWidth=0.3)
+            shape.moveTo(*flipped(*points[0]))
+            for point in points[1:]:
+                shape.lineTo(*flipped(*point))
+            shape.closePath()
+            shown.add(shape)
+
+    for path in known.land:
+        add(path, worldmap.NONE)
+    for code, path in known.shapes.items():
+        if worldmap.meets(known.extents[code], world.box):
+            add(path, world.shaded[code].fill if code in world.shaded else worldmap.NONE)
+    for code, shaded in world.shaded.items():
+        if code in known.dots:
+            cx, cy = flipped(*known.dots[code])
+            shown.add(Circle(cx, cy, 2, fillColor=HexColor(shaded.fill), strokeColor=HexColor("#12355b")))
+    return shown

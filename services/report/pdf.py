@@ -25,7 +25,7 @@ from reportlab.platypus import (
 )
 
 from services.report import worldmap
-from services.report.drawing import COLOUR, chart, styles, table
+from services.report.drawing import COLOUR, chart, map_drawing, styles, table
 from services.report.pack import MeetingPack, translated
 from shared.domain.readmodel import ROUTE_ROLES
 from shared.domain.translations import ENGLISH_TEXTS, CatalogTexts
@@ -133,7 +133,7 @@ class _Writer:
             for fill, words in worldmap.activity_legend(self.t)
         )
         caption = self.t.gettext("Activities reported in each country")
-        return [worldmap.drawing(world, 178 * mm), self._p(f"{esc(caption)}: {key}", "small")]
+        return [map_drawing(world, 178 * mm), self._p(f"{esc(caption)}: {key}", "small")]
 
     def _priorities(self) -> list[Any]:
         _ = self.t.gettext

@@ -12,8 +12,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from services.report.pack import meeting_pack
-from services.report.pdf import document
-from services.report.xlsx import workbook
 from shared.adapters.knownat import KnownAt, read_model_known_at
 from shared.adapters.problems import Problem
 from shared.adapters.translations_store import Translations
@@ -98,6 +96,11 @@ def pack_routes(
             pack = await asyncio.to_thread(
                 meeting_pack, rm, view.framework, series, now, firing, since, moved
             )
+            # Imported when a pack is first asked for: reportlab and openpyxl are ~37 MB of a
+            # service's memory, which its other work never needs.
+            from services.report.pdf import document
+            from services.report.xlsx import workbook
+
             write = document if kind == "pdf" else workbook
             return await asyncio.to_thread(write, pack, language, texts)
 

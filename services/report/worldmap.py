@@ -1,7 +1,7 @@
 """The countries on a world map (pure): the packaged borders (Natural Earth, see
 tools/make_world_map.py) coloured by the activities reported there or by the worst status of
 the projects working there, cropped to the countries that have any. Drawn as inline SVG for
-the dashboard, and as the same shapes for the PDF."""
+the dashboard here, and as the same shapes for the PDF by drawing.map_drawing."""
 
 from __future__ import annotations
 
@@ -12,11 +12,6 @@ from dataclasses import dataclass
 from functools import cache
 from html import escape
 from pathlib import Path
-
-from reportlab.graphics.shapes import Circle, Drawing
-from reportlab.graphics.shapes import Path as Outline
-from reportlab.lib import colors
-from reportlab.lib.colors import HexColor
 
 from shared.domain.status import Status, worst
 from shared.domain.views import CountryView, ProjectView
@@ -162,7 +157,7 @@ def crop(shaded: Mapping[str, Shaded]) -> tuple[int, int, int, int]:
     return x0, y0, x1 - x0, height
 
 
-def _meets(extent: tuple[int, int, int, int], box: tuple[int, int, int, int]) -> bool:
+def meets(extent: tuple[int, int, int, int], box: tuple[int, int, int, int]) -> bool:
     """Whether a country's extent (x0, y0, x1, y1) reaches into the crop (x, y, width, height):
     what lies wholly outside it is left out of the page."""
     x, y, width, height = box
@@ -181,7 +176,7 @@ def svg(world: WorldMap, label: str) -> str:
         *(f'<path d="{d}"/>' for d in known.land),
     ]
     for code, d in known.shapes.items():
-        if code not in world.shaded and _meets(known.extents[code], world.box):
+        if code not in world.shaded and meets(known.extents[code], world.box):
             parts.append(f'<path d="{d}" data-country="{code}"/>')
     parts.append("</g>")
     for code, shaded in world.shaded.items():
@@ -195,73 +190,3 @@ def svg(world: WorldMap, label: str) -> str:
         parts.append(f'<a href="#country-{code}" data-country="{code}" data-fill="{shaded.fill}">{drawn}</a>')
     parts.append("</svg>")
     return "".join(parts)
-
-
-def _clipped(ring: list[tuple[int, int]], box: tuple[int, int, int, int]) -> list[tuple[float, float]]:
-    """The ring cut to the box (Sutherland-Hodgman): a PDF drawing does not clip what it draws."""
-    x0, y0, width, height = box
-    # Each edge: the axis (0: x, 1: y), its bound, and whether inside is at or above it.
-    edges = ((0, x0, True), (0, x0 + width, False), (1, y0, True), (1, y0 + height, False))
-    points: list[tuple[float, float]] = [(float(x), float(y)) for x, y in ring]
-    for axis, bound, above in edges:
-
-        def inside(
-            point: tuple[float, float], axis: int = axis, bound: float = bound, above: bool = above
-        ) -> bool:
-            return point[axis] >= bound if above else point[axis] <= bound
-
-        def cross(
-            a: tuple[float, float], b: tuple[float, float], axis: int = axis, bound: float = bound
-        ) -> tuple[float, float]:
-            share = (bound - a[axis]) / (b[axis] - a[axis])
-            return (
-                (bound, a[1] + (b[1] - a[1]) * share) if axis == 0 else (a[0] + (b[0] - a[0]) * share, bound)
-            )
-
-        kept: list[tuple[float, float]] = []
-        for i, current in enumerate(points):
-            previous = points[i - 1]
-            if inside(current):
-                if not inside(previous):
-                    kept.append(cross(previous, current))
-                kept.append(current)
-            elif inside(previous):
-                kept.append(cross(previous, current))
-        points = kept
-        if not points:
-            break
-    return points
-
-
-def drawing(world: WorldMap, width: float) -> Drawing:
-    """The map for the PDF, `width` points wide: the same crop, shapes and colours as the SVG."""
-    known = borders()
-    x0, y0, box_width, box_height = world.box
-    scale = width / box_width
-    shown = Drawing(width, box_height * scale)
-
-    def flipped(x: float, y: float) -> tuple[float, float]:
-        return (x - x0) * scale, (y0 + box_height - y) * scale
-
-    def add(path: str, fill: str) -> None:
-        for ring in rings(path):
-            points = _clipped(ring, world.box)
-            if len(points) < 3:
-                continue
-            shape = Outline(fillColor=HexColor(fill), strokeColor=colors.white, strokeWidth=0.3)
-            shape.moveTo(*flipped(*points[0]))
-            for point in points[1:]:
-                shape.lineTo(*flipped(*point))
-            shape.closePath()
-            shown.add(shape)
-
-    for path in known.land:
-        add(path, NONE)
-    for code, path in known.shapes.items():
-        if _meets(known.extents[code], world.box):
-            add(path, world.shaded[code].fill if code in world.shaded else NONE)
-    for code, shaded in world.shaded.items():
-        if code in known.dots:
-            cx, cy = flipped(*known.dots[code])
-            shown.add(Circle(cx, cy, 2, fillColor=HexColor(shaded.fill), strokeColor=HexColor("#12355b")))
-    return shown

@@ -5,6 +5,8 @@ start the local stack."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,3 +45,15 @@ def test_a_layer_imports_nothing_above_it(package: str, forbidden: tuple[str, ..
         for module, names in imports_of(package).items()
     }
     assert {module: names for module, names in crossings.items() if names} == {}
+
+
+@pytest.mark.parametrize("service", ["intake", "aggregator", "notifier"])
+def test_a_service_loads_the_pack_writers_only_when_a_pack_is_made(service: str) -> None:
+    """reportlab and openpyxl are ~37 MB of a service's memory: a service that makes no pack
+    never imports them (the aggregator's RSS target is under 200 MB)."""
+    code = (
+        f"import sys, services.{service}.app; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'reportlab', 'openpyxl', 'PIL'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == "[]"
