@@ -23,19 +23,13 @@ from markupsafe import Markup
 from services.report import worldmap
 from services.report.pack import summary_of
 from shared.adapters.translations_store import Translations
-from shared.domain.status import Status
+from shared.domain.status import STATUS_LABELS, Status
 from shared.domain.translations import ENGLISH_TEXTS, CatalogTexts
 from shared.domain.views import CountryView, PriorityView, ReadModel
 from shared.i18n import LANGUAGES, N_, Messages, chosen_language, country_names, messages
 
 LANGUAGE_COOKIE = "cfa_lang"
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
-STATUS_LABEL = {
-    Status.ON_TRACK: N_("On track"),
-    Status.AT_RISK: N_("At risk"),
-    Status.BEHIND: N_("Behind"),
-    Status.NO_DATA: N_("No data"),
-}
 TEMPLATES = Jinja2Templates(
     env=Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -132,7 +126,7 @@ def map_context(model: ReadModel, language: str, by: str) -> dict[str, Any]:
         )
 
     if by == "status":
-        legend = worldmap.status_legend(words, STATUS_LABEL)
+        legend = worldmap.status_legend(words, STATUS_LABELS)
     else:
         legend = worldmap.activity_legend(words)
     statuses = worldmap.country_statuses(model.projects.values())
@@ -165,7 +159,7 @@ def language_context(request: Request, language: str, texts: CatalogTexts) -> di
         "lang": language,
         "texts": texts,
         "catalog_lang": texts.language,
-        "labels": {status: words.gettext(label) for status, label in STATUS_LABEL.items()},
+        "labels": {status: words.gettext(label) for status, label in STATUS_LABELS.items()},
         "months": list(get_month_names("wide", context="stand-alone", locale=words.locale).values()),
         "country_names": country_names(language) if language != "en" else {},
         "languages": {other: "?" + urlencode({**query, "lang": other}) for other in LANGUAGES},

@@ -11,7 +11,8 @@ from babel.numbers import format_decimal
 from pydantic import BaseModel
 
 from shared.domain.catalog import TWG_NAMES
-from shared.i18n import N_, Messages, messages
+from shared.domain.status import STATUS_NAMES
+from shared.i18n import Messages, messages
 
 ENGLISH = messages("en")
 
@@ -75,16 +76,11 @@ def day_of(value: object) -> date | None:
     return None
 
 
-STATUS_WORDS = {
-    "on_track": N_("on track"),
-    "at_risk": N_("at risk"),
-    "behind": N_("behind"),
-    "no_data": N_("no data"),
-}
+NAMES: dict[str, str] = {str(status): name for status, name in STATUS_NAMES.items()}  # as annotations hold it
 
 
 def status_words(status: str, words: Messages = ENGLISH) -> str:
-    return words.gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status.replace("_", " ")
+    return words.gettext(NAMES[status]) if status in NAMES else status.replace("_", " ")
 
 
 class IndicatorFigures(BaseModel):

@@ -28,6 +28,7 @@ from services.report import worldmap
 from services.report.drawing import COLOUR, chart, map_drawing, styles, table
 from services.report.pack import MeetingPack, translated
 from shared.domain.readmodel import ROUTE_ROLES
+from shared.domain.status import STATUS_LABELS
 from shared.domain.translations import ENGLISH_TEXTS, CatalogTexts
 from shared.i18n import Messages, country_names, messages
 
@@ -41,13 +42,7 @@ class _Writer:
     def __init__(self, pack: MeetingPack, t: Messages, official: bool = False) -> None:
         self.pack, self.t, self.official = pack, t, official
         self.s = styles()
-        _ = t.gettext
-        self.status = {
-            "on_track": _("On track"),
-            "at_risk": _("At risk"),
-            "behind": _("Behind"),
-            "no_data": _("No data"),
-        }
+        self.status: dict[str, str] = {status: t.gettext(label) for status, label in STATUS_LABELS.items()}
 
     def write(self) -> bytes:
         _ = self.t.gettext

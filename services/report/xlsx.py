@@ -15,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from services.report.pack import MeetingPack, translated
 from shared.domain.readmodel import ROUTE_ROLES
+from shared.domain.status import STATUS_NAMES
 from shared.domain.translations import ENGLISH_TEXTS, CatalogTexts
 from shared.i18n import Messages, messages
 
@@ -48,12 +49,7 @@ class _Words:
     def __init__(self, language: Messages) -> None:
         _ = self.gettext = language.gettext
         self.said = language.said
-        self.status = {
-            "on_track": _("on track"),
-            "at_risk": _("at risk"),
-            "behind": _("behind"),
-            "no_data": _("no data"),
-        }
+        self.status: dict[str, str] = {status: _(name) for status, name in STATUS_NAMES.items()}
         self.kinds = {
             "priority": _("priority"),
             "action_point": _("action point"),

@@ -139,13 +139,7 @@ async def publish_exactly(
     ("its original headers plus why") must not gain: this goes to the broker's aiokafka
     producer itself. Under FastStream's TestKafkaBroker, which has no such producer, it takes
     FastStream's publish."""
-    state = getattr(broker.config.producer, "_producer", None)
-    producer = getattr(state, "producer", None)
-    if not isinstance(producer, AIOKafkaProducer):
-        await broker.publish(value, topic, key=key, headers=headers)
-        return
-    encoded = [(name, text.encode("utf-8")) for name, text in headers.items()]
-    await (await producer.send(topic, value, key=key, headers=encoded))
+    await publish_all(broker, [(topic, value, key, headers)])
 
 
 Outgoing = tuple[str, bytes, bytes | None, dict[str, str]]  # topic, value, key, headers

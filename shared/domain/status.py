@@ -47,6 +47,21 @@ class Judged:
     why: Said
 
 
+# A status as a label ("Behind": badges, headings) and as a word in a sentence or a cell
+# ("behind"), for the catalogs; said in the reader's language where they are shown.
+STATUS_LABELS = {
+    Status.ON_TRACK: N_("On track"),
+    Status.AT_RISK: N_("At risk"),
+    Status.BEHIND: N_("Behind"),
+    Status.NO_DATA: N_("No data"),
+}
+STATUS_NAMES = {
+    Status.ON_TRACK: N_("on track"),
+    Status.AT_RISK: N_("at risk"),
+    Status.BEHIND: N_("behind"),
+    Status.NO_DATA: N_("no data"),
+}
+
 # A status in the words of a `why` ("2 of 6 action points behind or without data").
 STATUS_WORDS = {
     Status.ON_TRACK: N_("on track"),

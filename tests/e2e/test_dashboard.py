@@ -345,6 +345,14 @@ async def test_the_dashboard_in_russian_with_its_map(dashboard: Dashboard) -> No
         assert unknown is not None and unknown.status == 400
         assert "is not a language of the monitor" in await page.locator("#problem").inner_text()
 
+        # A language cookie made up by hand is no language: the page takes the browser's.
+        await context.add_cookies(
+            [{"name": "cfa_lang", "value": '"><script>x</script>', "url": dashboard.url}]
+        )
+        made_up = await page.goto(dashboard.url + "/")
+        assert made_up is not None and made_up.headers["content-language"] == "en"
+        assert await page.locator("main script").count() == 0
+
         # A browser set to Russian gets Russian without asking.
         russian = await browser.new_context(locale="ru-RU")
         await russian.add_cookies([{"name": "cfa_token", "value": READER, "url": dashboard.url}])
